@@ -1,0 +1,56 @@
+# Ponte — developer entry points. `make dev` runs the local stack, `make test` runs every check.
+SHELL := /bin/bash
+.DEFAULT_GOAL := help
+
+VENV   := .venv
+BIN    := $(VENV)/bin
+STAMP  := $(VENV)/.installed
+# Python 3.13 (the Lambda runtime): pyenv's install when present, else one on PATH.
+PY313  ?= $(firstword $(wildcard $(HOME)/.pyenv/versions/3.13*/bin/python3.13) $(shell command -v python3.13 2>/dev/null))
+REGION ?= us-east-1
+export SAM_CLI_TELEMETRY := 0
+export PATH := $(abspath $(BIN)):$(PATH)
+
+.PHONY: help venv dev test lint typecheck validate unit build bench clean
+
+help:
+	@echo "make dev    - run the local stack on http://127.0.0.1:$${PONTE_PORT:-3000} (no Docker)"
+	@echo "make test   - create the venv if missing, then ruff, mypy, sam validate --lint, pytest"
+	@echo "make build  - sam build (no container)"
+	@echo "make bench  - print the benchmark figures"
+
+$(STAMP): pyproject.toml
+	@test -n "$(PY313)" || { echo "Python 3.13 not found (pyenv install 3.13 or put python3.13 on PATH)"; exit 1; }
+	@test -x $(BIN)/python || $(PY313) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check --upgrade pip
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check -e '.[dev]'
+	@touch $(STAMP)
+
+venv: $(STAMP)
+
+dev: $(STAMP)
+	$(BIN)/python -m devstack
+
+lint: $(STAMP)
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+
+typecheck: $(STAMP)
+	$(BIN)/mypy
+
+validate: $(STAMP)
+	$(BIN)/sam validate --lint --region $(REGION)
+
+unit: $(STAMP)
+	$(BIN)/python -m pytest
+
+test: lint typecheck validate unit
+
+build: $(STAMP)
+	$(BIN)/sam build
+
+bench: $(STAMP)
+	$(BIN)/python -m tests.benchmarks
+
+clean:
+	rm -rf .aws-sam .pytest_cache .mypy_cache .ruff_cache

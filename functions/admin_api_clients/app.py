@@ -1,0 +1,72 @@
+"""Admin API for API clients (JWT admin of the tenant): create, list, revoke.
+
+One module serves the three routes; the template deploys each route as its own function.
+"""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+from ponte.auth.principals import Role
+from ponte.domain.tenancy import Scope
+from ponte.http.api import (
+    create_app,
+    json_response,
+    lambda_handler,
+    parse_body,
+    principal,
+    user,
+)
+from ponte.http.envelopes import Flavor
+from ponte.services import tenancy
+from pydantic import BaseModel, Field
+
+app = create_app(Flavor.ERP)
+admin_only = [user(Role.ADMIN)]
+
+
+class NewApiClient(BaseModel):
+    name: Annotated[str, Field(min_length=1, max_length=120)]
+    scope: Scope
+    rate_limit: Annotated[int, Field(ge=1, le=100_000)] | None = None
+
+
+@app.post("/api/admin/api-clients", middlewares=admin_only)
+def create_api_client() -> Any:
+    body = parse_body(app, NewApiClient)
+    issued = tenancy.create_api_client(
+        principal(app).tenant_id, body.name, body.scope, body.rate_limit
+    )
+    data = tenancy.describe_api_client(issued.client) | {"api_key": issued.api_key}
+    return json_response(
+        201,
+        {
+            "success": True,
+            "message": "Cliente de API criado. Guarde a chave: ela não será exibida novamente.",
+            "data": data,
+        },
+    )
+
+
+@app.get("/api/admin/api-clients", middlewares=admin_only)
+def list_api_clients() -> Any:
+    clients = tenancy.list_api_clients(principal(app).tenant_id)
+    return json_response(
+        200, {"success": True, "data": [tenancy.describe_api_client(c) for c in clients]}
+    )
+
+
+@app.delete("/api/admin/api-clients/<client_id>", middlewares=admin_only)
+def revoke_api_client(client_id: str) -> Any:
+    client = tenancy.revoke_api_client(principal(app).tenant_id, client_id)
+    return json_response(
+        200,
+        {
+            "success": True,
+            "message": "Cliente de API revogado",
+            "data": tenancy.describe_api_client(client),
+        },
+    )
+
+
+handler = lambda_handler(app)

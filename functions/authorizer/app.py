@@ -1,0 +1,55 @@
+"""HTTP API Lambda REQUEST authorizer (payload 2.0, simple responses).
+
+It resolves the principal and counts the request against its rate limit, and always lets
+the request through with its verdict in the context: functions render 401/403/429 in their
+own API's envelope (API Gateway's own denials cannot carry it). Every route but health
+declares the principal it needs, and a test checks each one refuses an anonymous call.
+"""
+
+from __future__ import annotations
+
+from functools import cache
+from typing import Any
+
+from ponte.auth.authenticate import Authenticator
+from ponte.auth.jwt_verifier import JwksCache, JwtVerifier
+from ponte.auth.rate_limit import RateLimiter
+from ponte.observability import instrument, logger
+from ponte.repository import rate_limits, tenancy
+from ponte.settings import get_settings
+
+
+@cache
+def authenticator() -> Authenticator:
+    settings = get_settings()
+    jwks = JwksCache(settings.jwt.jwks_url, settings.jwt.jwks_cache_seconds)
+    return Authenticator(
+        settings=settings,
+        find_client=tenancy.get_api_client_by_hash,
+        touch_client=tenancy.touch_api_client,
+        verifier=JwtVerifier(settings.jwt, jwks),
+        limiter=RateLimiter(rate_limits.hit),
+    )
+
+
+def _authorize(event: dict[str, Any], context: Any) -> dict[str, Any]:
+    verdict = authenticator().authenticate(event.get("headers") or {})
+    principal = verdict.principal
+    logger.info(
+        "authorized" if principal else "unauthenticated",
+        extra={
+            "route": event.get("routeKey"),
+            "failure": verdict.failure or None,
+            "tenant_id": principal.tenant_id if principal else None,
+            "principal": principal.rate_key if principal else None,
+            "rate_exceeded": verdict.rate.exceeded if verdict.rate else None,
+        },
+    )
+    return {"isAuthorized": True, "context": verdict.to_context()}
+
+
+def _request_id(event: dict[str, Any]) -> str:
+    return str((event.get("requestContext") or {}).get("requestId", ""))
+
+
+handler = instrument(_authorize, correlation=_request_id)

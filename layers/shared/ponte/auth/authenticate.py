@@ -1,0 +1,113 @@
+"""Resolve the caller of a request: an API client by its key, or a user by a JWT.
+
+Used by the authorizer function. It answers an :class:`AuthContext` rather than raising, so
+functions render 401/403/429 in their own API's envelope.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from datetime import timedelta
+from typing import Any
+
+from ponte.auth import api_keys
+from ponte.auth.jwt_verifier import InvalidToken, JwtVerifier
+from ponte.auth.principals import AuthContext, Principal, PrincipalKind, Role
+from ponte.auth.rate_limit import RateLimiter
+from ponte.clock import Clock, get_clock
+from ponte.domain.tenancy import ApiClient
+from ponte.settings import Settings
+
+# Touch `last_used_at` at most once a minute per client: a write per request would double
+# the authorizer's DynamoDB cost for a value nobody reads to the second.
+_TOUCH_EVERY = timedelta(minutes=1)
+
+
+class Authenticator:
+    def __init__(
+        self,
+        *,
+        settings: Settings,
+        find_client: Callable[[str], ApiClient | None],
+        touch_client: Callable[[str, Any], None],
+        verifier: JwtVerifier,
+        limiter: RateLimiter,
+        clock: Clock | None = None,
+    ) -> None:
+        self._settings = settings
+        self._find_client = find_client
+        self._touch_client = touch_client
+        self._verifier = verifier
+        self._limiter = limiter
+        self._clock = clock
+
+    def authenticate(self, headers: Mapping[str, str]) -> AuthContext:
+        lowered = {k.lower(): v for k, v in headers.items()}
+        raw = lowered.get("authorization", "").strip()
+        if not raw:
+            return AuthContext(failure="MISSING_CREDENTIALS")
+        scheme, _, credential = raw.partition(" ")
+        credential = credential.strip()
+        if scheme.lower() != "bearer" or not credential:
+            return AuthContext(failure="MALFORMED_CREDENTIALS")
+        if api_keys.looks_like_api_key(credential):
+            outcome = self._api_client(credential)
+        else:
+            outcome = self._user(credential)
+        if outcome.principal is None:
+            return outcome
+        return AuthContext(principal=outcome.principal, rate=self._rate(outcome.principal))
+
+    def _api_client(self, key: str) -> AuthContext:
+        if not api_keys.is_well_formed(key):
+            return AuthContext(failure="MALFORMED_CREDENTIALS")
+        key_hash = api_keys.hash_key(key)
+        client = self._find_client(key_hash)
+        if client is None:
+            return AuthContext(failure="INVALID_API_KEY")
+        if not client.active:
+            return AuthContext(failure="REVOKED_API_KEY")
+        now = (self._clock or get_clock()).now()
+        if client.last_used_at is None or now - client.last_used_at >= _TOUCH_EVERY:
+            self._touch_client(key_hash, now)
+        return AuthContext(
+            principal=Principal(
+                kind=PrincipalKind.API_CLIENT,
+                tenant_id=client.tenant_id,
+                id=client.id,
+                name=client.name,
+                scope=client.scope,
+                rate_limit=client.rate_limit,
+            )
+        )
+
+    def _user(self, token: str) -> AuthContext:
+        if token.count(".") != 2:
+            return AuthContext(failure="MALFORMED_CREDENTIALS")
+        try:
+            claims = self._verifier.verify(token)
+        except InvalidToken:
+            return AuthContext(failure="INVALID_TOKEN")
+        jwt_settings = self._settings.jwt
+        tenant_id = str(claims.get(jwt_settings.tenant_claim, "")).strip()
+        if not tenant_id:
+            return AuthContext(failure="INVALID_TOKEN")
+        attributes: dict[str, Any] = {
+            k: claims[k] for k in ("units", "students", "username") if k in claims
+        }
+        return AuthContext(
+            principal=Principal(
+                kind=PrincipalKind.USER,
+                tenant_id=tenant_id,
+                id=str(claims["sub"]),
+                name=str(claims.get("name") or claims.get("email") or claims["sub"]),
+                role=Role.parse(claims.get(jwt_settings.role_claim)),
+                rate_limit=self._settings.user_rate_limit_per_hour,
+                email=str(claims.get("email", "")),
+                attributes=attributes,
+            )
+        )
+
+    def _rate(self, principal: Principal) -> Any:
+        window = 60 if principal.kind is PrincipalKind.API_CLIENT else 3600
+        return self._limiter.check(principal.rate_key, principal.rate_limit, window)

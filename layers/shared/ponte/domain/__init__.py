@@ -1,0 +1,1 @@
+"""Domain types shared by services and the repository (no AWS types)."""

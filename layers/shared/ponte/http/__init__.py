@@ -1,0 +1,1 @@
+"""HTTP rendering shared by every function: envelopes, resolvers, auth middleware."""

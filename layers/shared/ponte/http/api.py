@@ -1,0 +1,180 @@
+"""The resolver every HTTP function uses, and the auth checks routes declare.
+
+``create_app(flavor)`` builds a Powertools HTTP API resolver whose errors render in the seed
+envelope of that API; ``lambda_handler(app)`` adds logging, the correlation id and the
+``X-RateLimit-*`` headers to every answer. Routes declare who may call them with the
+``api_client(...)`` / ``user(...)`` middlewares.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable, Iterable
+from typing import TYPE_CHECKING, Any
+
+from aws_lambda_powertools.event_handler import APIGatewayHttpResolver, Response
+from aws_lambda_powertools.event_handler.exceptions import NotFoundError
+from aws_lambda_powertools.event_handler.middlewares import NextMiddleware
+
+from ponte import errors
+from ponte.auth.principals import AuthContext, Principal, PrincipalKind, Role
+from ponte.domain.tenancy import Scope
+from ponte.errors import ApiError
+from ponte.http.envelopes import Flavor, error_body
+from ponte.observability import Handler, instrument, logger
+
+if TYPE_CHECKING:
+    from pydantic import BaseModel
+
+Middleware = Callable[[APIGatewayHttpResolver, NextMiddleware], Response[Any]]
+JSON = "application/json; charset=utf-8"
+CORRELATION_HEADER = "x-correlation-id"
+
+
+def _dumps(body: Any) -> str:
+    return json.dumps(body, ensure_ascii=False, separators=(",", ":"), default=str)
+
+
+def json_response(status: int, body: Any, headers: dict[str, str] | None = None) -> Response[Any]:
+    return Response(status_code=status, content_type=JSON, body=_dumps(body), headers=headers)
+
+
+def error_response(error: ApiError, flavor: Flavor) -> Response[Any]:
+    return json_response(error.status, error_body(error, flavor), dict(error.headers))
+
+
+def create_app(flavor: Flavor) -> APIGatewayHttpResolver:
+    # Bodies are validated in the route by `parse_body`, after the auth middleware: Powertools'
+    # own validation would run first and answer 422 to an unauthenticated caller.
+    app = APIGatewayHttpResolver(serializer=_dumps)
+
+    @app.exception_handler(ApiError)
+    def _api_error(exc: ApiError) -> Response[Any]:
+        return error_response(exc, flavor)
+
+    @app.exception_handler(json.JSONDecodeError)
+    def _bad_json(exc: json.JSONDecodeError) -> Response[Any]:
+        return error_response(
+            errors.bad_request("JSON inválido no corpo da requisição", message_en="Invalid JSON"),
+            flavor,
+        )
+
+    @app.not_found
+    def _not_found(exc: NotFoundError) -> Response[Any]:
+        return error_response(errors.not_found("Recurso não encontrado"), flavor)
+
+    @app.exception_handler(Exception)
+    def _unexpected(exc: Exception) -> Response[Any]:
+        logger.exception("unhandled error")
+        return error_response(errors.internal_error(), flavor)
+
+    return app
+
+
+def field_errors(raw: Iterable[Any]) -> dict[str, list[str]]:
+    """Pydantic/Powertools validation errors keyed by dotted field path (``body`` dropped)."""
+    result: dict[str, list[str]] = {}
+    for item in raw:
+        loc = [str(part) for part in item.get("loc", ()) if part not in ("body", "query", "path")]
+        name = ".".join(loc) or "body"
+        if item.get("type") == "json_invalid":
+            name, message = "body", "JSON inválido"
+        else:
+            message = str(item.get("msg") or "Valor inválido")
+        result.setdefault(name, []).append(message)
+    return result
+
+
+def parse_body[M: BaseModel](app: APIGatewayHttpResolver, model: type[M]) -> M:
+    """The JSON body validated as ``model``: 400 when it is not JSON, 422 with field errors."""
+    from pydantic import ValidationError
+
+    raw = app.current_event.body
+    if not raw:
+        raise errors.bad_request("Corpo da requisição vazio", message_en="Empty body")
+    try:
+        payload = app.current_event.json_body
+    except (json.JSONDecodeError, UnicodeDecodeError) as exc:
+        raise errors.bad_request(
+            "JSON inválido no corpo da requisição", message_en="Invalid JSON"
+        ) from exc
+    try:
+        return model.model_validate(payload)
+    except ValidationError as exc:
+        raise errors.validation_error(field_errors(exc.errors())) from exc
+
+
+def auth_context(app: APIGatewayHttpResolver) -> AuthContext:
+    authorizer = app.current_event.request_context.authorizer
+    raw = authorizer.get_lambda if authorizer else None
+    return AuthContext.from_context(raw)
+
+
+def _authenticated(app: APIGatewayHttpResolver, kind: PrincipalKind) -> Principal:
+    ctx = auth_context(app)
+    if ctx.principal is None:
+        raise errors.auth_failure(ctx.failure or "MISSING_CREDENTIALS")
+    if ctx.rate is not None and ctx.rate.exceeded:
+        raise errors.rate_limited(ctx.rate.retry_after)
+    if ctx.principal.kind is not kind:
+        raise errors.auth_failure("WRONG_PRINCIPAL")
+    app.context["principal"] = ctx.principal
+    return ctx.principal
+
+
+def api_client(scope: Scope) -> Middleware:
+    """Route middleware: an API client (``pex_`` key) whose scope allows ``scope``."""
+
+    def check(app: APIGatewayHttpResolver, next_middleware: NextMiddleware) -> Response[Any]:
+        principal = _authenticated(app, PrincipalKind.API_CLIENT)
+        if principal.scope is None or not principal.scope.allows(scope):
+            raise errors.forbidden(
+                f"Escopo '{principal.scope}' não permite esta operação (requer '{scope}')",
+                "Scope does not allow this operation",
+            )
+        return next_middleware(app)
+
+    return check
+
+
+def user(*roles: Role) -> Middleware:
+    """Route middleware: a JWT user with one of ``roles``."""
+
+    def check(app: APIGatewayHttpResolver, next_middleware: NextMiddleware) -> Response[Any]:
+        principal = _authenticated(app, PrincipalKind.USER)
+        if principal.role not in roles:
+            raise errors.forbidden()
+        return next_middleware(app)
+
+    return check
+
+
+def principal(app: APIGatewayHttpResolver) -> Principal:
+    """The caller that the route's middleware authenticated."""
+    found = app.context.get("principal")
+    if not isinstance(found, Principal):
+        raise errors.auth_failure("MISSING_CREDENTIALS")
+    return found
+
+
+def _correlation(event: dict[str, Any]) -> str:
+    headers = {k.lower(): v for k, v in (event.get("headers") or {}).items()}
+    given = str(headers.get(CORRELATION_HEADER, ""))[:128]
+    return given or str((event.get("requestContext") or {}).get("requestId", ""))
+
+
+def lambda_handler(app: APIGatewayHttpResolver) -> Handler:
+    """The function entry point: resolve, then stamp correlation id and rate-limit headers."""
+
+    def handle(event: dict[str, Any], context: Any) -> dict[str, Any]:
+        response = app.resolve(event, context)
+        headers = response.setdefault("headers", {})
+        headers["X-Correlation-Id"] = _correlation(event)
+        rate = AuthContext.from_context(
+            ((event.get("requestContext") or {}).get("authorizer") or {}).get("lambda")
+        ).rate
+        if rate is not None:
+            headers.update(rate.headers())
+        return response
+
+    return instrument(handle, correlation=_correlation)

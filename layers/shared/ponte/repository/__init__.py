@@ -1,0 +1,1 @@
+"""DynamoDB single-table access. ``keys`` owns every key format; nothing else builds keys."""

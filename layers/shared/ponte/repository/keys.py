@@ -1,0 +1,45 @@
+"""Every DynamoDB key format of the single table, in one place.
+
+Table: PK/SK; GSI1 (GSI1PK/GSI1SK) for per-tenant listings; GSI2 (GSI2PK/GSI2SK) for
+secondary lookups; TTL on ``expires_at``.
+"""
+
+from __future__ import annotations
+
+from typing import Final
+
+Key = dict[str, str]
+
+GSI1: Final = "GSI1"
+GSI2: Final = "GSI2"
+
+
+def health_probe() -> Key:
+    return {"PK": "HEALTH", "SK": "PROBE"}
+
+
+def tenant(tenant_id: str) -> Key:
+    return {"PK": f"TENANT#{tenant_id}", "SK": "TENANT"}
+
+
+def tenant_listing() -> Key:
+    """GSI1 partition holding every tenant (admin listings)."""
+    return {"GSI1PK": "TENANTS"}
+
+
+def api_client(key_hash: str) -> Key:
+    """API clients are keyed by the hash of their key: the authorizer's one GetItem."""
+    return {"PK": f"APIKEY#{key_hash}", "SK": "APIKEY"}
+
+
+def api_client_index(tenant_id: str, client_id: str = "") -> Key:
+    """GSI1 keys listing a tenant's API clients, sorted by id."""
+    key = {"GSI1PK": f"TENANT#{tenant_id}#APICLIENT"}
+    if client_id:
+        key["GSI1SK"] = client_id
+    return key
+
+
+def rate_window(principal: str, window_start: int) -> Key:
+    """One counter item per principal per fixed window; it expires after the window."""
+    return {"PK": f"RATE#{principal}", "SK": f"W#{window_start}"}

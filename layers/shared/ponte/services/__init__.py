@@ -1,0 +1,1 @@
+"""Domain logic. Services take plain data and callables; they never see AWS types."""

@@ -1,0 +1,92 @@
+"""Tenants and API clients: create, list, revoke (the admin API and the CLI share these)."""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass
+from typing import Any
+
+from ponte import errors
+from ponte.auth import api_keys
+from ponte.clock import isoformat, utcnow
+from ponte.domain.tenancy import TENANT_ID, ApiClient, Scope, Tenant
+from ponte.repository import tenancy as repo
+from ponte.repository.errors import ConditionFailed
+from ponte.settings import get_settings
+
+
+@dataclass(frozen=True, slots=True)
+class IssuedKey:
+    """A new client and its key: the only moment the key exists outside the caller's hands."""
+
+    client: ApiClient
+    api_key: str
+
+
+def create_tenant(tenant_id: str, name: str, settings: dict[str, Any] | None = None) -> Tenant:
+    if not TENANT_ID.match(tenant_id):
+        raise errors.validation_error(
+            {"tenant_id": ["Use 2-63 caracteres: letras minúsculas, dígitos e hífen"]}
+        )
+    tenant = Tenant(
+        id=tenant_id, name=name.strip() or tenant_id, created_at=utcnow(), settings=settings or {}
+    )
+    try:
+        repo.put_tenant(tenant)
+    except ConditionFailed as exc:
+        raise errors.conflict("TENANT_EXISTS", f"Tenant '{tenant_id}' já existe") from exc
+    return tenant
+
+
+def require_tenant(tenant_id: str) -> Tenant:
+    tenant = repo.get_tenant(tenant_id)
+    if tenant is None or not tenant.active:
+        raise errors.not_found(f"Tenant '{tenant_id}' não encontrado")
+    return tenant
+
+
+def create_api_client(
+    tenant_id: str, name: str, scope: Scope, rate_limit: int | None = None
+) -> IssuedKey:
+    require_tenant(tenant_id)
+    key = api_keys.generate()
+    client = ApiClient(
+        id=uuid.uuid4().hex[:12],
+        tenant_id=tenant_id,
+        name=name.strip(),
+        scope=scope,
+        rate_limit=rate_limit or get_settings().api_client_rate_limit,
+        key_hash=api_keys.hash_key(key),
+        key_prefix=api_keys.display_prefix(key),
+        created_at=utcnow(),
+    )
+    repo.put_api_client(client)
+    return IssuedKey(client=client, api_key=key)
+
+
+def list_api_clients(tenant_id: str) -> list[ApiClient]:
+    return repo.list_api_clients(tenant_id)
+
+
+def revoke_api_client(tenant_id: str, client_id: str) -> ApiClient:
+    client = repo.find_api_client(tenant_id, client_id)
+    if client is None:
+        raise errors.not_found(f"Cliente de API '{client_id}' não encontrado")
+    if client.active:
+        repo.revoke_api_client(client, utcnow())
+    return repo.get_api_client_by_hash(client.key_hash) or client
+
+
+def describe_api_client(client: ApiClient) -> dict[str, Any]:
+    """The public view of a client: never the key nor its hash, only a short prefix."""
+    return {
+        "id": client.id,
+        "name": client.name,
+        "scope": client.scope.value,
+        "rate_limit": client.rate_limit,
+        "active": client.active,
+        "key_prefix": client.key_prefix,
+        "created_at": isoformat(client.created_at),
+        "last_used_at": isoformat(client.last_used_at) if client.last_used_at else None,
+        "revoked_at": isoformat(client.revoked_at) if client.revoked_at else None,
+    }

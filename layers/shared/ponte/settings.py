@@ -1,0 +1,86 @@
+"""One typed settings object, read from the environment once per cold start.
+
+Logic never reads ``os.environ``; it asks :func:`get_settings`. Standard library only, so the
+import stays cheap for cold starts.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from functools import lru_cache
+
+API_CLIENT_DEFAULT_RATE_LIMIT = 60
+USER_RATE_LIMIT_PER_HOUR = 1000
+
+
+def _int(env: Mapping[str, str], name: str, default: int) -> int:
+    raw = env.get(name, "").strip()
+    return int(raw) if raw else default
+
+
+def _list(env: Mapping[str, str], name: str, default: tuple[str, ...]) -> tuple[str, ...]:
+    raw = env.get(name, "").strip()
+    if not raw:
+        return default
+    return tuple(part.strip() for part in raw.split(",") if part.strip())
+
+
+@dataclass(frozen=True, slots=True)
+class JwtSettings:
+    """How user tokens are verified (architecture section 5)."""
+
+    issuer: str = ""
+    audience: tuple[str, ...] = ()
+    jwks_url: str = ""
+    algorithms: tuple[str, ...] = ("RS256", "ES256")
+    tenant_claim: str = "custom:tenant_id"
+    role_claim: str = "custom:role"
+    jwks_cache_seconds: int = 600
+    leeway_seconds: int = 30
+
+
+@dataclass(frozen=True, slots=True)
+class Settings:
+    table_name: str
+    region: str
+    stage: str = "dev"
+    service: str = "ponte"
+    api_client_rate_limit: int = API_CLIENT_DEFAULT_RATE_LIMIT
+    user_rate_limit_per_hour: int = USER_RATE_LIMIT_PER_HOUR
+    jwt: JwtSettings = field(default_factory=JwtSettings)
+
+    @classmethod
+    def from_env(cls, env: Mapping[str, str]) -> Settings:
+        issuer = env.get("JWT_ISSUER", "").strip().rstrip("/")
+        jwks_url = env.get("JWKS_URL", "").strip() or (
+            f"{issuer}/.well-known/jwks.json" if issuer else ""
+        )
+        return cls(
+            table_name=env.get("TABLE_NAME", "").strip(),
+            region=env.get("AWS_REGION") or env.get("AWS_DEFAULT_REGION") or "us-east-1",
+            stage=env.get("STAGE", "dev"),
+            service=env.get("POWERTOOLS_SERVICE_NAME", "ponte"),
+            api_client_rate_limit=_int(
+                env, "API_CLIENT_DEFAULT_RATE_LIMIT", API_CLIENT_DEFAULT_RATE_LIMIT
+            ),
+            user_rate_limit_per_hour=_int(
+                env, "USER_RATE_LIMIT_PER_HOUR", USER_RATE_LIMIT_PER_HOUR
+            ),
+            jwt=JwtSettings(
+                issuer=issuer,
+                audience=_list(env, "JWT_AUDIENCE", ()),
+                jwks_url=jwks_url,
+                algorithms=_list(env, "JWT_ALGORITHMS", ("RS256", "ES256")),
+                tenant_claim=env.get("JWT_TENANT_CLAIM", "") or "custom:tenant_id",
+                role_claim=env.get("JWT_ROLE_CLAIM", "") or "custom:role",
+                jwks_cache_seconds=_int(env, "JWKS_CACHE_SECONDS", 600),
+            ),
+        )
+
+
+@lru_cache(maxsize=1)
+def get_settings() -> Settings:
+    """The process-wide settings; tests call ``get_settings.cache_clear()`` after changing env."""
+    return Settings.from_env(os.environ)
