@@ -77,11 +77,12 @@ AUTH_FAILURES: dict[str, tuple[str, str]] = {
     "INVALID_API_KEY": ("Chave de API inválida", "Invalid API key"),
     "REVOKED_API_KEY": ("Chave de API revogada", "Revoked API key"),
     "INVALID_TOKEN": ("Token inválido ou expirado", "Invalid or expired token"),
-    "WRONG_PRINCIPAL": (
-        "Tipo de credencial não aceito neste endpoint",
-        "Credential type not accepted by this endpoint",
-    ),
 }
+
+WRONG_PRINCIPAL = (
+    "Tipo de credencial não aceito neste endpoint",
+    "Credential type not accepted by this endpoint",
+)
 
 
 def auth_failure(code: str) -> ApiError:

@@ -1,0 +1,122 @@
+"""``make dev``: the whole stack in one process, no Docker.
+
+A moto server (every AWS API, Step Functions executing the real ASL) on PONTE_MOTO_PORT and
+the HTTP API on PONTE_PORT; tenant ``demo`` with working credentials in ``.ponte/dev.json``.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import logging
+import os
+import signal
+import sys
+import threading
+
+import httpx
+
+from devstack.stack import STATE_DIR, LocalStack, run_local_stack
+
+DEMO_TENANT = "demo"
+
+
+def _aws_environment(moto_port: int) -> str:
+    endpoint = f"http://127.0.0.1:{moto_port}"
+    for key, value in {
+        "AWS_ACCESS_KEY_ID": "testing",
+        "AWS_SECRET_ACCESS_KEY": "testing",
+        "AWS_DEFAULT_REGION": "us-east-1",
+        "AWS_REGION": "us-east-1",
+        "POWERTOOLS_TRACE_DISABLED": "true",
+    }.items():
+        os.environ.setdefault(key, value)
+    os.environ["AWS_ENDPOINT_URL"] = endpoint
+    os.environ["MOTO_PORT"] = str(moto_port)  # Step Functions calls Lambda through it
+    return endpoint
+
+
+def _start_moto(moto_port: int, endpoint: str) -> object:
+    from moto.server import ThreadedMotoServer
+
+    logging.getLogger("werkzeug").setLevel(logging.WARNING)  # one line per AWS call is noise
+
+    server = ThreadedMotoServer(ip_address="127.0.0.1", port=moto_port, verbose=False)
+    server.start()
+    config = {"stepfunctions": {"execute_state_machine": True}, "lambda": {"use_docker": False}}
+    httpx.post(f"{endpoint}/moto-api/config", json=config, timeout=10).raise_for_status()
+    return server
+
+
+def seed(stack: LocalStack, endpoint: str) -> dict[str, str]:
+    """Tenant `demo`, one API client per scope and an admin token; written to dev.json."""
+    from ponte.domain.tenancy import Scope
+    from ponte.services import tenancy
+
+    tenancy.create_tenant(DEMO_TENANT, "Demo Institution")
+    keys = {
+        scope: tenancy.create_api_client(DEMO_TENANT, f"dev {scope.value}", scope).api_key
+        for scope in Scope
+    }
+    credentials = {
+        "base_url": stack.base_url,
+        "aws_endpoint_url": endpoint,
+        "region": os.environ["AWS_DEFAULT_REGION"],
+        "table_name": stack.table_name,
+        "tenant_id": DEMO_TENANT,
+        "api_key": keys[Scope.FULL],
+        "read_api_key": keys[Scope.READ],
+        "write_api_key": keys[Scope.WRITE],
+        "admin_token": stack.idp.mint(DEMO_TENANT, "admin", subject="dev-admin", ttl_seconds=43200),
+        "jwt_issuer": stack.idp.issuer,
+    }
+    STATE_DIR.mkdir(exist_ok=True)
+    dev_json = STATE_DIR / "dev.json"
+    dev_json.write_text(json.dumps(credentials, indent=2) + "\n")
+    dev_json.chmod(0o600)
+    _write_sam_env(stack)
+    return credentials
+
+
+def _write_sam_env(stack: LocalStack) -> None:
+    """Env-vars file for `sam local invoke` (where Docker exists) against this moto server."""
+    docker_host = "host.docker.internal"
+    env = dict(stack.provisioned.environment)
+    env["JWKS_URL"] = env["JWKS_URL"].replace("127.0.0.1", docker_host)
+    env |= {
+        "AWS_ENDPOINT_URL": os.environ["AWS_ENDPOINT_URL"].replace("127.0.0.1", docker_host),
+        "AWS_ACCESS_KEY_ID": "testing",
+        "AWS_SECRET_ACCESS_KEY": "testing",
+        "POWERTOOLS_TRACE_DISABLED": "true",
+    }
+    (STATE_DIR / "sam-env.json").write_text(json.dumps({"Parameters": env}, indent=2) + "\n")
+
+
+def main() -> int:
+    port = int(os.environ.get("PONTE_PORT", "3000"))
+    moto_port = int(os.environ.get("PONTE_MOTO_PORT", "4566"))
+    endpoint = _aws_environment(moto_port)
+    moto = _start_moto(moto_port, endpoint)
+    stop = threading.Event()
+    signal.signal(signal.SIGTERM, lambda *_: stop.set())
+    try:
+        with run_local_stack(port=port) as stack:
+            creds = seed(stack, endpoint)
+            print(
+                f"\nPonte local stack on {stack.base_url}  (AWS endpoint {endpoint})\n"
+                f"Credentials for tenant '{creds['tenant_id']}': {STATE_DIR / 'dev.json'}\n\n"
+                f"  curl {stack.base_url}/api/integration/v1/health\n"
+                f'  curl -H "Authorization: Bearer $(jq -r .admin_token .ponte/dev.json)" '
+                f"{stack.base_url}/api/admin/api-clients\n\n"
+                "Ctrl+C stops it (state lives in memory).",
+                flush=True,
+            )
+            with contextlib.suppress(KeyboardInterrupt):
+                stop.wait()
+    finally:
+        moto.stop()  # type: ignore[attr-defined]
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
