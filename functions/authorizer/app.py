@@ -11,10 +11,11 @@ from __future__ import annotations
 from functools import cache
 from typing import Any
 
+from aws_lambda_powertools.metrics import MetricUnit
 from ponte.auth.authenticate import Authenticator
 from ponte.auth.jwt_verifier import JwksCache, JwtVerifier
 from ponte.auth.rate_limit import RateLimiter
-from ponte.observability import instrument, logger
+from ponte.observability import instrument, logger, metrics
 from ponte.repository import rate_limits, tenancy
 from ponte.settings import get_settings
 
@@ -45,6 +46,11 @@ def _authorize(event: dict[str, Any], context: Any) -> dict[str, Any]:
             "rate_exceeded": verdict.rate.exceeded if verdict.rate else None,
         },
     )
+    if verdict.failure:
+        metrics.add_metric(name="AuthFailures", unit=MetricUnit.Count, value=1)
+    if verdict.rate is not None and verdict.rate.exceeded:
+        metrics.add_metric(name="RateLimited", unit=MetricUnit.Count, value=1)
+    metrics.add_metric(name="Authorizations", unit=MetricUnit.Count, value=1)
     return {"isAuthorized": True, "context": verdict.to_context()}
 
 

@@ -56,7 +56,10 @@ class Route:
     def match(self, method: str, path: str) -> dict[str, str] | None:
         if self.method not in (method, "ANY"):
             return None
-        pattern = "^" + re.sub(r"\\\{(\w+)\\\+?\\\}", r"(?P<\1>[^/]+)", re.escape(self.path)) + "$"
+        escaped = re.escape(self.path)
+        # {name} is one segment; {proxy+} (greedy) is the rest of the path.
+        escaped = re.sub(r"\\\{(\w+)\\\+\\\}", r"(?P<\1>.+)", escaped)
+        pattern = "^" + re.sub(r"\\\{(\w+)\\\}", r"(?P<\1>[^/]+)", escaped) + "$"
         found = re.match(pattern, path)
         return found.groupdict() if found else None
 

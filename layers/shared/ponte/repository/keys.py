@@ -43,3 +43,8 @@ def api_client_index(tenant_id: str, client_id: str = "") -> Key:
 def rate_window(principal: str, window_start: int) -> Key:
     """One counter item per principal per fixed window; it expires after the window."""
     return {"PK": f"RATE#{principal}", "SK": f"W#{window_start}"}
+
+
+def tenant_counters(tenant_id: str) -> Key:
+    """Per-tenant totals per entity and the last sync time, maintained on write."""
+    return {"PK": f"TENANT#{tenant_id}", "SK": "COUNTERS"}

@@ -1,0 +1,45 @@
+"""Per-tenant entity counters, so totals never need a Scan."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from datetime import datetime
+from typing import Any
+
+from ponte import aws
+from ponte.repository import keys
+from ponte.repository.table import get_item, serialize, table_name, values
+
+
+def get(tenant_id: str) -> dict[str, Any]:
+    return get_item(keys.tenant_counters(tenant_id)) or {}
+
+
+def update_operation(
+    tenant_id: str, deltas: Mapping[str, int], synced_at: datetime | None
+) -> dict[str, Any]:
+    """An Update (for TransactWriteItems or update_item) adding ``deltas`` to the totals."""
+    names: dict[str, str] = {}
+    vals: dict[str, Any] = {}
+    adds = []
+    for i, (entity, delta) in enumerate(sorted(deltas.items())):
+        names[f"#e{i}"] = f"total_{entity}"
+        vals[f":d{i}"] = delta
+        adds.append(f"#e{i} :d{i}")
+    expression = f"ADD {', '.join(adds)}" if adds else ""
+    if synced_at is not None:
+        vals[":at"] = synced_at.isoformat()
+        expression = f"SET last_sync_at = :at {expression}".strip()
+    operation: dict[str, Any] = {
+        "TableName": table_name(),
+        "Key": serialize(keys.tenant_counters(tenant_id)),
+        "UpdateExpression": expression,
+        "ExpressionAttributeValues": values(vals),
+    }
+    if names:
+        operation["ExpressionAttributeNames"] = names
+    return operation
+
+
+def add(tenant_id: str, deltas: Mapping[str, int], synced_at: datetime | None = None) -> None:
+    aws.dynamodb().update_item(**update_operation(tenant_id, deltas, synced_at))
