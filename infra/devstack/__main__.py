@@ -29,6 +29,7 @@ def _aws_environment(moto_port: int) -> str:
         "AWS_DEFAULT_REGION": "us-east-1",
         "AWS_REGION": "us-east-1",
         "POWERTOOLS_TRACE_DISABLED": "true",
+        "POWERTOOLS_METRICS_DISABLED": "true",  # EMF lines would drown the request logs
     }.items():
         os.environ.setdefault(key, value)
     os.environ["AWS_ENDPOINT_URL"] = endpoint
@@ -43,7 +44,7 @@ def _start_moto(moto_port: int, endpoint: str) -> object:
 
     server = ThreadedMotoServer(ip_address="127.0.0.1", port=moto_port, verbose=False)
     server.start()
-    config = {"stepfunctions": {"execute_state_machine": True}, "lambda": {"use_docker": False}}
+    config = {"stepfunctions": {"execute_state_machine": True}}
     httpx.post(f"{endpoint}/moto-api/config", json=config, timeout=10).raise_for_status()
     return server
 

@@ -30,6 +30,7 @@ class LocalStack:
     gateway: Gateway
     idp: LocalIdentityProvider
     server: GatewayServer
+    state_dir: Path
 
     @property
     def table_name(self) -> str:
@@ -65,4 +66,4 @@ def run_local_stack(
         jwks = idp.jwks_json().encode()
         gateway.extra[JWKS_PATH] = lambda: Answer(200, {"content-type": "application/json"}, jwks)
         server.start(gateway)
-        yield LocalStack(base_url, provisioned, gateway, idp, server)
+        yield LocalStack(base_url, provisioned, gateway, idp, server, state_dir)

@@ -19,6 +19,7 @@ os.environ.update(
         "AWS_REGION": "us-east-1",
         "POWERTOOLS_TRACE_DISABLED": "true",
         "POWERTOOLS_LOG_LEVEL": "WARNING",
+        "POWERTOOLS_METRICS_DISABLED": "true",
     }
 )
 os.environ.pop("AWS_ENDPOINT_URL", None)
@@ -27,7 +28,9 @@ os.environ.pop("AWS_PROFILE", None)
 from moto import mock_aws
 
 _MOCK = mock_aws(
-    config={"stepfunctions": {"execute_state_machine": True}, "lambda": {"use_docker": False}}
+    # Not lambda.use_docker=False: that only echoes events; the local stack's runtime hook
+    # runs the real handlers instead.
+    config={"stepfunctions": {"execute_state_machine": True}}
 )
 _MOCK.start()
 

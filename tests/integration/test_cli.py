@@ -1,0 +1,118 @@
+"""The `ponte` CLI against the stack: tenants, API clients, tokens, firing schedules."""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+from pathlib import Path
+
+import boto3
+import httpx
+import pytest
+from devstack.stack import LocalStack
+from ponte import aws
+from ponte.settings import get_settings
+from ponte_cli.main import main
+
+
+@pytest.fixture
+def cli(
+    stack: LocalStack,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+    tmp_path: Path,
+):  # type: ignore[no-untyped-def]
+    # The CLI points the process at its target through the environment: restore it after.
+    for name in ("TABLE_NAME", "AWS_REGION", "AWS_DEFAULT_REGION"):
+        monkeypatch.setenv(name, os.environ.get(name, "us-east-1"))
+    monkeypatch.delenv("AWS_ENDPOINT_URL", raising=False)
+    monkeypatch.chdir(tmp_path)  # no stray .ponte/dev.json from a developer's `make dev`
+
+    def run(*argv: str) -> tuple[int, object]:
+        code = main(["--table", stack.table_name, *argv])
+        out = capsys.readouterr().out
+        return code, (json.loads(out) if out.strip().startswith(("{", "[")) else out.strip())
+
+    yield run
+    monkeypatch.undo()
+    get_settings.cache_clear()
+    aws.reset_clients()
+
+
+def test_tenant_and_api_client_lifecycle(cli, api: httpx.Client) -> None:  # type: ignore[no-untyped-def]
+    assert cli("tenants", "create", "acme", "--name", "ACME")[0] == 0
+    assert cli("tenants", "create", "acme")[0] == 1  # already exists
+
+    code, created = cli(
+        "api-clients",
+        "create",
+        "--tenant",
+        "acme",
+        "--name",
+        "ERP",
+        "--scope",
+        "read",
+        "--rate-limit",
+        "30",
+    )
+    assert code == 0
+    key = created["api_key"]
+    status = api.get("/api/integration/v1/sync-status", headers={"Authorization": f"Bearer {key}"})
+    assert status.status_code == 200
+    assert status.json()["data"]["api_client"] == {"name": "ERP", "scope": "read", "rate_limit": 30}
+
+    code, listed = cli("api-clients", "list", "--tenant", "acme")
+    assert code == 0
+    assert key not in json.dumps(listed)
+    assert [c["id"] for c in listed] == [created["id"]]
+
+    code, revoked = cli("api-clients", "revoke", "--tenant", "acme", created["id"])
+    assert (code, revoked["active"]) == (0, False)
+    status = api.get("/api/integration/v1/sync-status", headers={"Authorization": f"Bearer {key}"})
+    assert status.status_code == 401
+
+
+def test_api_client_for_unknown_tenant_fails_cleanly(cli) -> None:  # type: ignore[no-untyped-def]
+    code, _ = cli("api-clients", "create", "--tenant", "nobody", "--name", "x", "--scope", "read")
+    assert code == 1
+
+
+def test_token_is_accepted_by_the_stack(
+    cli, stack: LocalStack, api: httpx.Client, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:  # type: ignore[no-untyped-def]
+    state = tmp_path / ".ponte"
+    state.mkdir()
+    shutil.copy(stack.state_dir / "local-idp.pem", state / "local-idp.pem")
+    (state / "dev.json").write_text(json.dumps({"jwt_issuer": stack.idp.issuer}))
+    monkeypatch.chdir(tmp_path)
+    cli("tenants", "create", "acme")
+
+    code, token = cli("token", "--tenant", "acme", "--role", "admin", "--claim", 'units=["U1"]')
+
+    assert code == 0
+    response = api.get("/api/admin/api-clients", headers={"Authorization": f"Bearer {token}"})
+    assert response.status_code == 200
+
+
+def test_schedules_fire_invokes_the_target(cli, stack: LocalStack) -> None:  # type: ignore[no-untyped-def]
+    health = stack.provisioned.runtime.arns["HealthFunction"]
+    event = (Path(__file__).parents[2] / "events" / "HealthFunction.json").read_text()
+    boto3.client("scheduler").create_schedule(
+        Name="health-every-morning",
+        ScheduleExpression="cron(0 8 * * ? *)",
+        ScheduleExpressionTimezone="America/Sao_Paulo",
+        FlexibleTimeWindow={"Mode": "OFF"},
+        Target={
+            "Arn": health,
+            "RoleArn": "arn:aws:iam::123456789012:role/scheduler",
+            "Input": event,
+        },
+    )
+    before = len(stack.provisioned.runtime.invocations)
+
+    code, fired = cli("schedules", "fire", "health-every-morning")
+
+    assert code == 0, fired
+    assert fired["result"]["statusCode"] == 200, fired
+    assert stack.provisioned.runtime.invocations[before:] == ["HealthFunction"]

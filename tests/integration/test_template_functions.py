@@ -1,0 +1,57 @@
+"""The template is the source of truth: every function resolves to a handler, has a sample
+event that runs, and every authorized route refuses an anonymous caller."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import httpx
+import pytest
+from devstack.stack import LocalStack
+from devstack.template import ROOT, Template
+from ponte.services import tenancy
+
+TEMPLATE = Template.read()
+FUNCTIONS = sorted(TEMPLATE.resources("AWS::Serverless::Function"))
+ROUTES = TEMPLATE.routes()
+EVENTS = ROOT / "events"
+
+
+@pytest.mark.parametrize("logical_id", FUNCTIONS)
+def test_function_has_an_importable_handler(stack: LocalStack, logical_id: str) -> None:
+    handler = stack.provisioned.runtime.handler(logical_id)
+    assert callable(handler)
+
+
+@pytest.mark.parametrize("logical_id", FUNCTIONS)
+def test_sample_event_runs(stack: LocalStack, logical_id: str) -> None:
+    path = EVENTS / f"{logical_id}.json"
+    assert path.exists(), f"add a sample event for `sam local invoke`: {path.relative_to(ROOT)}"
+    tenancy.create_tenant("demo", "Demo")  # the tenant the sample events name
+
+    result = stack.provisioned.runtime.invoke(logical_id, json.loads(path.read_text()))
+
+    if logical_id == TEMPLATE.authorizer_function():
+        assert result["isAuthorized"] is True
+        assert result["context"]["failure"] == "INVALID_API_KEY"
+    else:
+        assert 200 <= result["statusCode"] < 500, result
+        json.loads(result["body"])
+
+
+@pytest.mark.parametrize("route", [r for r in ROUTES if r.authorized], ids=lambda r: r.route_key)
+def test_authorized_route_refuses_anonymous_callers(api: httpx.Client, route: object) -> None:
+    path = route.path.replace("{", "").replace("}", "")  # type: ignore[attr-defined]
+    response = api.request(route.method, path)  # type: ignore[attr-defined]
+    assert response.status_code == 401, response.text
+
+
+def test_every_route_is_served_by_its_own_function() -> None:
+    functions = [r.function for r in ROUTES]
+    assert len(functions) == len(set(functions))
+
+
+def test_events_folder_has_no_orphans() -> None:
+    names = {Path(p).stem for p in EVENTS.glob("*.json")}
+    assert names <= set(FUNCTIONS)
