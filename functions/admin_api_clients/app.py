@@ -7,6 +7,8 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
+from pydantic import BaseModel, Field
+
 from ponte.auth.principals import Role
 from ponte.domain.tenancy import Scope
 from ponte.http.api import (
@@ -19,7 +21,6 @@ from ponte.http.api import (
 )
 from ponte.http.envelopes import Flavor
 from ponte.services import tenancy
-from pydantic import BaseModel, Field
 
 app = create_app(Flavor.ERP)
 admin_only = [user(Role.ADMIN)]

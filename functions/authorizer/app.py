@@ -12,6 +12,7 @@ from functools import cache
 from typing import Any
 
 from aws_lambda_powertools.metrics import MetricUnit
+
 from ponte.auth.authenticate import Authenticator
 from ponte.auth.jwt_verifier import JwksCache, JwtVerifier
 from ponte.auth.rate_limit import RateLimiter

@@ -18,9 +18,8 @@ from dataclasses import dataclass, field
 from typing import Any
 from unittest import mock
 
-from ponte.observability import logger
-
 from devstack.template import Function
+from ponte.observability import logger
 
 
 @dataclass

@@ -12,13 +12,12 @@ from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
-from ponte import aws
-from ponte.settings import get_settings
-
 from devstack.gateway import Answer, Gateway, GatewayServer, bind
 from devstack.idp import AUDIENCE, ISSUER_PATH, JWKS_PATH, LocalIdentityProvider
 from devstack.provision import Provisioned, provision
 from devstack.template import ROOT
+from ponte import aws
+from ponte.settings import get_settings
 
 STATE_DIR = ROOT / ".ponte"
 

@@ -41,10 +41,10 @@ from dataclasses import dataclass  # noqa: E402
 import boto3  # noqa: E402
 import httpx  # noqa: E402
 import pytest  # noqa: E402
+
 from devstack.stack import LocalStack, run_local_stack  # noqa: E402
 from ponte.domain.tenancy import Scope  # noqa: E402
 from ponte.services import tenancy  # noqa: E402
-
 from tests.support.virtual_time import VirtualClock, virtual_time  # noqa: E402
 
 

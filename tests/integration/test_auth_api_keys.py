@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import httpx
 import pytest
+
 from ponte.domain.tenancy import Scope
 from ponte.repository import counters
-
 from tests.integration.conftest import TenantFixture
 from tests.support.virtual_time import VirtualClock
 

@@ -11,8 +11,8 @@ import jwt
 import pytest
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import ec, rsa
-from devstack.stack import LocalStack
 
+from devstack.stack import LocalStack
 from tests.integration.conftest import TenantFixture
 
 ADMIN = "/api/admin/api-clients"

@@ -10,6 +10,7 @@ from pathlib import Path
 import boto3
 import httpx
 import pytest
+
 from devstack.stack import LocalStack
 from ponte import aws
 from ponte.settings import get_settings

@@ -6,6 +6,7 @@ from collections.abc import Iterator
 
 import httpx
 import pytest
+
 from ponte import aws
 from ponte.settings import get_settings
 

@@ -8,6 +8,7 @@ from pathlib import Path
 
 import httpx
 import pytest
+
 from devstack.stack import LocalStack
 from devstack.template import ROOT, Template
 from ponte.services import tenancy

@@ -127,7 +127,7 @@ class JwtVerifier:
         expected = set(self._settings.audience)
         if not expected:
             return
-        aud = claims.get("aud", claims.get("client_id"))
+        aud = claims.get("aud") or claims.get("client_id")
         presented = {aud} if isinstance(aud, str) else set(aud or [])
         if not presented & expected:
             raise InvalidToken("audience not accepted")

@@ -1,0 +1,141 @@
+"""The shared resolver: auth middlewares, body parsing, error rendering (real Powertools)."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+import pytest
+from pydantic import BaseModel
+
+from ponte.auth.principals import AuthContext, Principal, PrincipalKind, RateStatus, Role
+from ponte.domain.tenancy import Scope
+from ponte.http.api import api_client, create_app, field_errors, parse_body, user
+from ponte.http.envelopes import Flavor
+
+app = create_app(Flavor.ERP)
+
+
+class Body(BaseModel):
+    name: str
+    count: int
+
+
+@app.post("/write", middlewares=[api_client(Scope.WRITE)])
+def write() -> dict[str, Any]:
+    return {"ok": parse_body(app, Body).name}
+
+
+@app.get("/admin", middlewares=[user(Role.ADMIN)])
+def admin() -> dict[str, Any]:
+    return {"ok": True}
+
+
+@app.get("/boom")
+def boom() -> dict[str, Any]:
+    raise RuntimeError("secret internals /var/task")
+
+
+def call(method: str, path: str, ctx: AuthContext | None, body: str | None = None) -> Any:
+    event = {
+        "version": "2.0",
+        "routeKey": f"{method} {path}",
+        "rawPath": path,
+        "rawQueryString": "",
+        "headers": {"content-type": "application/json"},
+        "requestContext": {
+            "http": {"method": method, "path": path, "sourceIp": "1.1.1.1"},
+            "requestId": "r",
+            "stage": "$default",
+            "authorizer": {"lambda": ctx.to_context()} if ctx else None,
+        },
+        "body": body,
+        "isBase64Encoded": False,
+    }
+    response = app.resolve(event, {})
+    return response["statusCode"], json.loads(response["body"])
+
+
+def client(scope: Scope, exceeded: bool = False) -> AuthContext:
+    principal = Principal(PrincipalKind.API_CLIENT, "t1", "c1", "ERP", scope=scope, rate_limit=5)
+    rate = RateStatus(5, 0 if exceeded else 4, 100, 30, exceeded)
+    return AuthContext(principal=principal, rate=rate)
+
+
+def test_scope_checks() -> None:
+    body = '{"name": "x", "count": 1}'
+    assert call("POST", "/write", client(Scope.WRITE), body) == (200, {"ok": "x"})
+    assert call("POST", "/write", client(Scope.FULL), body)[0] == 200
+    assert call("POST", "/write", client(Scope.READ), body)[0] == 403
+
+
+def test_auth_comes_before_body_validation() -> None:
+    status, body = call("POST", "/write", None, "{bad")
+    assert (status, body["code"]) == (401, "MISSING_CREDENTIALS")
+    assert call("POST", "/write", client(Scope.READ), "{bad")[0] == 403
+
+
+def test_rate_limited_before_scope() -> None:
+    status, body = call("POST", "/write", client(Scope.READ, exceeded=True), "{}")
+    assert (status, body["code"]) == (429, "RATE_LIMITED")
+
+
+def test_body_errors() -> None:
+    ctx = client(Scope.WRITE)
+    assert call("POST", "/write", ctx, None)[0] == 400
+    assert call("POST", "/write", ctx, "{bad")[0] == 400
+    status, body = call("POST", "/write", ctx, '{"count": "many"}')
+    assert status == 422
+    assert body["errors"] == {
+        "name": ["Campo obrigatório"],
+        "count": ["Deve ser um número inteiro"],
+    }
+
+
+@pytest.mark.parametrize("role", [Role.COORDINATOR, Role.PROFESSOR, Role.GUARDIAN, None])
+def test_roles(role: Role | None) -> None:
+    principal = Principal(PrincipalKind.USER, "t1", "u1", "U", role=role, rate_limit=1000)
+    assert call("GET", "/admin", AuthContext(principal=principal))[0] == 403
+    admin_ctx = AuthContext(
+        principal=Principal(PrincipalKind.USER, "t1", "u", "U", role=Role.ADMIN)
+    )
+    assert call("GET", "/admin", admin_ctx)[0] == 200
+
+
+def test_unexpected_errors_are_a_500_without_internals() -> None:
+    status, body = call("GET", "/boom", None)
+    assert status == 500
+    assert body["message"] == "Erro interno do servidor"
+    assert "/var/task" not in json.dumps(body)
+
+
+def test_unknown_route_is_a_404_envelope() -> None:
+    status, body = call("GET", "/nowhere", None)
+    assert (status, body["success"]) == (404, False)
+
+
+def test_auth_context_round_trip() -> None:
+    principal = Principal(
+        PrincipalKind.USER,
+        "t1",
+        "u1",
+        "Ana",
+        role=Role.COORDINATOR,
+        rate_limit=1000,
+        email="a@x",
+        attributes={"units": ["U1"]},
+    )
+    ctx = AuthContext(principal=principal, rate=RateStatus(1000, 10, 99, 5, False))
+    assert AuthContext.from_context(ctx.to_context()) == ctx
+
+
+def test_field_errors_pass_custom_messages() -> None:
+    raw = [
+        {
+            "loc": ("cpf",),
+            "type": "value_error",
+            "msg": "Value error, x",
+            "ctx": {"error": "CPF deve conter 11 dígitos"},
+        }
+    ]
+    assert field_errors(raw) == {"cpf": ["CPF deve conter 11 dígitos"]}

@@ -1,0 +1,44 @@
+from devstack.template import Route, Template
+from ponte.settings import Settings
+
+
+def test_settings_from_env() -> None:
+    settings = Settings.from_env(
+        {
+            "TABLE_NAME": "t",
+            "AWS_REGION": "sa-east-1",
+            "JWT_ISSUER": "https://idp/",
+            "JWT_AUDIENCE": "a, b",
+            "USER_RATE_LIMIT_PER_HOUR": "10",
+        }
+    )
+    assert (settings.table_name, settings.region) == ("t", "sa-east-1")
+    assert settings.jwt.issuer == "https://idp"
+    assert settings.jwt.jwks_url == "https://idp/.well-known/jwks.json"
+    assert settings.jwt.audience == ("a", "b")
+    assert settings.user_rate_limit_per_hour == 10
+    assert settings.api_client_rate_limit == 60
+
+
+def test_route_matching() -> None:
+    route = Route("DELETE", "/api/admin/api-clients/{client_id}", "F", True)
+    assert route.match("DELETE", "/api/admin/api-clients/abc") == {"client_id": "abc"}
+    assert route.match("GET", "/api/admin/api-clients/abc") is None
+    assert route.match("DELETE", "/api/admin/api-clients/abc/x") is None
+    assert Route("GET", "/x/{proxy+}", "F", True).match("GET", "/x/a/b") == {"proxy": "a/b"}
+
+
+def test_template_conditions_follow_parameters() -> None:
+    cognito = Template.read()
+    assert "UserPool" in cognito.resources("AWS::Cognito::UserPool")
+    oidc = Template.read({"JwtIssuer": "https://login.example.com"})
+    assert oidc.resources("AWS::Cognito::UserPool") == {}
+
+
+def test_functions_resolve_to_modules() -> None:
+    template = Template.read({"JwtIssuer": "https://idp"})
+    template.physical["Table"] = "tbl"
+    health = template.functions()["HealthFunction"]
+    assert (health.module, health.attribute) == ("functions.health.app", "handler")
+    assert health.environment["TABLE_NAME"] == "tbl"
+    assert health.environment["JWT_ISSUER"] == "https://idp"
