@@ -65,7 +65,11 @@ def _env() -> dict[str, str]:
 
 def _run(code: str) -> float:
     out = subprocess.run(
-        [sys.executable, "-c", code], cwd=ROOT, env=_env(), capture_output=True, text=True,
+        [sys.executable, "-c", code],
+        cwd=ROOT,
+        env=_env(),
+        capture_output=True,
+        text=True,
         check=True,
     )
     return float(out.stdout.strip().splitlines()[-1])
@@ -73,7 +77,7 @@ def _run(code: str) -> float:
 
 def measure(modules: dict[str, str], runs: int = RUNS) -> dict[str, float]:
     samples: dict[str, list[float]] = {name: [] for name in modules}
-    for name, module in modules.items():  # warm the bytecode caches once
+    for module in modules.values():  # warm the bytecode caches once
         _run(_IMPORT.format(module=module))
     for _ in range(runs):  # interleaved, so machine noise hits both alike
         for name, module in modules.items():
@@ -96,8 +100,10 @@ def report() -> dict[str, float]:
     print(f"  health function            : {medians['health']:8.1f} ms")
     print(f"  ratio health / minimal     : {ratio:8.2f}   (target <= 1.30)")
     print(f"  authorizer function        : {medians['authorizer']:8.1f} ms")
-    print(f"  health first invocation    : {first_call:8.1f} ms "
-          "(DynamoDB client + GetItem on moto; boto3 already imported by moto)")
+    print(
+        f"  health first invocation    : {first_call:8.1f} ms "
+        "(DynamoDB client + GetItem on moto; boto3 already imported by moto)"
+    )
     return {**medians, "ratio": ratio, "first_call": first_call}
 
 
