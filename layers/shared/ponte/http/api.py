@@ -105,7 +105,13 @@ def field_errors(raw: Iterable[Any]) -> dict[str, list[str]]:
         name = ".".join(str(part) for part in item.get("loc", ())) or "body"
         kind = str(item.get("type", ""))
         template = _MESSAGES.get(kind)
-        if kind == "value_error":
+        if (
+            kind in {"too_short", "string_too_short"}
+            and (item.get("ctx") or {}).get("actual_length") == 0
+            and isinstance(item.get("input"), str)
+        ):
+            message = "Campo obrigatório"
+        elif kind == "value_error":
             message = str(item.get("ctx", {}).get("error") or item.get("msg"))
         elif template:
             try:
