@@ -10,8 +10,9 @@ from pydantic import BaseModel
 
 from ponte.auth.principals import AuthContext, Principal, PrincipalKind, RateStatus, Role
 from ponte.domain.tenancy import Scope
-from ponte.http.api import api_client, create_app, field_errors, parse_body, user
+from ponte.http.api import api_client, create_app, parse_body, user
 from ponte.http.envelopes import Flavor
+from ponte.validation import field_errors
 
 app = create_app(Flavor.ERP)
 

@@ -9,7 +9,7 @@ envelope of that API; ``lambda_handler(app)`` adds logging, the correlation id a
 from __future__ import annotations
 
 import json
-from collections.abc import Callable, Iterable
+from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
 from aws_lambda_powertools.event_handler import APIGatewayHttpResolver, Response
@@ -23,6 +23,7 @@ from ponte.domain.tenancy import Scope
 from ponte.errors import ApiError
 from ponte.http.envelopes import Flavor, error_body
 from ponte.observability import Handler, instrument, logger, metrics
+from ponte.validation import field_errors
 
 if TYPE_CHECKING:
     from pydantic import BaseModel
@@ -70,58 +71,6 @@ def create_app(flavor: Flavor) -> APIGatewayHttpResolver:
         return error_response(errors.internal_error(), flavor)
 
     return app
-
-
-# Pydantic error types in the seeds' language; a model may raise its own Portuguese messages
-# (ValueError in a validator), which pass through as they are.
-_MESSAGES = {
-    "missing": "Campo obrigatório",
-    "string_type": "Deve ser um texto",
-    "string_too_short": "Deve ter ao menos {min_length} caractere(s)",
-    "string_too_long": "Deve ter no máximo {max_length} caracteres",
-    "int_type": "Deve ser um número inteiro",
-    "int_parsing": "Deve ser um número inteiro",
-    "float_type": "Deve ser um número",
-    "float_parsing": "Deve ser um número",
-    "bool_type": "Deve ser verdadeiro ou falso",
-    "bool_parsing": "Deve ser verdadeiro ou falso",
-    "list_type": "Deve ser uma lista",
-    "dict_type": "Deve ser um objeto",
-    "model_type": "Deve ser um objeto",
-    "enum": "Valor inválido. Opções: {expected}",
-    "literal_error": "Valor inválido. Opções: {expected}",
-    "greater_than_equal": "Deve ser maior ou igual a {ge}",
-    "less_than_equal": "Deve ser menor ou igual a {le}",
-    "too_short": "Deve ter ao menos {min_length} item(ns)",
-    "too_long": "Deve ter no máximo {max_length} itens",
-    "extra_forbidden": "Campo não permitido",
-}
-
-
-def field_errors(raw: Iterable[Any]) -> dict[str, list[str]]:
-    """Pydantic validation errors keyed by dotted field path, with Portuguese messages."""
-    result: dict[str, list[str]] = {}
-    for item in raw:
-        name = ".".join(str(part) for part in item.get("loc", ())) or "body"
-        kind = str(item.get("type", ""))
-        template = _MESSAGES.get(kind)
-        if (
-            kind in {"too_short", "string_too_short"}
-            and (item.get("ctx") or {}).get("actual_length") == 0
-            and isinstance(item.get("input"), str)
-        ):
-            message = "Campo obrigatório"
-        elif kind == "value_error":
-            message = str(item.get("ctx", {}).get("error") or item.get("msg"))
-        elif template:
-            try:
-                message = template.format(**(item.get("ctx") or {}))
-            except (KeyError, IndexError):
-                message = template.split(".")[0]
-        else:
-            message = "Valor inválido"
-        result.setdefault(name, []).append(message)
-    return result
 
 
 def parse_body[M: BaseModel](app: APIGatewayHttpResolver, model: type[M]) -> M:

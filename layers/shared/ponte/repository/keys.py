@@ -48,3 +48,52 @@ def rate_window(principal: str, window_start: int) -> Key:
 def tenant_counters(tenant_id: str) -> Key:
     """Per-tenant totals per entity and the last sync time, maintained on write."""
     return {"PK": f"TENANT#{tenant_id}", "SK": "COUNTERS"}
+
+
+# -- academic records (seed 000) -----------------------------------------------------------
+# A record:    PK T#{tenant}#{entity}#{code}, SK "#"
+#              GSI1 T#{tenant}#{entity} / {code}            (list in code order)
+#              GSI2 T#{tenant}#{entity} / {updated_at}#{code} (changes since)
+# A claim:     PK T#{tenant}#UQ#{entity}#{field}#{value}, SK "#"  (email/CPF uniqueness)
+# Links:       PK T#{tenant}#enrollments#{enrollment}, SK S#{student}
+#                GSI1 T#{tenant}#student-enrollments#{student} / {enrollment}
+#              PK T#{tenant}#professors#{professor}, SK E#{enrollment}
+RECORD_SK: Final = "#"
+
+
+def record(tenant_id: str, entity: str, code: str) -> Key:
+    return {"PK": f"T#{tenant_id}#{entity}#{code}", "SK": RECORD_SK}
+
+
+def record_indexes(tenant_id: str, entity: str, code: str, updated_at: str) -> Key:
+    partition = f"T#{tenant_id}#{entity}"
+    return {
+        "GSI1PK": partition,
+        "GSI1SK": code,
+        "GSI2PK": partition,
+        "GSI2SK": f"{updated_at}#{code}",
+    }
+
+
+def record_listing(tenant_id: str, entity: str) -> str:
+    return f"T#{tenant_id}#{entity}"
+
+
+def claim(tenant_id: str, entity: str, field: str, value: str) -> Key:
+    return {"PK": f"T#{tenant_id}#UQ#{entity}#{field}#{value}", "SK": RECORD_SK}
+
+
+def enrollment_student(tenant_id: str, enrollment: str, student: str) -> Key:
+    return {"PK": f"T#{tenant_id}#enrollments#{enrollment}", "SK": f"S#{student}"}
+
+
+def student_enrollments(tenant_id: str, student: str) -> str:
+    return f"T#{tenant_id}#student-enrollments#{student}"
+
+
+def professor_enrollment(tenant_id: str, professor: str, enrollment: str) -> Key:
+    return {"PK": f"T#{tenant_id}#professors#{professor}", "SK": f"E#{enrollment}"}
+
+
+STUDENT_LINK_PREFIX: Final = "S#"
+PROFESSOR_LINK_PREFIX: Final = "E#"

@@ -1,0 +1,288 @@
+"""Academic records in the table: reading them in batches, writing them transactionally.
+
+Services describe writes as plain operations (:class:`PutRecord`, :class:`Claim`, ...) grouped
+in :class:`Plan` s, one per record; :func:`commit` packs plans into as few transactions as the
+100-item limit allows, each with one counters update, so a record is written whole or not
+at all, and reports the plans whose conditions failed.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+from ponte.repository import batch, counters, keys
+from ponte.repository.table import Item, serialize, table_name, values
+
+
+@dataclass(frozen=True, slots=True)
+class StoredRecord:
+    entity: str
+    code: str
+    data: dict[str, Any]
+    version: int
+    created_at: str
+    updated_at: str
+
+    @property
+    def status(self) -> str:
+        return str(self.data.get("status", "active"))
+
+
+@dataclass(frozen=True, slots=True)
+class PutRecord:
+    entity: str
+    code: str
+    data: dict[str, Any]
+    search: str
+    created_at: str
+    updated_at: str
+    expected_version: int | None  # None: the record must not exist yet
+
+
+@dataclass(frozen=True, slots=True)
+class Claim:
+    """Take ``value`` of a unique ``field`` for ``owner`` (fails if another record holds it)."""
+
+    entity: str
+    field: str
+    value: str
+    owner: str
+
+
+@dataclass(frozen=True, slots=True)
+class Release:
+    entity: str
+    field: str
+    value: str
+    owner: str
+
+
+@dataclass(frozen=True, slots=True)
+class StudentLink:
+    enrollment: str
+    student: str
+    present: bool = True  # False: remove the link
+
+
+@dataclass(frozen=True, slots=True)
+class ProfessorLink:
+    professor: str
+    enrollment: str
+    attributes: Mapping[str, Any] = field(default_factory=dict)
+    present: bool = True
+
+
+Operation = PutRecord | Claim | Release | StudentLink | ProfessorLink
+
+
+@dataclass(slots=True)
+class Plan:
+    ref: int  # the caller's handle (the record's index in the request)
+    operations: list[Operation]
+    created: dict[str, int] = field(default_factory=dict)  # counter deltas
+
+
+@dataclass(frozen=True, slots=True)
+class Failure:
+    ref: int
+    operation: Operation
+
+
+# -- reads ---------------------------------------------------------------------------------
+def _stored(item: Item) -> StoredRecord:
+    return StoredRecord(
+        entity=str(item["entity"]),
+        code=str(item["code"]),
+        data=dict(item["data"]),
+        version=int(item["version"]),
+        created_at=str(item["created_at"]),
+        updated_at=str(item["updated_at"]),
+    )
+
+
+def get_records(
+    tenant_id: str, wanted: Iterable[tuple[str, str]]
+) -> dict[tuple[str, str], StoredRecord]:
+    """Records by (entity, code), read in batches of 100 keys."""
+    found = batch.batch_get(keys.record(tenant_id, e, c) for e, c in wanted)
+    return {(r.entity, r.code): r for r in map(_stored, found.values())}
+
+
+def get_claims(
+    tenant_id: str, wanted: Iterable[tuple[str, str, str]]
+) -> dict[tuple[str, str, str], str]:
+    """Owner codes of unique values, by (entity, field, value)."""
+    wanted = list(wanted)
+    by_key = {keys.claim(tenant_id, e, f, v)["PK"]: (e, f, v) for e, f, v in wanted}
+    found = batch.batch_get(keys.claim(tenant_id, e, f, v) for e, f, v in wanted)
+    return {by_key[pk]: str(item["owner"]) for (pk, _), item in found.items()}
+
+
+# -- writes --------------------------------------------------------------------------------
+def _put(
+    item: Mapping[str, Any], condition: str = "", vals: Mapping[str, Any] | None = None
+) -> dict[str, Any]:
+    put: dict[str, Any] = {"TableName": table_name(), "Item": serialize(item)}
+    if condition:
+        put["ConditionExpression"] = condition
+    if vals:
+        put["ExpressionAttributeValues"] = values(vals)
+    return {"Put": put}
+
+
+def _delete(
+    key: Mapping[str, str], condition: str = "", vals: Mapping[str, Any] | None = None
+) -> dict[str, Any]:
+    delete: dict[str, Any] = {"TableName": table_name(), "Key": serialize(key)}
+    if condition:
+        delete["ConditionExpression"] = condition
+    if vals:
+        delete["ExpressionAttributeValues"] = values(vals)
+    return {"Delete": delete}
+
+
+def _record_item(tenant_id: str, op: PutRecord) -> dict[str, Any]:
+    version = 1 if op.expected_version is None else op.expected_version + 1
+    item = {
+        **keys.record(tenant_id, op.entity, op.code),
+        **keys.record_indexes(tenant_id, op.entity, op.code, op.updated_at),
+        "type": "record",
+        "tenant_id": tenant_id,
+        "entity": op.entity,
+        "code": op.code,
+        "data": op.data,
+        "status": op.data.get("status", "active"),
+        "search": op.search,
+        "version": version,
+        "created_at": op.created_at,
+        "updated_at": op.updated_at,
+    }
+    if op.expected_version is None:
+        return _put(item, "attribute_not_exists(PK)")
+    return _put(item, "version = :v", {":v": op.expected_version})
+
+
+def _claim_item(tenant_id: str, op: Claim) -> dict[str, Any]:
+    item = {
+        **keys.claim(tenant_id, op.entity, op.field, op.value),
+        "type": "claim",
+        "owner": op.owner,
+    }
+    return _put(item, "attribute_not_exists(PK) OR #o = :owner", {":owner": op.owner})
+
+
+def _release_item(tenant_id: str, op: Release) -> dict[str, Any]:
+    key = keys.claim(tenant_id, op.entity, op.field, op.value)
+    return _delete(key, "attribute_not_exists(PK) OR #o = :owner", {":owner": op.owner})
+
+
+def _student_link_item(tenant_id: str, op: StudentLink) -> dict[str, Any]:
+    key = keys.enrollment_student(tenant_id, op.enrollment, op.student)
+    if not op.present:
+        return _delete(key)
+    return _put(
+        {
+            **key,
+            "GSI1PK": keys.student_enrollments(tenant_id, op.student),
+            "GSI1SK": op.enrollment,
+            "type": "enrollment_student",
+            "enrollment_code": op.enrollment,
+            "student_code": op.student,
+        }
+    )
+
+
+def _professor_link_item(tenant_id: str, op: ProfessorLink) -> dict[str, Any]:
+    key = keys.professor_enrollment(tenant_id, op.professor, op.enrollment)
+    if not op.present:
+        return _delete(key)
+    item = {**key, "type": "professor_enrollment", "enrollment_code": op.enrollment}
+    return _put(item | dict(op.attributes))
+
+
+_BUILDERS: dict[type, Any] = {
+    PutRecord: _record_item,
+    Claim: _claim_item,
+    Release: _release_item,
+    StudentLink: _student_link_item,
+    ProfessorLink: _professor_link_item,
+}
+
+
+def _transact_item(tenant_id: str, op: Operation) -> dict[str, Any]:
+    item: dict[str, Any] = _BUILDERS[type(op)](tenant_id, op)
+    return item
+
+
+def _with_owner_name(item: dict[str, Any]) -> dict[str, Any]:
+    """`owner` is a reserved word in DynamoDB expressions."""
+    body = item.get("Put") or item.get("Delete") or {}
+    if "#o" in body.get("ConditionExpression", ""):
+        body["ExpressionAttributeNames"] = {"#o": "owner"}
+    return item
+
+
+def commit(tenant_id: str, plans: Sequence[Plan], synced_at: datetime) -> list[Failure]:
+    """Write every plan atomically (packed into shared transactions); return the plans whose
+    conditions failed, each with the operation that failed. The others are written."""
+    failures: list[Failure] = []
+    budget = batch.TRANSACTION_LIMIT - 1  # one slot for the counters update
+    group: list[Plan] = []
+    size = 0
+    for plan in plans:
+        if len(plan.operations) > budget:
+            _flush(tenant_id, group, synced_at, failures)
+            group, size = [], 0
+            _commit_oversized(tenant_id, plan, synced_at, failures)
+            continue
+        if size + len(plan.operations) > budget:
+            _flush(tenant_id, group, synced_at, failures)
+            group, size = [], 0
+        group.append(plan)
+        size += len(plan.operations)
+    _flush(tenant_id, group, synced_at, failures)
+    return failures
+
+
+def _flush(tenant_id: str, group: list[Plan], synced_at: datetime, failures: list[Failure]) -> None:
+    pending = list(group)
+    while pending:
+        owners: list[tuple[Plan, Operation]] = [(p, op) for p in pending for op in p.operations]
+        items = [_with_owner_name(_transact_item(tenant_id, op)) for _, op in owners]
+        deltas: dict[str, int] = {}
+        for plan in pending:
+            for entity, n in plan.created.items():
+                deltas[entity] = deltas.get(entity, 0) + n
+        items.append({"Update": counters.update_operation(tenant_id, deltas, synced_at)})
+        try:
+            batch.transact(items)
+            return
+        except batch.TransactionCancelled as cancelled:
+            failed: dict[int, Operation] = {}
+            for (plan, op), reason in zip(owners, cancelled.reasons, strict=False):
+                if reason == "ConditionalCheckFailed" and id(plan) not in failed:
+                    failed[id(plan)] = op
+            if not failed:
+                raise
+            failures.extend(Failure(p.ref, failed[id(p)]) for p in pending if id(p) in failed)
+            pending = [p for p in pending if id(p) not in failed]
+
+
+def _commit_oversized(
+    tenant_id: str, plan: Plan, synced_at: datetime, failures: list[Failure]
+) -> None:
+    """A record whose write set exceeds one transaction (a very large turma): links first, in
+    chunks (idempotent), then the record and its claims together, so a failure leaves the
+    stored record as it was and a retry converges."""
+    core: list[Operation] = [
+        op for op in plan.operations if isinstance(op, PutRecord | Claim | Release)
+    ]
+    links: list[Operation] = [op for op in plan.operations if op not in core]
+    budget = batch.TRANSACTION_LIMIT - 1
+    for start in range(0, len(links), budget):
+        chunk = Plan(plan.ref, list(links[start : start + budget]))
+        _flush(tenant_id, [chunk], synced_at, failures)
+    _flush(tenant_id, [Plan(plan.ref, core, plan.created)], synced_at, failures)

@@ -1,0 +1,317 @@
+"""Batch upsert of the ERP's records (seed 000): validate, compare, write what changed.
+
+Per request: one batched read of the records, one batched read of what changed records refer
+to and the unique values they take, then transactions packing many records each. A record
+is applied whole (record, uniqueness claims, links, counters) or reported with its errors;
+an identical record is ``unchanged`` and costs no write.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from pydantic import ValidationError
+
+from ponte.clock import utcnow
+from ponte.domain import cpf as cpf_rules
+from ponte.domain.academic import SPECS, Enrollment, Entity, Record, Spec, search_text
+from ponte.repository import academic as repo
+from ponte.repository import counters
+from ponte.validation import field_errors
+
+CPF_CHECK_DIGIT = "CPF com dígito verificador inválido"
+DUPLICATE_CODE = "Código duplicado na requisição"
+_MAX_ROUNDS = 3  # re-reads after a concurrent writer changed a record under us
+
+Errors = dict[str, list[str]]
+
+
+@dataclass(frozen=True, slots=True)
+class RecordIssue:
+    index: int
+    code: str | None
+    messages: Errors
+
+
+@dataclass(slots=True)
+class SyncResult:
+    entity: Entity
+    total: int
+    created: int = 0
+    updated: int = 0
+    unchanged: int = 0
+    errors: list[RecordIssue] = field(default_factory=list)
+    warnings: list[RecordIssue] = field(default_factory=list)
+    linked: int = 0
+    unlinked: int = 0
+
+    @property
+    def failed(self) -> int:
+        return len(self.errors)
+
+
+@dataclass(slots=True)
+class _Candidate:
+    index: int
+    record: Record
+    stored: repo.StoredRecord | None = None
+
+    @property
+    def code(self) -> str:
+        return self.record.code
+
+    @property
+    def data(self) -> dict[str, Any]:
+        return self.record.data()
+
+
+def parse(spec: Spec, raw: Sequence[Any], result: SyncResult) -> list[_Candidate]:
+    """Validate each record; the first occurrence of a code wins, later ones fail."""
+    candidates: list[_Candidate] = []
+    seen: set[str] = set()
+    for index, item in enumerate(raw):
+        code = item.get("code") if isinstance(item, dict) else None
+        code = code.strip() if isinstance(code, str) else None
+        if not isinstance(item, dict):
+            result.errors.append(RecordIssue(index, None, {"record": ["Deve ser um objeto"]}))
+            continue
+        try:
+            record = spec.model.model_validate(item)
+        except ValidationError as exc:
+            result.errors.append(RecordIssue(index, code, field_errors(exc.errors())))
+            continue
+        if record.code in seen:
+            result.errors.append(RecordIssue(index, record.code, {"code": [DUPLICATE_CODE]}))
+            continue
+        seen.add(record.code)
+        candidates.append(_Candidate(index, record))
+    return candidates
+
+
+class SyncService:
+    def __init__(self, tenant_id: str, strict_cpf: Callable[[], bool]) -> None:
+        self._tenant = tenant_id
+        self._strict_cpf = strict_cpf  # read lazily: only a wrong check digit needs it
+
+    def sync(self, entity: Entity, raw: Sequence[Any]) -> SyncResult:
+        spec = SPECS[entity]
+        result = SyncResult(entity=entity, total=len(raw))
+        pending = parse(spec, raw, result)
+        now = utcnow()
+        wrote = False
+        for _ in range(_MAX_ROUNDS):
+            if not pending:
+                break
+            plans, by_index = self._plan(spec, pending, result)
+            if not plans:
+                break
+            failures = repo.commit(self._tenant, plans, now)
+            wrote = True
+            retry = self._settle(spec, plans, by_index, failures, result)
+            pending = [by_index[i] for i in retry]
+        else:
+            for candidate in pending:
+                result.errors.append(
+                    RecordIssue(
+                        candidate.index,
+                        candidate.code,
+                        {"code": ["Registro alterado simultaneamente; reenvie"]},
+                    )
+                )
+        if not wrote:
+            counters.add(self._tenant, {}, now)  # the sync happened, even with nothing to write
+        result.errors.sort(key=lambda issue: issue.index)
+        result.warnings.sort(key=lambda issue: issue.index)
+        return result
+
+    # -- planning --------------------------------------------------------------------------
+    def _plan(
+        self, spec: Spec, candidates: list[_Candidate], result: SyncResult
+    ) -> tuple[list[repo.Plan], dict[int, _Candidate]]:
+        entity = spec.entity.value
+        stored = repo.get_records(self._tenant, ((entity, c.code) for c in candidates))
+        changed: list[_Candidate] = []
+        for candidate in candidates:
+            candidate.stored = stored.get((entity, candidate.code))
+            if candidate.stored is not None and candidate.stored.data == candidate.data:
+                result.unchanged += 1
+            else:
+                changed.append(candidate)
+        if not changed:
+            return [], {}
+        problems = self._check(spec, changed)
+        plans: list[repo.Plan] = []
+        by_index: dict[int, _Candidate] = {}
+        for candidate in changed:
+            issues = problems.get(candidate.index)
+            if issues:
+                result.errors.append(RecordIssue(candidate.index, candidate.code, issues))
+                continue
+            plans.append(self._plan_record(spec, candidate))
+            by_index[candidate.index] = candidate
+        return plans, by_index
+
+    def _check(self, spec: Spec, changed: list[_Candidate]) -> dict[int, Errors]:
+        """References that must exist and unique values that must be free, read in one go."""
+        problems: dict[int, Errors] = {}
+        refs: set[tuple[str, str]] = set()
+        claims: set[tuple[str, str, str]] = set()
+        first_taker: dict[tuple[str, str], int] = {}
+        for candidate in changed:
+            refs.update(_references(spec, candidate))
+            for unique_field, value in _new_unique_values(spec, candidate):
+                claims.add((spec.entity.value, unique_field, value))
+                first = first_taker.setdefault((unique_field, value), candidate.index)
+                if first != candidate.index:  # two records of this request want the value
+                    problems.setdefault(candidate.index, {})[unique_field] = [
+                        _unique_message(spec, unique_field)
+                    ]
+            self._check_cpf(candidate, problems)
+        existing = repo.get_records(self._tenant, refs) if refs else {}
+        owners = repo.get_claims(self._tenant, claims) if claims else {}
+        for candidate in changed:
+            errors = problems.setdefault(candidate.index, {})
+            for ref in spec.references:
+                target = candidate.data.get(ref.field)
+                if target and (ref.entity.value, target) not in existing:
+                    errors.setdefault(ref.field, []).append(ref.message)
+            students = Entity.STUDENTS.value
+            missing = [s for s in _added_students(candidate) if (students, s) not in existing]
+            if missing:
+                errors["student_codes"] = [f"O aluno {s} não existe" for s in missing]
+            for unique_field, value in _new_unique_values(spec, candidate):
+                owner = owners.get((spec.entity.value, unique_field, value))
+                if owner is not None and owner != candidate.code:
+                    errors[unique_field] = [_unique_message(spec, unique_field)]
+        return {i: e for i, e in problems.items() if e}
+
+    def _check_cpf(self, candidate: _Candidate, problems: dict[int, Errors]) -> None:
+        value = candidate.data.get("cpf")
+        if not value or cpf_rules.has_valid_check_digits(value):
+            return
+        if self._strict_cpf():
+            problems.setdefault(candidate.index, {}).setdefault("cpf", []).append(CPF_CHECK_DIGIT)
+
+    def _plan_record(self, spec: Spec, candidate: _Candidate) -> repo.Plan:
+        entity = spec.entity.value
+        data = candidate.data
+        stored = candidate.stored
+        now = utcnow().isoformat()
+        ops: list[repo.Operation] = [
+            repo.PutRecord(
+                entity=entity,
+                code=candidate.code,
+                data=data,
+                search=search_text(candidate.code, str(data.get("name", ""))),
+                created_at=stored.created_at if stored else now,
+                updated_at=now,
+                expected_version=stored.version if stored else None,
+            )
+        ]
+        for unique in spec.unique:
+            new, old = data.get(unique.field), stored.data.get(unique.field) if stored else None
+            if new == old:
+                continue
+            if new:
+                ops.append(repo.Claim(entity, unique.field, new, candidate.code))
+            if old:
+                ops.append(repo.Release(entity, unique.field, old, candidate.code))
+        if isinstance(candidate.record, Enrollment):
+            ops.extend(_enrollment_links(candidate))
+        return repo.Plan(candidate.index, ops, {} if stored else {entity: 1})
+
+    # -- outcome ---------------------------------------------------------------------------
+    def _settle(
+        self,
+        spec: Spec,
+        plans: list[repo.Plan],
+        by_index: dict[int, _Candidate],
+        failures: list[repo.Failure],
+        result: SyncResult,
+    ) -> list[int]:
+        """Count what was written, report lost uniqueness races, return records to re-read."""
+        failed = {f.ref: f.operation for f in failures}
+        retry: list[int] = []
+        for plan in plans:
+            candidate = by_index[plan.ref]
+            operation = failed.get(plan.ref)
+            if isinstance(operation, repo.Claim):
+                message = _unique_message(spec, operation.field)
+                result.errors.append(
+                    RecordIssue(plan.ref, candidate.code, {operation.field: [message]})
+                )
+            elif operation is not None:
+                retry.append(plan.ref)  # a concurrent write changed the record: plan again
+            else:
+                self._count(candidate, plan, result)
+        return retry
+
+    def _count(self, candidate: _Candidate, plan: repo.Plan, result: SyncResult) -> None:
+        if candidate.stored is None:
+            result.created += 1
+        else:
+            result.updated += 1
+        for op in plan.operations:
+            if isinstance(op, repo.StudentLink):
+                if op.present:
+                    result.linked += 1
+                else:
+                    result.unlinked += 1
+        cpf = candidate.data.get("cpf")
+        if cpf and not cpf_rules.has_valid_check_digits(cpf):
+            result.warnings.append(
+                RecordIssue(candidate.index, candidate.code, {"cpf": [CPF_CHECK_DIGIT]})
+            )
+
+
+def _references(spec: Spec, candidate: _Candidate) -> set[tuple[str, str]]:
+    data = candidate.data
+    refs = {(r.entity.value, data[r.field]) for r in spec.references if data.get(r.field)}
+    refs.update((Entity.STUDENTS.value, s) for s in _added_students(candidate))
+    return refs
+
+
+def _new_unique_values(spec: Spec, candidate: _Candidate) -> list[tuple[str, str]]:
+    """Unique values the record takes that it does not hold already."""
+    held = candidate.stored.data if candidate.stored else {}
+    return [
+        (u.field, candidate.data[u.field])
+        for u in spec.unique
+        if candidate.data.get(u.field) and held.get(u.field) != candidate.data[u.field]
+    ]
+
+
+def _unique_message(spec: Spec, unique_field: str) -> str:
+    return next(u.message for u in spec.unique if u.field == unique_field)
+
+
+def _students(candidate: _Candidate, stored: bool) -> set[str]:
+    source = candidate.stored.data if stored and candidate.stored else None
+    if stored:
+        return set(source.get("student_codes", [])) if source else set()
+    return set(candidate.data.get("student_codes", []))
+
+
+def _added_students(candidate: _Candidate) -> list[str]:
+    if not isinstance(candidate.record, Enrollment):
+        return []
+    return sorted(_students(candidate, False) - _students(candidate, True))
+
+
+def _enrollment_links(candidate: _Candidate) -> list[repo.Operation]:
+    code, data, stored = candidate.code, candidate.data, candidate.stored
+    new, old = _students(candidate, False), _students(candidate, True)
+    ops: list[repo.Operation] = [repo.StudentLink(code, s) for s in sorted(new - old)]
+    ops.extend(repo.StudentLink(code, s, present=False) for s in sorted(old - new))
+    old_professor = stored.data.get("professor_code") if stored else None
+    if old_professor and old_professor != data["professor_code"]:
+        ops.append(repo.ProfessorLink(old_professor, code, present=False))
+    link_fields = ("subject_code", "semester", "status")
+    if old_professor != data["professor_code"] or any(
+        stored is None or stored.data.get(f) != data.get(f) for f in link_fields
+    ):
+        attributes = {f: data.get(f) for f in link_fields}
+        ops.append(repo.ProfessorLink(data["professor_code"], code, attributes))
+    return ops

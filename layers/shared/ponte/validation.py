@@ -1,0 +1,57 @@
+"""Validation errors in the seeds' language, keyed by dotted field path."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from typing import Any
+
+# Pydantic error types in the seeds' language; a model may raise its own Portuguese messages
+# (ValueError in a validator), which pass through as they are.
+_MESSAGES = {
+    "missing": "Campo obrigatório",
+    "string_type": "Deve ser um texto",
+    "string_too_short": "Deve ter ao menos {min_length} caractere(s)",
+    "string_too_long": "Deve ter no máximo {max_length} caracteres",
+    "int_type": "Deve ser um número inteiro",
+    "int_parsing": "Deve ser um número inteiro",
+    "float_type": "Deve ser um número",
+    "float_parsing": "Deve ser um número",
+    "bool_type": "Deve ser verdadeiro ou falso",
+    "bool_parsing": "Deve ser verdadeiro ou falso",
+    "list_type": "Deve ser uma lista",
+    "dict_type": "Deve ser um objeto",
+    "model_type": "Deve ser um objeto",
+    "enum": "Valor inválido. Opções: {expected}",
+    "literal_error": "Valor inválido. Opções: {expected}",
+    "greater_than_equal": "Deve ser maior ou igual a {ge}",
+    "less_than_equal": "Deve ser menor ou igual a {le}",
+    "too_short": "Deve ter ao menos {min_length} item(ns)",
+    "too_long": "Deve ter no máximo {max_length} itens",
+    "extra_forbidden": "Campo não permitido",
+}
+
+
+def field_errors(raw: Iterable[Any]) -> dict[str, list[str]]:
+    """Pydantic validation errors keyed by dotted field path, with Portuguese messages."""
+    result: dict[str, list[str]] = {}
+    for item in raw:
+        name = ".".join(str(part) for part in item.get("loc", ())) or "body"
+        kind = str(item.get("type", ""))
+        template = _MESSAGES.get(kind)
+        if (
+            kind in {"too_short", "string_too_short"}
+            and (item.get("ctx") or {}).get("actual_length") == 0
+            and isinstance(item.get("input"), str)
+        ):
+            message = "Campo obrigatório"
+        elif kind == "value_error":
+            message = str(item.get("ctx", {}).get("error") or item.get("msg"))
+        elif template:
+            try:
+                message = template.format(**(item.get("ctx") or {}))
+            except (KeyError, IndexError):
+                message = template.split(".")[0]
+        else:
+            message = "Valor inválido"
+        result.setdefault(name, []).append(message)
+    return result
