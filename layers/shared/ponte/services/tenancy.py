@@ -90,3 +90,20 @@ def describe_api_client(client: ApiClient) -> dict[str, Any]:
         "last_used_at": isoformat(client.last_used_at) if client.last_used_at else None,
         "revoked_at": isoformat(client.revoked_at) if client.revoked_at else None,
     }
+
+
+_SETTINGS_TTL = 60.0
+_settings_cache: dict[str, tuple[float, dict[str, Any]]] = {}
+
+
+def tenant_setting(tenant_id: str, name: str, default: Any = None) -> Any:
+    """A tenant setting, cached per container for a minute (settings change rarely)."""
+    import time
+
+    cached = _settings_cache.get(tenant_id)
+    now = time.monotonic()
+    if cached is None or now - cached[0] > _SETTINGS_TTL:
+        tenant = repo.get_tenant(tenant_id)
+        cached = (now, dict(tenant.settings) if tenant else {})
+        _settings_cache[tenant_id] = cached
+    return cached[1].get(name, default)
