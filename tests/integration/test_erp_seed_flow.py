@@ -10,8 +10,13 @@ from tests.support.seed_000 import FLOW
 
 BASE = "/api/integration/v1"
 LABELS = {
-    "units": "unidades", "areas": "áreas", "courses": "cursos", "subjects": "disciplinas",
-    "professors": "professores", "students": "alunos", "enrollments": "turmas",
+    "units": "unidades",
+    "areas": "áreas",
+    "courses": "cursos",
+    "subjects": "disciplinas",
+    "professors": "professores",
+    "students": "alunos",
+    "enrollments": "turmas",
 }
 
 
@@ -30,7 +35,9 @@ def test_seed_flow_then_everything_unchanged(api: httpx.Client, tenant: TenantFi
 
     # The seed shows this answer for units.
     assert {k: answers["units"][k] for k in ("created", "updated", "failed")} == {
-        "created": 2, "updated": 0, "failed": 0,
+        "created": 2,
+        "updated": 0,
+        "failed": 0,
     }
     for entity in ("areas", "courses", "subjects", "professors", "students"):
         assert answers[entity]["created"] == len(dict(FLOW)[entity]), entity
@@ -41,16 +48,24 @@ def test_seed_flow_then_everything_unchanged(api: httpx.Client, tenant: TenantFi
     # The seed's first turma names ALU2024002, which the seed never syncs.
     turmas = answers["enrollments"]
     assert (turmas["created"], turmas["failed"]) == (1, 1)
-    assert turmas["errors"] == [{
-        "index": 0, "code": "ALG001-2025.1",
-        "errors": {"student_codes": ["O aluno ALU2024002 não existe"]},
-    }]
+    assert turmas["errors"] == [
+        {
+            "index": 0,
+            "code": "ALG001-2025.1",
+            "errors": {"student_codes": ["O aluno ALU2024002 não existe"]},
+        }
+    ]
     assert turmas["students"] == {"linked": 1, "unlinked": 0}
 
     status = api.get(f"{BASE}/sync-status", headers=headers).json()["data"]
     assert status["last_sync"]["minutes_ago"] == 0
     assert {e: v["total"] for e, v in status["entities"].items()} == {
-        "units": 2, "areas": 2, "courses": 2, "subjects": 3, "professors": 2, "students": 2,
+        "units": 2,
+        "areas": 2,
+        "courses": 2,
+        "subjects": 3,
+        "professors": 2,
+        "students": 2,
         "enrollments": 1,
     }
 

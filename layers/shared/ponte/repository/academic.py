@@ -8,13 +8,24 @@ at all, and reports the plans whose conditions failed.
 
 from __future__ import annotations
 
+import base64
+import binascii
+import json
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
+from ponte import aws
 from ponte.repository import batch, counters, keys
-from ponte.repository.table import Item, serialize, table_name, values
+from ponte.repository.table import (
+    Item,
+    deserialize,
+    query_pages,
+    serialize,
+    table_name,
+    values,
+)
 
 
 @dataclass(frozen=True, slots=True)
@@ -286,3 +297,132 @@ def _commit_oversized(
         chunk = Plan(plan.ref, list(links[start : start + budget]))
         _flush(tenant_id, [chunk], synced_at, failures)
     _flush(tenant_id, [Plan(plan.ref, core, plan.created)], synced_at, failures)
+
+
+# -- listings ------------------------------------------------------------------------------
+@dataclass(frozen=True, slots=True)
+class Listing:
+    """Filters of a record listing (all optional)."""
+
+    search: str = ""  # already normalised with domain.academic.search_text
+    status: str = ""
+    updated_since: str = ""  # ISO timestamp
+
+
+class InvalidCursor(Exception):
+    pass
+
+
+def _encode_cursor(key: Mapping[str, Any]) -> str:
+    return base64.urlsafe_b64encode(json.dumps(key, separators=(",", ":")).encode()).decode()
+
+
+def _decode_cursor(cursor: str) -> dict[str, Any]:
+    try:
+        key = json.loads(base64.urlsafe_b64decode(cursor.encode()))
+    except (binascii.Error, ValueError) as exc:
+        raise InvalidCursor(cursor) from exc
+    if not isinstance(key, dict):
+        raise InvalidCursor(cursor)
+    return key
+
+
+def _listing_query(tenant_id: str, entity: str, listing: Listing) -> dict[str, Any]:
+    partition = keys.record_listing(tenant_id, entity)
+    names: dict[str, str] = {}
+    vals: dict[str, Any] = {":p": partition}
+    if listing.updated_since:
+        params: dict[str, Any] = {
+            "IndexName": keys.GSI2,
+            "KeyConditionExpression": "GSI2PK = :p AND GSI2SK >= :since",
+        }
+        vals[":since"] = listing.updated_since
+    else:
+        params = {"IndexName": keys.GSI1, "KeyConditionExpression": "GSI1PK = :p"}
+    filters = []
+    if listing.status:
+        filters.append("#st = :st")
+        names["#st"] = "status"
+        vals[":st"] = listing.status
+    if listing.search:
+        filters.append("contains(#se, :q)")
+        names["#se"] = "search"
+        vals[":q"] = listing.search
+    if filters:
+        params["FilterExpression"] = " AND ".join(filters)
+        params["ExpressionAttributeNames"] = names
+    params["ExpressionAttributeValues"] = values(vals)
+    return {"TableName": table_name(), **params}
+
+
+def list_records(
+    tenant_id: str, entity: str, listing: Listing, *, limit: int, cursor: str = "", skip: int = 0
+) -> tuple[list[StoredRecord], str]:
+    """One page of records and the cursor of the next page ('' at the end).
+
+    ``skip`` matching records are passed over first (page numbers); a cursor continues
+    where the previous page ended, so a page costs requests in proportion to its own size.
+    """
+    client = aws.dynamodb()
+    query = _listing_query(tenant_id, entity, listing)
+    start = _decode_cursor(cursor) if cursor else None
+    found: list[StoredRecord] = []
+    while True:
+        wanted = skip if skip else limit - len(found)
+        params = {**query, "Limit": max(1, wanted)}
+        if skip:
+            params["ProjectionExpression"] = "PK, SK, GSI1PK, GSI1SK, GSI2PK, GSI2SK"
+        if start:
+            params["ExclusiveStartKey"] = start
+        try:
+            response: dict[str, Any] = client.query(**params)  # type: ignore[assignment]
+        except Exception as exc:
+            if start and "ValidationException" in str(getattr(exc, "response", "")):
+                raise InvalidCursor(cursor) from exc
+            raise
+        items = response.get("Items", [])
+        if skip:
+            skip = max(0, skip - len(items))
+        else:
+            found.extend(_stored(deserialize(raw)) for raw in items)
+        start = response.get("LastEvaluatedKey")
+        if not start or (not skip and len(found) >= limit):
+            break
+    return found, _encode_cursor(start) if start else ""
+
+
+def count_records(tenant_id: str, entity: str, listing: Listing) -> int:
+    """How many records match the filters (a COUNT query over the entity's listing)."""
+    client = aws.dynamodb()
+    params: dict[str, Any] = {**_listing_query(tenant_id, entity, listing), "Select": "COUNT"}
+    total = 0
+    while True:
+        response: dict[str, Any] = client.query(**params)  # type: ignore[assignment]
+        total += int(response.get("Count", 0))
+        if not response.get("LastEvaluatedKey"):
+            return total
+        params["ExclusiveStartKey"] = response["LastEvaluatedKey"]
+
+
+def enrollment_students(tenant_id: str, enrollment: str) -> list[str]:
+    """Student codes linked to a turma (one Query over the turma's partition)."""
+    pk = keys.enrollment_student(tenant_id, enrollment, "")["PK"]
+    codes: list[str] = []
+    for page in query_pages(
+        KeyConditionExpression="PK = :pk AND begins_with(SK, :s)",
+        ExpressionAttributeValues=values({":pk": pk, ":s": keys.STUDENT_LINK_PREFIX}),
+    ):
+        codes.extend(str(item["student_code"]) for item in page)
+    return codes
+
+
+def professor_enrollments(tenant_id: str, professor: str) -> list[dict[str, Any]]:
+    """The professor's turmas: code, subject_code, semester, status (one Query)."""
+    pk = keys.professor_enrollment(tenant_id, professor, "")["PK"]
+    links: list[dict[str, Any]] = []
+    for page in query_pages(
+        KeyConditionExpression="PK = :pk AND begins_with(SK, :e)",
+        ExpressionAttributeValues=values({":pk": pk, ":e": keys.PROFESSOR_LINK_PREFIX}),
+    ):
+        links.extend(page)
+    return links

@@ -1,0 +1,98 @@
+"""GET reads of the ERP API — API client with read (or full) scope.
+
+``/api/integration/v1/<entity>`` (list), ``/<entity>/{code}``, ``/professors/{code}/subjects``.
+One module serves them; the template deploys each route as its own function.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import UTC, datetime
+from typing import Annotated, Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
+
+from ponte import errors
+from ponte.domain.academic import Entity
+from ponte.domain.tenancy import Scope
+from ponte.http.api import api_client, create_app, json_response, lambda_handler, principal
+from ponte.http.envelopes import Flavor
+from ponte.services.erp_reads import ListQuery, ReadService
+from ponte.validation import field_errors
+
+app = create_app(Flavor.ERP)
+BASE = "/api/integration/v1"
+readers = [api_client(Scope.READ)]
+
+
+class ListParams(BaseModel):
+    model_config = ConfigDict(extra="ignore")
+
+    per_page: Annotated[int, Field(ge=1, le=100)] = 15
+    page: Annotated[int, Field(ge=1, le=100_000)] = 1
+    search: Annotated[str, Field(max_length=100)] = ""
+    status: Literal["active", "inactive"] | None = None
+    updated_since: datetime | None = None
+    cursor: Annotated[str, Field(max_length=2048)] = ""
+
+
+def _query() -> ListQuery:
+    raw = app.current_event.query_string_parameters or {}
+    try:
+        params = ListParams.model_validate(raw)
+    except ValidationError as exc:
+        raise errors.validation_error(field_errors(exc.errors())) from exc
+    since = params.updated_since
+    if since is not None and since.tzinfo is None:
+        since = since.replace(tzinfo=UTC)
+    return ListQuery(
+        per_page=params.per_page,
+        page=params.page,
+        search=params.search.strip(),
+        status=params.status or "",
+        updated_since=since,
+        cursor=params.cursor,
+    )
+
+
+def _list_route(entity: Entity) -> Callable[[], Any]:
+    def list_records() -> Any:
+        page = ReadService(principal(app).tenant_id).page(entity, _query())
+        return json_response(
+            200,
+            {
+                "success": True,
+                "data": page.data,
+                "meta": {
+                    "current_page": page.current_page,
+                    "per_page": page.per_page,
+                    "total": page.total,
+                    "last_page": page.last_page,
+                },
+                "next_cursor": page.next_cursor or None,
+            },
+        )
+
+    return list_records
+
+
+def _get_route(entity: Entity) -> Callable[[str], Any]:
+    def get_record(code: str) -> Any:
+        data = ReadService(principal(app).tenant_id).get(entity, code)
+        return json_response(200, {"success": True, "data": data})
+
+    return get_record
+
+
+for _entity in Entity:
+    app.get(f"{BASE}/{_entity.value}", middlewares=readers)(_list_route(_entity))
+    app.get(f"{BASE}/{_entity.value}/<code>", middlewares=readers)(_get_route(_entity))
+
+
+@app.get(f"{BASE}/professors/<code>/subjects", middlewares=readers)
+def professor_subjects(code: str) -> Any:
+    data = ReadService(principal(app).tenant_id).professor_subjects(code)
+    return json_response(200, {"success": True, "data": data})
+
+
+handler = lambda_handler(app)
