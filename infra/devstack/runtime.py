@@ -117,5 +117,29 @@ class LambdaRuntime:
                 return json.dumps(body), True, ""
             return json.dumps(result, default=str), False, ""
 
-        with mock.patch.object(LambdaFunction, "_invoke_lambda", invoke_in_process):
+        with (
+            mock.patch.object(LambdaFunction, "_invoke_lambda", invoke_in_process),
+            atomic_dynamodb(),
+        ):
             yield
+
+
+@contextmanager
+def atomic_dynamodb() -> Iterator[None]:
+    """Serialise moto's DynamoDB requests, as DynamoDB applies each one atomically.
+
+    moto's backend is not thread-safe (a transaction deep-copies tables another thread is
+    changing); the local stack serves requests on threads, so it needs DynamoDB's guarantee.
+    Application code still interleaves between requests, which is what races are made of.
+    """
+    from moto.dynamodb.responses import DynamoHandler
+
+    lock = threading.Lock()
+    original = DynamoHandler.call_action
+
+    def call_action(self: Any) -> Any:
+        with lock:
+            return original(self)
+
+    with mock.patch.object(DynamoHandler, "call_action", call_action):
+        yield
