@@ -266,14 +266,14 @@ def test_course_responsible_resolves_once_the_professor_exists(erp: Erp) -> None
 
     erp.ok(
         "professors",
-        seed_000.PROFESSORS
-        + [
+        [
+            *seed_000.PROFESSORS,
             {
                 "code": "PROF003",
                 "name": "Coord. Enfermagem",
                 "email": "coord.enf@faculdade.edu.br",
                 "cpf": "52998224725",
-            }
+            },
         ],
     )
 
