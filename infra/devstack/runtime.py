@@ -18,6 +18,7 @@ from dataclasses import dataclass, field
 from typing import Any
 from unittest import mock
 
+from devstack.moto_fixes import patched_moto
 from devstack.template import Function
 from ponte.observability import logger
 
@@ -119,27 +120,6 @@ class LambdaRuntime:
 
         with (
             mock.patch.object(LambdaFunction, "_invoke_lambda", invoke_in_process),
-            atomic_dynamodb(),
+            patched_moto(),
         ):
             yield
-
-
-@contextmanager
-def atomic_dynamodb() -> Iterator[None]:
-    """Serialise moto's DynamoDB requests, as DynamoDB applies each one atomically.
-
-    moto's backend is not thread-safe (a transaction deep-copies tables another thread is
-    changing); the local stack serves requests on threads, so it needs DynamoDB's guarantee.
-    Application code still interleaves between requests, which is what races are made of.
-    """
-    from moto.dynamodb.responses import DynamoHandler
-
-    lock = threading.Lock()
-    original = DynamoHandler.call_action
-
-    def call_action(self: Any) -> Any:
-        with lock:
-            return original(self)
-
-    with mock.patch.object(DynamoHandler, "call_action", call_action):
-        yield

@@ -1,10 +1,12 @@
 """`make bench`: every benchmark prints its figures (none asserts timings)."""
 
-from tests.benchmarks import cold_start
+from tests.benchmarks import cold_start, erp_requests
 
 
 def main() -> None:
     cold_start.report()
+    print()
+    erp_requests.report()
 
 
 if __name__ == "__main__":

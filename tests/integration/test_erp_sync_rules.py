@@ -13,6 +13,7 @@ from ponte.services import tenancy
 from tests.integration.conftest import TenantFixture
 from tests.integration.erp_helpers import BASE, Erp
 from tests.support import seed_000
+from tests.support.virtual_time import VirtualClock
 
 
 @pytest.fixture
@@ -495,3 +496,15 @@ def test_enrollment_with_missing_students_is_refused_whole(erp: Erp) -> None:
     response = erp.sync("enrollments", [seed_000.ENROLLMENTS[0]])
     assert response.status_code == 422
     assert erp.get("enrollments/ALG001-2025.1").status_code == 404
+
+
+def test_sync_status_moves_with_an_unchanged_sync(erp: Erp, clock: VirtualClock) -> None:
+    erp.ok("units", seed_000.UNITS)
+    clock.advance(600)
+    assert erp.get("sync-status").json()["data"]["last_sync"]["minutes_ago"] == 10
+
+    assert erp.ok("units", seed_000.UNITS)["unchanged"] == 2
+
+    last = erp.get("sync-status").json()["data"]["last_sync"]
+    assert last["minutes_ago"] == 0
+    assert last["timestamp"] == clock.now().strftime("%Y-%m-%dT%H:%M:%SZ")

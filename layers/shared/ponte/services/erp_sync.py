@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
+from datetime import datetime, timedelta
 from typing import Any
 
 from pydantic import ValidationError
@@ -24,6 +25,10 @@ from ponte.validation import field_errors
 CPF_CHECK_DIGIT = "CPF com dígito verificador inválido"
 DUPLICATE_CODE = "Código duplicado na requisição"
 _MAX_ROUNDS = 3  # re-reads after a concurrent writer changed a record under us
+# `sync-status` shows the last sync to the minute: a call that writes nothing stamps it at
+# most once a minute per container (a call that writes stamps it in its transactions).
+_TOUCH_EVERY = timedelta(minutes=1)
+_last_touch: dict[str, datetime] = {}
 
 Errors = dict[str, list[str]]
 
@@ -120,11 +125,18 @@ class SyncService:
                         {"code": ["Registro alterado simultaneamente; reenvie"]},
                     )
                 )
-        if not wrote:
-            counters.add(self._tenant, {}, now)  # the sync happened, even with nothing to write
+        self._stamp(now, wrote)
         result.errors.sort(key=lambda issue: issue.index)
         result.warnings.sort(key=lambda issue: issue.index)
         return result
+
+    def _stamp(self, now: datetime, wrote: bool) -> None:
+        last = _last_touch.get(self._tenant)
+        if not wrote and (last is None or not timedelta(0) <= now - last < _TOUCH_EVERY):
+            counters.add(self._tenant, {}, now)  # the sync happened, even with nothing to write
+            wrote = True
+        if wrote:
+            _last_touch[self._tenant] = now
 
     # -- planning --------------------------------------------------------------------------
     def _plan(

@@ -1,0 +1,63 @@
+"""Count DynamoDB requests, items written and keys read, from the requests themselves."""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from typing import Any
+
+from botocore.client import BaseClient
+
+
+@dataclass
+class Tally:
+    requests: Counter[str] = field(default_factory=Counter)
+    items_written: int = 0
+    keys_read: int = 0
+    entity_writes: int = 0  # records (not claims, links or counters) put
+
+    @property
+    def total(self) -> int:
+        return sum(self.requests.values())
+
+    def lower_bound(self) -> float:
+        """The cheapest possible: BatchWriteItem's 25 items, BatchGetItem's 100 keys a request."""
+        return self.items_written / 25 + self.keys_read / 100
+
+    def add(self, operation: str, params: dict[str, Any]) -> None:
+        self.requests[operation] += 1
+        if operation == "BatchGetItem":
+            self.keys_read += sum(len(t["Keys"]) for t in params["RequestItems"].values())
+        elif operation == "GetItem":
+            self.keys_read += 1
+        elif operation == "TransactWriteItems":
+            items = params["TransactItems"]
+            self.items_written += len(items)
+            self.entity_writes += sum(
+                1
+                for i in items
+                if "Put" in i and i["Put"]["Item"].get("type", {}).get("S") == "record"
+            )
+        elif operation == "BatchWriteItem":
+            self.items_written += sum(len(t) for t in params["RequestItems"].values())
+        elif operation in {"PutItem", "UpdateItem", "DeleteItem"}:
+            self.items_written += 1
+
+
+@contextmanager
+def count_dynamodb() -> Iterator[Tally]:
+    tally = Tally()
+    original = BaseClient._make_api_call
+
+    def counting(self: BaseClient, operation: str, params: dict[str, Any]) -> Any:
+        if self.meta.service_model.service_name == "dynamodb":
+            tally.add(operation, params)
+        return original(self, operation, params)
+
+    BaseClient._make_api_call = counting  # type: ignore[method-assign]
+    try:
+        yield tally
+    finally:
+        BaseClient._make_api_call = original  # type: ignore[method-assign]

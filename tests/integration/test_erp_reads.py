@@ -1,0 +1,159 @@
+"""Reads of the ERP API: lists (page, cursor, filters), lookups, 404s, and never a Scan."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+import httpx
+import pytest
+from botocore.client import BaseClient
+
+from tests.integration.conftest import TenantFixture
+from tests.integration.erp_helpers import Erp
+from tests.support import seed_000
+from tests.support.virtual_time import VirtualClock
+
+UNITS = [{"code": f"U{i:02}", "name": f"Unidade {i:02}"} for i in range(23)]
+
+
+@pytest.fixture
+def erp(api: httpx.Client, tenant: TenantFixture) -> Erp:
+    return Erp(api, tenant)
+
+
+@pytest.fixture
+def dynamodb_calls() -> Iterator[list[str]]:
+    """Every DynamoDB operation the functions make, by name."""
+    calls: list[str] = []
+    original = BaseClient._make_api_call
+
+    def counting(self: BaseClient, operation: str, params: dict[str, object]) -> object:
+        if self.meta.service_model.service_name == "dynamodb":
+            calls.append(operation)
+        return original(self, operation, params)
+
+    BaseClient._make_api_call = counting  # type: ignore[method-assign]
+    try:
+        yield calls
+    finally:
+        BaseClient._make_api_call = original  # type: ignore[method-assign]
+
+
+def test_pages_and_meta(erp: Erp) -> None:
+    erp.ok("units", UNITS)
+
+    first = erp.get("units", per_page=10).json()
+    third = erp.get("units", per_page=10, page=3).json()
+
+    assert first["success"] is True
+    assert [u["code"] for u in first["data"]] == [f"U{i:02}" for i in range(10)]
+    assert first["meta"] == {"current_page": 1, "per_page": 10, "total": 23, "last_page": 3}
+    assert [u["code"] for u in third["data"]] == ["U20", "U21", "U22"]
+    assert third["next_cursor"] is None
+
+
+def test_cursor_walks_every_record_once(erp: Erp) -> None:
+    erp.ok("units", UNITS)
+    seen: list[str] = []
+    cursor = None
+    while True:
+        params = {"per_page": 7, **({"cursor": cursor} if cursor else {})}
+        body = erp.get("units", **params).json()
+        seen.extend(u["code"] for u in body["data"])
+        cursor = body["next_cursor"]
+        if not cursor:
+            break
+    assert seen == [u["code"] for u in UNITS]
+
+
+def test_search_is_case_and_accent_insensitive(erp: Erp) -> None:
+    erp.seed("subjects")
+    found = erp.get("subjects", search="LINGUA brasileira").json()
+    assert [s["code"] for s in found["data"]] == ["LIBRAS"]
+    assert found["meta"]["total"] == 1
+    by_code = erp.get("units", search="centro").json()  # the seed's own example
+    assert [u["code"] for u in by_code["data"]] == ["CAMPUS_CENTRO"]
+
+
+def test_updated_since(erp: Erp, clock: VirtualClock) -> None:
+    erp.ok("units", seed_000.UNITS)
+    stamp = erp.get("units/CAMPUS_NORTE").json()["data"]["updated_at"]
+    clock.advance(3600)
+    erp.ok("units", [dict(seed_000.UNITS[0], name="Campus Central")])
+    changed = erp.get("units/CAMPUS_CENTRO").json()["data"]["updated_at"]
+
+    found = erp.get("units", updated_since=changed).json()
+
+    assert [u["code"] for u in found["data"]] == ["CAMPUS_CENTRO"]
+    assert len(erp.get("units", updated_since=stamp).json()["data"]) == 2
+
+
+@pytest.mark.parametrize(
+    "params",
+    [
+        {"per_page": 101},
+        {"per_page": 0},
+        {"page": "x"},
+        {"status": "gone"},
+        {"updated_since": "yesterday"},
+    ],
+)
+def test_bad_parameters(erp: Erp, params: dict[str, object]) -> None:
+    response = erp.get("units", **params)
+    assert response.status_code == 422
+    assert response.json()["success"] is False
+
+
+def test_bad_cursor_is_400(erp: Erp) -> None:
+    assert erp.get("units", cursor="not-a-cursor").status_code == 400
+
+
+@pytest.mark.parametrize(
+    ("path", "message"),
+    [
+        ("units/NOPE", "Unidade não encontrada"),
+        ("enrollments/NOPE", "Turma não encontrada"),
+        ("professors/NOPE/subjects", "Professor não encontrado"),
+    ],
+)
+def test_not_found(erp: Erp, path: str, message: str) -> None:
+    response = erp.get(path)
+    assert response.status_code == 404
+    assert response.json() == {
+        "success": False,
+        "message": message,
+        "errors": {},
+        "code": "NOT_FOUND",
+    }
+
+
+def test_the_seed_lookups(erp: Erp) -> None:
+    erp.seed()
+    unit = erp.get("units/CAMPUS_CENTRO").json()["data"]
+    assert {k: unit[k] for k in ("code", "name", "address", "status")} == {
+        **seed_000.UNITS[0],
+        "status": "active",
+    }
+    assert unit["created_at"].endswith("Z")
+    professor = erp.get("professors/PROF001").json()["data"]
+    assert professor["email"] == "joao.silva@faculdade.edu.br"
+    turma = erp.get("enrollments/BD001-2025.1").json()["data"]
+    assert turma["professor"]["name"] == "Dra. Maria Santos"
+    assert [s["name"] for s in turma["students"]] == ["Pedro Oliveira Santos"]
+
+
+def test_reads_never_scan_nor_loop_per_row(erp: Erp, dynamodb_calls: list[str]) -> None:
+    erp.seed()
+    erp.ok("units", UNITS)
+    dynamodb_calls.clear()
+
+    erp.get("units", per_page=50)
+    erp.get("courses")
+    erp.get("enrollments/BD001-2025.1")
+    erp.get("professors/PROF002/subjects")
+    erp.get("units", search="unidade")
+
+    assert "Scan" not in dynamodb_calls
+    # auth (GetItem + UpdateItem each) aside, every read is a handful of requests
+    reads = [c for c in dynamodb_calls if c not in {"UpdateItem"}]
+    assert len(reads) <= 5 * 2 + 12, dynamodb_calls
