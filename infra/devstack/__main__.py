@@ -16,21 +16,14 @@ import threading
 
 import httpx
 
-from devstack.stack import STATE_DIR, LocalStack, run_local_stack
+from devstack.stack import LOCAL_AWS_ENVIRONMENT, STATE_DIR, LocalStack, run_local_stack
 
 DEMO_TENANT = "demo"
 
 
 def _aws_environment(moto_port: int) -> str:
     endpoint = f"http://127.0.0.1:{moto_port}"
-    for key, value in {
-        "AWS_ACCESS_KEY_ID": "testing",
-        "AWS_SECRET_ACCESS_KEY": "testing",
-        "AWS_DEFAULT_REGION": "us-east-1",
-        "AWS_REGION": "us-east-1",
-        "POWERTOOLS_TRACE_DISABLED": "true",
-        "POWERTOOLS_METRICS_DISABLED": "true",  # EMF lines would drown the request logs
-    }.items():
+    for key, value in LOCAL_AWS_ENVIRONMENT.items():
         os.environ.setdefault(key, value)
     os.environ["AWS_ENDPOINT_URL"] = endpoint
     os.environ["MOTO_PORT"] = str(moto_port)  # Step Functions calls Lambda through it

@@ -36,6 +36,16 @@ class LocalStack:
         return self.provisioned.table_name
 
 
+LOCAL_AWS_ENVIRONMENT = {
+    "AWS_ACCESS_KEY_ID": "testing",
+    "AWS_SECRET_ACCESS_KEY": "testing",
+    "AWS_DEFAULT_REGION": "us-east-1",
+    "AWS_REGION": "us-east-1",
+    "POWERTOOLS_TRACE_DISABLED": "true",
+    "POWERTOOLS_METRICS_DISABLED": "true",  # EMF lines would drown the request logs
+}
+
+
 def apply_environment(environment: dict[str, str]) -> None:
     """Give this process the functions' environment (one process hosts them all)."""
     os.environ.update(environment)

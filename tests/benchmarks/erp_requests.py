@@ -18,16 +18,10 @@ TENANT = "bench"
 
 
 def _environment() -> None:
-    for key, value in {
-        "AWS_ACCESS_KEY_ID": "testing",
-        "AWS_SECRET_ACCESS_KEY": "testing",
-        "AWS_DEFAULT_REGION": "us-east-1",
-        "AWS_REGION": "us-east-1",
-        "POWERTOOLS_TRACE_DISABLED": "true",
-        "POWERTOOLS_METRICS_DISABLED": "true",
-        "POWERTOOLS_LOG_LEVEL": "ERROR",
-    }.items():
-        os.environ[key] = value
+    from devstack.stack import LOCAL_AWS_ENVIRONMENT
+
+    os.environ.update(LOCAL_AWS_ENVIRONMENT)
+    os.environ["POWERTOOLS_LOG_LEVEL"] = "ERROR"
     os.environ.pop("AWS_ENDPOINT_URL", None)
 
 

@@ -133,26 +133,28 @@ def get_claims(
 
 
 # -- writes --------------------------------------------------------------------------------
+def _conditional(
+    body: dict[str, Any], condition: str, vals: Mapping[str, Any] | None
+) -> dict[str, Any]:
+    if condition:
+        body["ConditionExpression"] = condition
+    if vals:
+        body["ExpressionAttributeValues"] = values(vals)
+    return body
+
+
 def _put(
     item: Mapping[str, Any], condition: str = "", vals: Mapping[str, Any] | None = None
 ) -> dict[str, Any]:
-    put: dict[str, Any] = {"TableName": table_name(), "Item": serialize(item)}
-    if condition:
-        put["ConditionExpression"] = condition
-    if vals:
-        put["ExpressionAttributeValues"] = values(vals)
-    return {"Put": put}
+    body = {"TableName": table_name(), "Item": serialize(item)}
+    return {"Put": _conditional(body, condition, vals)}
 
 
 def _delete(
     key: Mapping[str, str], condition: str = "", vals: Mapping[str, Any] | None = None
 ) -> dict[str, Any]:
-    delete: dict[str, Any] = {"TableName": table_name(), "Key": serialize(key)}
-    if condition:
-        delete["ConditionExpression"] = condition
-    if vals:
-        delete["ExpressionAttributeValues"] = values(vals)
-    return {"Delete": delete}
+    body = {"TableName": table_name(), "Key": serialize(key)}
+    return {"Delete": _conditional(body, condition, vals)}
 
 
 def _record_item(tenant_id: str, op: PutRecord) -> dict[str, Any]:
