@@ -508,3 +508,22 @@ def test_sync_status_moves_with_an_unchanged_sync(erp: Erp, clock: VirtualClock)
     last = erp.get("sync-status").json()["data"]["last_sync"]
     assert last["minutes_ago"] == 0
     assert last["timestamp"] == clock.now().strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def test_sync_is_rate_limited_per_client(
+    api: httpx.Client, tenant: TenantFixture, clock: VirtualClock
+) -> None:
+    clock.advance(60 - clock.now().second)
+    headers = tenant.headers(tenant.api_key(Scope.WRITE, rate_limit=2))
+    body = {"units": seed_000.UNITS}
+    assert api.post(f"{BASE}/units/sync", headers=headers, json=body).status_code == 200
+    assert api.post(f"{BASE}/units/sync", headers=headers, json=body).status_code == 200
+
+    limited = api.post(
+        f"{BASE}/units/sync", headers=headers, json={"units": [{"code": "X", "name": "X"}]}
+    )
+
+    assert limited.status_code == 429
+    assert limited.headers["Retry-After"] == "60"
+    assert limited.json()["code"] == "RATE_LIMITED"
+    assert Erp(api, tenant).get("units/X").status_code == 404  # nothing written
