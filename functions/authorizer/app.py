@@ -11,12 +11,10 @@ from __future__ import annotations
 from functools import cache
 from typing import Any
 
-from aws_lambda_powertools.metrics import MetricUnit
-
 from ponte.auth.authenticate import Authenticator
 from ponte.auth.jwt_verifier import JwksCache, JwtVerifier
 from ponte.auth.rate_limit import RateLimiter
-from ponte.observability import instrument, logger, metrics
+from ponte.observability import count, instrument, logger
 from ponte.repository import rate_limits, tenancy
 from ponte.settings import get_settings
 
@@ -48,10 +46,10 @@ def _authorize(event: dict[str, Any], context: Any) -> dict[str, Any]:
         },
     )
     if verdict.failure:
-        metrics.add_metric(name="AuthFailures", unit=MetricUnit.Count, value=1)
+        count("AuthFailures")
     if verdict.rate is not None and verdict.rate.exceeded:
-        metrics.add_metric(name="RateLimited", unit=MetricUnit.Count, value=1)
-    metrics.add_metric(name="Authorizations", unit=MetricUnit.Count, value=1)
+        count("RateLimited")
+    count("Authorizations")
     return {"isAuthorized": True, "context": verdict.to_context()}
 
 

@@ -390,9 +390,9 @@ def test_concurrent_requests_racing_for_one_email_only_one_wins(
     assert len(winners) == 1
     losers = [r for r in results if not r.get("success")]
     assert all(
-        json.dumps(r["errors"], ensure_ascii=False).count("Email já cadastrado") == 1
+        json.dumps(r.get("errors"), ensure_ascii=False).count("Email já cadastrado") == 1
         for r in losers
-    )
+    ), losers
     professors = erp.get("professors", per_page=100).json()
     assert professors["meta"]["total"] == 1
     assert professors["data"][0]["email"] == "race@x.edu.br"

@@ -1,5 +1,9 @@
 """Logger/Metrics/Tracer conventions: JSON logs with a correlation id on every line.
 
+Metrics go through :func:`count` and are flushed at the end of each invocation under one lock:
+Powertools keeps one metric set per process, which the local stack (many concurrent "Lambdas"
+in one process) would otherwise mutate from several threads. In Lambda the lock is free.
+
 The Tracer is built on the first invocation and only when tracing is on: constructing it
 imports and patches the X-Ray SDK (~370 ms), which a cold start should not pay for nothing.
 """
@@ -7,16 +11,31 @@ imports and patches the X-Ray SDK (~370 ms), which a cold start should not pay f
 from __future__ import annotations
 
 import os
+import threading
 from collections.abc import Callable
 from typing import Any
 
 from aws_lambda_powertools import Logger, Metrics
+from aws_lambda_powertools.metrics import MetricUnit
 
 logger = Logger(service=os.environ.get("POWERTOOLS_SERVICE_NAME", "ponte"))
 metrics = Metrics(namespace=os.environ.get("POWERTOOLS_METRICS_NAMESPACE", "Ponte"))
 
 Handler = Callable[[dict[str, Any], Any], Any]
 _tracer: Any = None
+_metrics_lock = threading.Lock()
+
+
+def count(name: str) -> None:
+    """Add 1 to the ``name`` metric of this invocation."""
+    with _metrics_lock:
+        metrics.add_metric(name=name, unit=MetricUnit.Count, value=1)
+
+
+def _flush_metrics() -> None:
+    with _metrics_lock:
+        if metrics.metric_set:
+            metrics.flush_metrics()
 
 
 def tracing_enabled() -> bool:
@@ -37,13 +56,15 @@ def _traced(handler: Handler) -> Handler:
 def instrument(handler: Handler, *, correlation: Callable[[dict[str, Any]], str]) -> Handler:
     """Wrap a Lambda handler with logging context, correlation id, metrics and tracing."""
 
-    @metrics.log_metrics(raise_on_empty_metrics=False)
     @logger.inject_lambda_context(clear_state=True)
     def wrapped(event: dict[str, Any], context: Any) -> Any:
         logger.set_correlation_id(correlation(event) or None)
-        if tracing_enabled():
-            return _traced(handler)(event, context)
-        return handler(event, context)
+        try:
+            if tracing_enabled():
+                return _traced(handler)(event, context)
+            return handler(event, context)
+        finally:
+            _flush_metrics()
 
     instrumented: Handler = wrapped
     return instrumented

@@ -15,14 +15,13 @@ from typing import TYPE_CHECKING, Any
 from aws_lambda_powertools.event_handler import APIGatewayHttpResolver, Response
 from aws_lambda_powertools.event_handler.exceptions import NotFoundError
 from aws_lambda_powertools.event_handler.middlewares import NextMiddleware
-from aws_lambda_powertools.metrics import MetricUnit
 
 from ponte import errors
 from ponte.auth.principals import AuthContext, Principal, PrincipalKind, Role
 from ponte.domain.tenancy import Scope
 from ponte.errors import ApiError
 from ponte.http.envelopes import Flavor, error_body
-from ponte.observability import Handler, instrument, logger, metrics
+from ponte.observability import Handler, count, instrument, logger
 from ponte.validation import field_errors
 
 if TYPE_CHECKING:
@@ -164,7 +163,7 @@ def lambda_handler(app: APIGatewayHttpResolver) -> Handler:
         if rate is not None:
             headers.update(rate.headers())
         status = int(response.get("statusCode", 200))
-        metrics.add_metric(name=f"Http{status // 100}xx", unit=MetricUnit.Count, value=1)
+        count(f"Http{status // 100}xx")
         return response
 
     return instrument(handle, correlation=_correlation)
