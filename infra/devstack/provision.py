@@ -11,7 +11,7 @@ from typing import Any
 import boto3
 
 from devstack.runtime import LambdaRuntime
-from devstack.template import Template
+from devstack.template import ROOT, Template
 
 PREFIX = "ponte-local"
 
@@ -65,6 +65,13 @@ def provision(
         template.physical[logical_id] = name
         template.attributes[(logical_id, "Arn")] = arn
 
+    s3 = session.client("s3")
+    for logical_id in template.resources("AWS::S3::Bucket"):
+        name = f"{PREFIX}-{logical_id}".lower()
+        s3.create_bucket(Bucket=name)
+        template.physical[logical_id] = name
+        template.attributes[(logical_id, "Arn")] = f"arn:aws:s3:::{name}"
+
     iam = session.client("iam")
     role_arn = iam.create_role(
         RoleName=f"{PREFIX}-lambda",
@@ -85,6 +92,20 @@ def provision(
         )["FunctionArn"]
         names[logical_id], arns[logical_id] = name, arn
         template.physical[logical_id] = name
+        template.attributes[(logical_id, "Arn")] = arn
+
+    sfn = session.client("stepfunctions")
+    for logical_id, resource in template.resources("AWS::Serverless::StateMachine").items():
+        props = resource["Properties"]
+        definition = (ROOT / props["DefinitionUri"]).read_text()
+        for key, value in (props.get("DefinitionSubstitutions") or {}).items():
+            definition = definition.replace("${" + key + "}", str(template.resolve(value)))
+        name = f"{PREFIX}-{logical_id}"
+        arn = sfn.create_state_machine(
+            name=name, definition=definition, roleArn=role_arn, type=props.get("Type", "STANDARD")
+        )["stateMachineArn"]
+        template.physical[logical_id] = arn
+        template.attributes[(logical_id, "Name")] = name
         template.attributes[(logical_id, "Arn")] = arn
 
     functions = template.functions()

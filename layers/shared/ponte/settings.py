@@ -50,6 +50,9 @@ class Settings:
     api_client_rate_limit: int = API_CLIENT_DEFAULT_RATE_LIMIT
     user_rate_limit_per_hour: int = USER_RATE_LIMIT_PER_HOUR
     jwt: JwtSettings = field(default_factory=JwtSettings)
+    bundle_bucket: str = ""
+    full_sync_state_machine: str = ""
+    full_sync_map_concurrency: int = 4
 
     @classmethod
     def from_env(cls, env: Mapping[str, str]) -> Settings:
@@ -68,6 +71,9 @@ class Settings:
             user_rate_limit_per_hour=_int(
                 env, "USER_RATE_LIMIT_PER_HOUR", USER_RATE_LIMIT_PER_HOUR
             ),
+            bundle_bucket=env.get("BUNDLE_BUCKET", ""),
+            full_sync_state_machine=env.get("FULL_SYNC_STATE_MACHINE_ARN", ""),
+            full_sync_map_concurrency=_int(env, "FULL_SYNC_MAP_CONCURRENCY", 4),
             jwt=JwtSettings(
                 issuer=issuer,
                 audience=_list(env, "JWT_AUDIENCE", ()),

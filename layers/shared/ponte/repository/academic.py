@@ -428,3 +428,15 @@ def professor_enrollments(tenant_id: str, professor: str) -> list[dict[str, Any]
     ):
         links.extend(page)
     return links
+
+
+def all_records(tenant_id: str, entity: str) -> list[StoredRecord]:
+    """Every record of an entity (mirror mode compares them with a bundle)."""
+    records: list[StoredRecord] = []
+    for page in query_pages(
+        IndexName=keys.GSI1,
+        KeyConditionExpression="GSI1PK = :p",
+        ExpressionAttributeValues=values({":p": keys.record_listing(tenant_id, entity)}),
+    ):
+        records.extend(_stored(item) for item in page)
+    return records

@@ -97,3 +97,22 @@ def professor_enrollment(tenant_id: str, professor: str, enrollment: str) -> Key
 
 STUDENT_LINK_PREFIX: Final = "S#"
 PROFESSOR_LINK_PREFIX: Final = "E#"
+
+
+# -- full-sync runs (issue 4) ---------------------------------------------------------------
+# A run:       PK T#{tenant}#FULLSYNC, SK RUN#{run_id}   (run ids sort by start time)
+# Its errors:  PK T#{tenant}#FULLSYNC#{run_id}, SK ERR#{entity}#{chunk}#{index}
+# The lock:    PK T#{tenant}#LOCK, SK full-sync
+def full_sync_run(tenant_id: str, run_id: str = "") -> Key:
+    return {"PK": f"T#{tenant_id}#FULLSYNC", "SK": f"RUN#{run_id}"}
+
+
+def full_sync_error(tenant_id: str, run_id: str, entity: str, chunk: int, index: int) -> Key:
+    return {
+        "PK": f"T#{tenant_id}#FULLSYNC#{run_id}",
+        "SK": f"ERR#{entity}#{chunk:06d}#{index:03d}",
+    }
+
+
+def lock(tenant_id: str, name: str) -> Key:
+    return {"PK": f"T#{tenant_id}#LOCK", "SK": name}

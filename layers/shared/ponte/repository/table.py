@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterator, Mapping
+from decimal import Decimal
 from typing import Any
 
 from ponte import aws
@@ -15,18 +16,42 @@ def table_name() -> str:
     return get_settings().table_name
 
 
+def _to_dynamodb(value: Any) -> Any:
+    """DynamoDB numbers are Decimals; floats are converted through their text form."""
+    if isinstance(value, float):
+        return Decimal(str(value))
+    if isinstance(value, dict):
+        return {k: _to_dynamodb(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [_to_dynamodb(v) for v in value]
+    return value
+
+
+def _from_dynamodb(value: Any) -> Any:
+    """Decimals back to int or float, so services and JSON never see Decimal."""
+    if isinstance(value, Decimal):
+        return int(value) if value == value.to_integral_value() else float(value)
+    if isinstance(value, dict):
+        return {k: _from_dynamodb(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_from_dynamodb(v) for v in value]
+    if isinstance(value, set):
+        return {_from_dynamodb(v) for v in value}
+    return value
+
+
 def serialize(item: Mapping[str, Any]) -> dict[str, Any]:
     from boto3.dynamodb.types import TypeSerializer
 
     serializer = TypeSerializer()
-    return {k: serializer.serialize(v) for k, v in item.items() if v is not None}
+    return {k: serializer.serialize(_to_dynamodb(v)) for k, v in item.items() if v is not None}
 
 
 def deserialize(raw: Mapping[str, Any]) -> Item:
     from boto3.dynamodb.types import TypeDeserializer
 
     deserializer = TypeDeserializer()
-    return {k: deserializer.deserialize(v) for k, v in raw.items()}
+    return {k: _from_dynamodb(deserializer.deserialize(v)) for k, v in raw.items()}
 
 
 def values(mapping: Mapping[str, Any]) -> dict[str, Any]:
