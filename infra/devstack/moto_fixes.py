@@ -3,7 +3,8 @@
 - DynamoDB applies each request atomically; moto's backend is not thread-safe, so requests
   are serialised (application code still interleaves between requests).
 - moto snapshots the whole table once per *item* of a TransactWriteItems call (for rollback):
-  quadratic in table size. The snapshot is taken once per call instead; rollback is unchanged.
+  quadratic in table size. Only the items the transaction touches are saved instead, and put
+  back if it is cancelled (moto derives its indexes from the items, so that is all there is).
 """
 
 from __future__ import annotations
@@ -16,22 +17,55 @@ from typing import Any
 from unittest import mock
 
 
-class _SnapshotOnce:
-    """Stands in for the `copy` module inside one transaction: one deepcopy per object."""
+class _NoTableSnapshot:
+    """Stands in for the `copy` module during a transaction: tables are not copied."""
 
-    def __init__(self) -> None:
-        self._copies: dict[int, Any] = {}
+    def __init__(self, table_type: type) -> None:
+        self._table_type = table_type
 
     def deepcopy(self, value: Any, memo: Any = None) -> Any:
-        if id(value) not in self._copies:
-            self._copies[id(value)] = copy.deepcopy(value, memo)
-        return self._copies[id(value)]
+        if isinstance(value, self._table_type):
+            return value
+        return copy.deepcopy(value, memo)
+
+
+def _touched(backend: Any, transact_items: list[dict[str, Any]]) -> list[tuple[Any, Any, Any, Any]]:
+    """(table, hash, range, saved copy or None) for every item the transaction names."""
+    from moto.dynamodb.models.dynamo_type import DynamoType
+
+    saved = []
+    for entry in transact_items:
+        op = next(iter(entry.values()))
+        table = backend.get_table(op["TableName"])
+        key = op.get("Key") or op.get("Item") or {}
+        hash_value = DynamoType(key[table.hash_key_attr])
+        range_value = DynamoType(key[table.range_key_attr]) if table.range_key_attr else None
+        if range_value is None:
+            current = table.items.get(hash_value)
+        else:
+            current = table.items.get(hash_value, {}).get(range_value)
+        saved.append((table, hash_value, range_value, copy.deepcopy(current)))
+    return saved
+
+
+def _restore(saved: list[tuple[Any, Any, Any, Any]]) -> None:
+    for table, hash_value, range_value, item in reversed(saved):
+        if range_value is None:
+            if item is None:
+                table.items.pop(hash_value, None)
+            else:
+                table.items[hash_value] = item
+        elif item is None:
+            table.items.get(hash_value, {}).pop(range_value, None)
+        else:
+            table.items[hash_value][range_value] = item
 
 
 @contextmanager
 def patched_moto() -> Iterator[None]:
     from moto.dynamodb import models as dynamodb_models
     from moto.dynamodb.models import DynamoDBBackend
+    from moto.dynamodb.models.table import Table
     from moto.dynamodb.responses import DynamoHandler
 
     lock = threading.RLock()
@@ -43,8 +77,21 @@ def patched_moto() -> Iterator[None]:
             return call_action(self)
 
     def transact_write_items(self: Any, transact_items: list[dict[str, Any]]) -> None:
-        with lock, mock.patch.object(dynamodb_models, "copy", _SnapshotOnce()):
-            transact(self, transact_items)
+        with lock:
+            try:
+                saved = _touched(self, transact_items)
+            except Exception:  # malformed request: let moto report it as it does
+                saved = None
+            if saved is None:
+                return transact(self, transact_items)
+            shim = _NoTableSnapshot(Table)
+            try:
+                with mock.patch.object(dynamodb_models, "copy", shim):
+                    transact(self, transact_items)
+            except BaseException:
+                _restore(saved)
+                raise
+            return None
 
     with (
         mock.patch.object(DynamoHandler, "call_action", atomic_call_action),

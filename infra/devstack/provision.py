@@ -50,6 +50,16 @@ def _table(client: Any, name: str, props: Mapping[str, Any]) -> str:
     return arn
 
 
+def reset_tables(provisioned: Provisioned, session: boto3.session.Session | None = None) -> None:
+    """Empty every table of the stack by recreating it (tests start each case from nothing)."""
+    client = (session or boto3.session.Session()).client("dynamodb")
+    template = provisioned.template
+    for logical_id, resource in template.resources("AWS::DynamoDB::Table").items():
+        name = template.physical[logical_id]
+        client.delete_table(TableName=name)
+        _table(client, name, template.resolve(resource["Properties"]))
+
+
 def provision(
     parameters: Mapping[str, str] | None = None, *, session: boto3.session.Session | None = None
 ) -> Provisioned:

@@ -38,10 +38,10 @@ import uuid  # noqa: E402
 from collections.abc import Iterator  # noqa: E402
 from dataclasses import dataclass  # noqa: E402
 
-import boto3  # noqa: E402
 import httpx  # noqa: E402
 import pytest  # noqa: E402
 
+from devstack.provision import reset_tables  # noqa: E402
 from devstack.stack import LocalStack, run_local_stack  # noqa: E402
 from ponte.domain.tenancy import Scope  # noqa: E402
 from ponte.services import tenancy  # noqa: E402
@@ -64,14 +64,8 @@ def api(stack: LocalStack) -> Iterator[httpx.Client]:
 def _empty_table(request: pytest.FixtureRequest) -> Iterator[None]:
     """Each test starts from an empty table (moto's Query cost grows with the table)."""
     yield
-    if "stack" not in request.fixturenames:
-        return
-    local: LocalStack = request.getfixturevalue("stack")
-    client = boto3.client("dynamodb")
-    paginator = client.get_paginator("scan")
-    for page in paginator.paginate(TableName=local.table_name, ProjectionExpression="PK, SK"):
-        for item in page["Items"]:
-            client.delete_item(TableName=local.table_name, Key=item)
+    if "stack" in request.fixturenames:
+        reset_tables(request.getfixturevalue("stack").provisioned)
 
 
 @dataclass

@@ -11,7 +11,10 @@ import pytest
 
 from devstack.stack import LocalStack
 from devstack.template import ROOT, Template
+from ponte.adapters import bundles
+from ponte.repository import runs
 from ponte.services import tenancy
+from tests.support import seed_000
 
 TEMPLATE = Template.read()
 FUNCTIONS = sorted(TEMPLATE.resources("AWS::Serverless::Function"))
@@ -25,10 +28,26 @@ def test_function_has_an_importable_handler(stack: LocalStack, logical_id: str) 
     assert callable(handler)
 
 
+# Tasks of the full-sync workflow, in the order the state machine runs them.
+WORKFLOW = [
+    "FullSyncPrepareFunction",
+    "FullSyncApplyChunkFunction",
+    "FullSyncChunkFailedFunction",
+    "FullSyncMirrorFunction",
+    "FullSyncFinalizeFunction",
+]
+ENTRY_POINTS = [f for f in FUNCTIONS if f not in WORKFLOW]
+
+
 @pytest.mark.parametrize("logical_id", FUNCTIONS)
-def test_sample_event_runs(stack: LocalStack, logical_id: str) -> None:
+def test_function_has_a_sample_event(logical_id: str) -> None:
     path = EVENTS / f"{logical_id}.json"
     assert path.exists(), f"add a sample event for `sam local invoke`: {path.relative_to(ROOT)}"
+
+
+@pytest.mark.parametrize("logical_id", ENTRY_POINTS)
+def test_sample_event_runs(stack: LocalStack, logical_id: str) -> None:
+    path = EVENTS / f"{logical_id}.json"
     tenancy.create_tenant("demo", "Demo")  # the tenant the sample events name
 
     result = stack.provisioned.runtime.invoke(logical_id, json.loads(path.read_text()))
@@ -56,3 +75,38 @@ def test_every_route_is_served_by_its_own_function() -> None:
 def test_events_folder_has_no_orphans() -> None:
     names = {Path(p).stem for p in EVENTS.glob("*.json")}
     assert names <= set(FUNCTIONS)
+
+
+def test_workflow_sample_events_run_in_order(stack: LocalStack) -> None:
+    """The task events describe one run: prepare, a chunk, a failed chunk, mirror, finalize."""
+    tenancy.create_tenant("demo", "Demo")
+    events = {name: json.loads((EVENTS / f"{name}.json").read_text()) for name in WORKFLOW}
+    prepared = events["FullSyncPrepareFunction"]
+    bundles.put_json(prepared["bundle_key"], {"units": seed_000.UNITS})
+    runs.put_run(
+        "demo",
+        {
+            "run_id": prepared["run_id"],
+            "status": "queued",
+            "created_at": "2026-01-05T12:00:00+00:00",
+        },
+    )
+    runtime = stack.provisioned.runtime
+
+    output = runtime.invoke("FullSyncPrepareFunction", prepared)
+    assert output["chunks"]["units"] == [0]
+    assert (
+        runtime.invoke("FullSyncApplyChunkFunction", events["FullSyncApplyChunkFunction"])["failed"]
+        == 0
+    )
+    assert (
+        runtime.invoke("FullSyncChunkFailedFunction", events["FullSyncChunkFailedFunction"])[
+            "failed"
+        ]
+        == 2
+    )
+    assert runtime.invoke("FullSyncMirrorFunction", events["FullSyncMirrorFunction"]) == {
+        "mirror": None
+    }
+    final = runtime.invoke("FullSyncFinalizeFunction", events["FullSyncFinalizeFunction"])
+    assert final["status"] == "completed_with_errors"

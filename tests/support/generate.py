@@ -93,3 +93,30 @@ def enrollments(
 
 def chunks(records: list[dict[str, Any]], size: int = 100) -> list[list[dict[str, Any]]]:
     return [records[i : i + size] for i in range(0, len(records), size)]
+
+
+def institution(
+    *,
+    units_n: int = 20,
+    subjects_n: int = 300,
+    professors_n: int = 200,
+    students_n: int = 2000,
+    turmas_n: int = 300,
+    per_class: int = 30,
+) -> dict[str, list[dict[str, Any]]]:
+    """A whole institution as one full-sync bundle (deterministic)."""
+    return {
+        "units": units(units_n),
+        "areas": areas(units_n, units_n),
+        "courses": courses(units_n, units_n, units_n),
+        "subjects": subjects(subjects_n, units_n),
+        "professors": professors(professors_n, units_n),
+        "students": students(students_n, units_n),
+        "enrollments": enrollments(
+            turmas_n,
+            per_class,
+            subjects_n=subjects_n,
+            professors_n=professors_n,
+            students_n=students_n,
+        ),
+    }

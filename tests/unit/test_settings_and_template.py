@@ -38,6 +38,7 @@ def test_template_conditions_follow_parameters() -> None:
 def test_functions_resolve_to_modules() -> None:
     template = Template.read({"JwtIssuer": "https://idp"})
     template.physical["Table"] = "tbl"
+    template.physical["BundleBucket"] = "bundles"
     health = template.functions()["HealthFunction"]
     assert (health.module, health.attribute) == ("functions.health.app", "handler")
     assert health.environment["TABLE_NAME"] == "tbl"
