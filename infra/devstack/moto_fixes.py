@@ -5,12 +5,15 @@
 - moto snapshots the whole table once per *item* of a TransactWriteItems call (for rollback):
   quadratic in table size. Only the items the transaction touches are saved instead, and put
   back if it is cancelled (moto derives its indexes from the items, so that is all there is).
+- StopExecution right after StartExecution finds moto's worker before it has built its
+  environment and crashes; the stop waits (briefly) for the worker to be ready.
 """
 
 from __future__ import annotations
 
 import copy
 import threading
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Any
@@ -93,8 +96,19 @@ def patched_moto() -> Iterator[None]:
                 raise
             return None
 
+    from moto.stepfunctions.parser.backend.execution_worker import ExecutionWorker
+
+    stop_worker = ExecutionWorker.stop
+
+    def stop(self: Any, *args: Any, **kwargs: Any) -> Any:
+        deadline = time.monotonic() + 5
+        while getattr(self, "env", None) is None and time.monotonic() < deadline:
+            time.sleep(0.01)
+        return stop_worker(self, *args, **kwargs)
+
     with (
         mock.patch.object(DynamoHandler, "call_action", atomic_call_action),
         mock.patch.object(DynamoDBBackend, "transact_write_items", transact_write_items),
+        mock.patch.object(ExecutionWorker, "stop", stop),
     ):
         yield

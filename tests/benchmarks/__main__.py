@@ -1,12 +1,14 @@
 """`make bench`: every benchmark prints its figures (none asserts timings)."""
 
-from tests.benchmarks import cold_start, erp_requests
+from tests.benchmarks import cold_start, erp_requests, full_sync
 
 
 def main() -> None:
     cold_start.report()
     print()
     erp_requests.report()
+    print()
+    full_sync.report()
 
 
 if __name__ == "__main__":

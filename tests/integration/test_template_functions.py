@@ -33,6 +33,7 @@ WORKFLOW = [
     "FullSyncPrepareFunction",
     "FullSyncApplyChunkFunction",
     "FullSyncChunkFailedFunction",
+    "FullSyncPhaseDoneFunction",
     "FullSyncMirrorFunction",
     "FullSyncFinalizeFunction",
 ]

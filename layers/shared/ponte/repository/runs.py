@@ -6,7 +6,7 @@ from collections.abc import Mapping, Sequence
 from typing import Any
 
 from ponte import aws
-from ponte.repository import keys
+from ponte.repository import batch, keys
 from ponte.repository.errors import ConditionFailed, is_condition_failure
 from ponte.repository.table import Item, get_item, query_pages, serialize, table_name, values
 
@@ -18,6 +18,61 @@ def put_run(tenant_id: str, run: Mapping[str, Any]) -> None:
     aws.dynamodb().put_item(
         TableName=table_name(), Item=serialize(item), ConditionExpression="attribute_not_exists(PK)"
     )
+
+
+def create_run_locked(
+    tenant_id: str, lock_name: str, run: Mapping[str, Any], *, replacing: str = ""
+) -> None:
+    """Take the tenant's lock and create the run, in one transaction. ``replacing`` takes the
+    lock over from that (dead) run. Raises ConditionFailed when the lock is held."""
+    run_id = str(run["run_id"])
+    lock_item = {
+        **keys.lock(tenant_id, lock_name),
+        "type": "lock",
+        "run_id": run_id,
+        "taken_at": run["created_at"],
+    }
+    lock_put: dict[str, Any] = {"TableName": table_name(), "Item": serialize(lock_item)}
+    if replacing:
+        lock_put["ConditionExpression"] = "run_id = :old"
+        lock_put["ExpressionAttributeValues"] = values({":old": replacing})
+    else:
+        lock_put["ConditionExpression"] = "attribute_not_exists(PK)"
+    run_item = {**keys.full_sync_run(tenant_id, run_id), "type": "full_sync_run", **run}
+    try:
+        batch.transact(
+            [
+                {"Put": lock_put},
+                {
+                    "Put": {
+                        "TableName": table_name(),
+                        "Item": serialize(run_item),
+                        "ConditionExpression": "attribute_not_exists(PK)",
+                    }
+                },
+            ]
+        )
+    except batch.TransactionCancelled as exc:
+        raise ConditionFailed(lock_name) from exc
+
+
+def close_run(
+    tenant_id: str, lock_name: str, run_id: str, fields: Mapping[str, Any], finished: Sequence[str]
+) -> None:
+    """Set the run's final fields (unless it already finished) and release its lock, together."""
+    update = _update_params(tenant_id, run_id, fields, unless_status=finished)
+    release = {
+        "TableName": table_name(),
+        "Key": serialize(keys.lock(tenant_id, lock_name)),
+        "ConditionExpression": "attribute_not_exists(PK) OR run_id = :run",
+        "ExpressionAttributeValues": values({":run": run_id}),
+    }
+    try:
+        batch.transact([{"Update": update}, {"Delete": release}])
+    except batch.TransactionCancelled:
+        # Already finished (a stop closed it) or the lock moved on: settle each on its own.
+        update_run(tenant_id, run_id, fields, unless_status=finished)
+        release_lock(tenant_id, lock_name, run_id)
 
 
 def get_run(tenant_id: str, run_id: str) -> Item | None:
@@ -40,6 +95,20 @@ def update_run(
     tenant_id: str, run_id: str, fields: Mapping[str, Any], *, unless_status: Sequence[str] = ()
 ) -> bool:
     """Set fields; with ``unless_status``, only if the run is not in one of those states."""
+    try:
+        aws.dynamodb().update_item(
+            **_update_params(tenant_id, run_id, fields, unless_status=unless_status)
+        )
+    except Exception as exc:
+        if is_condition_failure(exc):
+            return False
+        raise
+    return True
+
+
+def _update_params(
+    tenant_id: str, run_id: str, fields: Mapping[str, Any], *, unless_status: Sequence[str] = ()
+) -> dict[str, Any]:
     names = {f"#f{i}": name for i, name in enumerate(fields)}
     vals: dict[str, Any] = {f":v{i}": value for i, value in enumerate(fields.values())}
     params: dict[str, Any] = {
@@ -57,24 +126,27 @@ def update_run(
         params["ConditionExpression"] += f" AND NOT #status IN ({', '.join(placeholders)})"
     params["ExpressionAttributeNames"] = names
     params["ExpressionAttributeValues"] = values(vals)
-    try:
-        aws.dynamodb().update_item(**params)
-    except Exception as exc:
-        if is_condition_failure(exc):
-            return False
-        raise
-    return True
+    return params
 
 
 def add_progress(tenant_id: str, run_id: str, entity: str, counts: Mapping[str, int]) -> None:
     """Add a chunk's counts to the run's progress for ``entity`` (atomic, concurrent-safe)."""
-    names = {"#p": "progress", "#e": entity}
+    add_progresses(tenant_id, run_id, {entity: counts})
+
+
+def add_progresses(tenant_id: str, run_id: str, by_entity: Mapping[str, Mapping[str, int]]) -> None:
+    """Add counts to several entities' progress in one request."""
+    names = {"#p": "progress"}
     vals: dict[str, Any] = {}
     adds = []
-    for i, (name, value) in enumerate(counts.items()):
-        names[f"#c{i}"] = name
-        vals[f":c{i}"] = value
-        adds.append(f"#p.#e.#c{i} :c{i}")
+    for e, (entity, counts) in enumerate(by_entity.items()):
+        names[f"#e{e}"] = entity
+        for i, (name, value) in enumerate(counts.items()):
+            names[f"#c{e}_{i}"] = name
+            vals[f":c{e}_{i}"] = value
+            adds.append(f"#p.#e{e}.#c{e}_{i} :c{e}_{i}")
+    if not adds:
+        return
     aws.dynamodb().update_item(
         TableName=table_name(),
         Key=serialize(keys.full_sync_run(tenant_id, run_id)),
@@ -121,44 +193,8 @@ def first_errors(tenant_id: str, run_id: str, limit: int) -> list[Item]:
     return []
 
 
-def take_lock(tenant_id: str, name: str, holder: Mapping[str, Any], *, replacing: str = "") -> None:
-    """Take the lock; ``replacing`` takes it over from that (dead) holder's run id."""
-    item = {**keys.lock(tenant_id, name), "type": "lock", **holder}
-    condition = "attribute_not_exists(PK)"
-    vals: dict[str, Any] = {}
-    if replacing:
-        condition = "run_id = :old"
-        vals[":old"] = replacing
-    params: dict[str, Any] = {
-        "TableName": table_name(),
-        "Item": serialize(item),
-        "ConditionExpression": condition,
-    }
-    if vals:
-        params["ExpressionAttributeValues"] = values(vals)
-    try:
-        aws.dynamodb().put_item(**params)
-    except Exception as exc:
-        if is_condition_failure(exc):
-            raise ConditionFailed(name) from exc
-        raise
-
-
 def get_lock(tenant_id: str, name: str) -> Item | None:
     return get_item(keys.lock(tenant_id, name))
-
-
-def update_lock(tenant_id: str, name: str, run_id: str, fields: Mapping[str, Any]) -> None:
-    names = {f"#f{i}": k for i, k in enumerate(fields)}
-    vals = {f":v{i}": v for i, v in enumerate(fields.values())} | {":run": run_id}
-    aws.dynamodb().update_item(
-        TableName=table_name(),
-        Key=serialize(keys.lock(tenant_id, name)),
-        UpdateExpression="SET " + ", ".join(f"#f{i} = :v{i}" for i in range(len(fields))),
-        ConditionExpression="run_id = :run",
-        ExpressionAttributeNames=names,
-        ExpressionAttributeValues=values(vals),
-    )
 
 
 def release_lock(tenant_id: str, name: str, run_id: str) -> None:

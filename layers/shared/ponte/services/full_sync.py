@@ -8,6 +8,7 @@ functions below. Chunks are applied by the same SyncService as the sync endpoint
 from __future__ import annotations
 
 import secrets
+from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Annotated, Any, Literal
@@ -60,22 +61,25 @@ def new_run_id(now: datetime) -> str:
 
 
 # -- the API side --------------------------------------------------------------------------
+def execution_arn(run_id: str) -> str:
+    """Executions are named after their run: the ARN follows from the state machine's."""
+    machine = get_settings().full_sync_state_machine
+    return machine.replace(":stateMachine:", ":execution:", 1) + f":{run_id}"
+
+
 def start(tenant_id: str, bundle_key: str, options: Options, source: str) -> Started:
     settings = get_settings()
     now = utcnow()
     run_id = new_run_id(now)
-    _lock(tenant_id, run_id)
-    runs.put_run(
-        tenant_id,
-        {
-            "run_id": run_id,
-            "status": "queued",
-            "source": source,
-            "bundle_key": bundle_key,
-            "options": options.model_dump(exclude_none=True),
-            "created_at": now.isoformat(),
-        },
-    )
+    run = {
+        "run_id": run_id,
+        "status": "queued",
+        "source": source,
+        "bundle_key": bundle_key,
+        "options": options.model_dump(exclude_none=True),
+        "created_at": now.isoformat(),
+    }
+    _create_locked(tenant_id, run)
     payload = {
         "tenant_id": tenant_id,
         "run_id": run_id,
@@ -84,34 +88,35 @@ def start(tenant_id: str, bundle_key: str, options: Options, source: str) -> Sta
         | {"max_concurrency": options.max_concurrency or settings.full_sync_map_concurrency},
     }
     try:
-        arn = workflows.start(settings.full_sync_state_machine, run_id, payload)
+        workflows.start(settings.full_sync_state_machine, run_id, payload)
     except Exception:
-        runs.update_run(tenant_id, run_id, {"status": "failed", "ended_at": utcnow().isoformat()})
-        runs.release_lock(tenant_id, LOCK, run_id)
+        runs.close_run(
+            tenant_id,
+            LOCK,
+            run_id,
+            {"status": "failed", "ended_at": utcnow().isoformat()},
+            FINISHED,
+        )
         raise
-    runs.update_run(tenant_id, run_id, {"execution_arn": arn})
-    runs.update_lock(tenant_id, LOCK, run_id, {"execution_arn": arn})
     return Started(run_id, "queued")
 
 
-def _lock(tenant_id: str, run_id: str) -> None:
-    holder = {"run_id": run_id, "taken_at": utcnow().isoformat()}
+def _create_locked(tenant_id: str, run: dict[str, Any]) -> None:
+    busy = errors.conflict("FULL_SYNC_RUNNING", CONFLICT, "A full sync is already running")
     try:
-        runs.take_lock(tenant_id, LOCK, holder)
+        runs.create_run_locked(tenant_id, LOCK, run)
         return
     except ConditionFailed:
         pass
-    current = runs.get_lock(tenant_id, LOCK) or {}
-    arn = str(current.get("execution_arn", ""))
-    alive = workflows.status(arn) == "RUNNING" if arn else _recent(current.get("taken_at"))
-    if alive:
-        raise errors.conflict("FULL_SYNC_RUNNING", CONFLICT, "A full sync is already running")
-    try:  # the holder's execution is gone: take over
-        runs.take_lock(tenant_id, LOCK, holder, replacing=str(current.get("run_id", "")))
+    holder = runs.get_lock(tenant_id, LOCK) or {}
+    holder_run = str(holder.get("run_id", ""))
+    state = workflows.status(execution_arn(holder_run)) if holder_run else "MISSING"
+    if state == "RUNNING" or (state == "MISSING" and _recent(holder.get("taken_at"))):
+        raise busy
+    try:  # the holder's execution is over (or never started): take the lock over
+        runs.create_run_locked(tenant_id, LOCK, run, replacing=holder_run)
     except ConditionFailed as exc:
-        raise errors.conflict(
-            "FULL_SYNC_RUNNING", CONFLICT, "A full sync is already running"
-        ) from exc
+        raise busy from exc
 
 
 def _recent(taken_at: Any, seconds: int = 120) -> bool:
@@ -127,8 +132,8 @@ def stop(tenant_id: str, run_id: str) -> dict[str, Any]:
         raise errors.conflict(
             "FULL_SYNC_NOT_RUNNING", "A sincronização não está em andamento", "Run is not active"
         )
-    if run.get("execution_arn"):
-        workflows.stop(str(run["execution_arn"]), "Interrompida pelo cliente")
+    if workflows.status(execution_arn(run_id)) == "RUNNING":
+        workflows.stop(execution_arn(run_id), "Interrompida pelo cliente")
     _close(tenant_id, run, "aborted")
     return describe(tenant_id, require_run(tenant_id, run_id))
 
@@ -237,23 +242,49 @@ def apply_chunk(event: dict[str, Any]) -> dict[str, Any]:
         if code in _TRANSIENT or any(t in str(exc) for t in _TRANSIENT):
             raise TransientSyncError(f"{entity.value} chunk {chunk}: {code or exc}") from exc
         raise
-    _record(tenant_id, run_id, entity, chunk, result)
-    return {"entity": entity.value, "chunk": chunk, "failed": result.failed}
+    counts = {
+        "processed": result.total,
+        "created": result.created,
+        "updated": result.updated,
+        "unchanged": result.unchanged,
+        "failed": result.failed,
+    }
+    if not (result.created or result.updated or result.failed):
+        # Nothing written: the phase step adds these counts, sparing a write per chunk.
+        return {"deferred": {k: v for k, v in counts.items() if v}}
+    runs.add_progress(tenant_id, run_id, entity.value, counts)
+    _record_errors(tenant_id, run_id, entity, chunk, result)
+    return {"failed": result.failed}
 
 
-def _record(tenant_id: str, run_id: str, entity: Entity, chunk: int, result: SyncResult) -> None:
-    runs.add_progress(
-        tenant_id,
-        run_id,
-        entity.value,
-        {
-            "processed": result.total,
-            "created": result.created,
-            "updated": result.updated,
-            "unchanged": result.unchanged,
-            "failed": result.failed,
-        },
-    )
+def phase_done(event: dict[str, Any]) -> dict[str, Any]:
+    """After a phase's Map(s): add up the counts unchanged chunks deferred, in one write.
+
+    ``phases`` maps each entity of the phase to its Map's results."""
+    deferred: dict[str, dict[str, int]] = {}
+    for entity, results in (event.get("phases") or {}).items():
+        totals: dict[str, int] = {}
+        for outcome in _outcomes(results):
+            for name, value in outcome.get("deferred", {}).items():
+                totals[name] = totals.get(name, 0) + int(value)
+        if totals:
+            deferred[entity] = totals
+    runs.add_progresses(event["tenant_id"], event["run_id"], deferred)
+    return {"deferred": deferred}
+
+
+def _outcomes(results: Any) -> Iterator[dict[str, Any]]:
+    """Each chunk's outcome, however the Map results arrive nested."""
+    if isinstance(results, dict):
+        yield results
+    elif isinstance(results, list):
+        for item in results:
+            yield from _outcomes(item)
+
+
+def _record_errors(
+    tenant_id: str, run_id: str, entity: Entity, chunk: int, result: SyncResult
+) -> None:
     kept = [
         {
             "entity": entity.value,
@@ -293,7 +324,7 @@ def chunk_failed(event: dict[str, Any]) -> dict[str, Any]:
         ],
     )
     runs.add_progress(tenant_id, run_id, "_run", {"failed_chunks": 1})
-    return {"entity": entity, "chunk": chunk, "failed": size}
+    return {"failed": size}
 
 
 def mirror(event: dict[str, Any]) -> dict[str, Any]:
