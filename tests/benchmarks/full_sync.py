@@ -87,6 +87,7 @@ def report() -> dict[str, Any]:
             f"keys read {tally.keys_read:>6}  {records / seconds:7.1f} records/s "
             f"({seconds:.1f} s, local stack on moto)"
         )
+        print(f"    requests: {dict(sorted(tally.requests.items()))}")
         figures[name] = {
             "requests": tally.total,
             "lower_bound": round(bound, 1),

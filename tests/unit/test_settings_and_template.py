@@ -39,6 +39,7 @@ def test_functions_resolve_to_modules() -> None:
     template = Template.read({"JwtIssuer": "https://idp"})
     template.physical["Table"] = "tbl"
     template.physical["BundleBucket"] = "bundles"
+    template.physical["FullSyncStateMachine"] = "arn:aws:states:us-east-1:1:stateMachine:fs"
     health = template.functions()["HealthFunction"]
     assert (health.module, health.attribute) == ("functions.health.app", "handler")
     assert health.environment["TABLE_NAME"] == "tbl"

@@ -391,5 +391,4 @@ def _close(
     fields = {"status": status, "ended_at": utcnow().isoformat(), **(extra or {})}
     if not run.get("started_at"):
         fields["started_at"] = fields["ended_at"]
-    runs.update_run(tenant_id, run_id, fields, unless_status=FINISHED)
-    runs.release_lock(tenant_id, LOCK, run_id)
+    runs.close_run(tenant_id, LOCK, run_id, fields, FINISHED)
