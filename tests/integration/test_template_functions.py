@@ -84,8 +84,9 @@ def test_workflow_sample_events_run_in_order(stack: LocalStack) -> None:
     events = {name: json.loads((EVENTS / f"{name}.json").read_text()) for name in WORKFLOW}
     prepared = events["FullSyncPrepareFunction"]
     bundles.put_json(prepared["bundle_key"], {"units": seed_000.UNITS})
-    runs.put_run(
+    runs.create_run_locked(
         "demo",
+        "full-sync",
         {
             "run_id": prepared["run_id"],
             "status": "queued",

@@ -406,18 +406,6 @@ def count_records(tenant_id: str, entity: str, listing: Listing) -> int:
         params["ExclusiveStartKey"] = response["LastEvaluatedKey"]
 
 
-def enrollment_students(tenant_id: str, enrollment: str) -> list[str]:
-    """Student codes linked to a turma (one Query over the turma's partition)."""
-    pk = keys.enrollment_student(tenant_id, enrollment, "")["PK"]
-    codes: list[str] = []
-    for page in query_pages(
-        KeyConditionExpression="PK = :pk AND begins_with(SK, :s)",
-        ExpressionAttributeValues=values({":pk": pk, ":s": keys.STUDENT_LINK_PREFIX}),
-    ):
-        codes.extend(str(item["student_code"]) for item in page)
-    return codes
-
-
 def professor_enrollments(tenant_id: str, professor: str) -> list[dict[str, Any]]:
     """The professor's turmas: code, subject_code, semester, status (one Query)."""
     pk = keys.professor_enrollment(tenant_id, professor, "")["PK"]

@@ -13,13 +13,6 @@ from ponte.repository.table import Item, get_item, query_pages, serialize, table
 COUNTS = ("total", "processed", "created", "updated", "unchanged", "failed")
 
 
-def put_run(tenant_id: str, run: Mapping[str, Any]) -> None:
-    item = {**keys.full_sync_run(tenant_id, str(run["run_id"])), "type": "full_sync_run", **run}
-    aws.dynamodb().put_item(
-        TableName=table_name(), Item=serialize(item), ConditionExpression="attribute_not_exists(PK)"
-    )
-
-
 def create_run_locked(
     tenant_id: str, lock_name: str, run: Mapping[str, Any], *, replacing: str = ""
 ) -> None:
