@@ -125,8 +125,8 @@ def test_limits_are_per_client(
 def test_a_key_of_tenant_a_never_reads_tenant_b(
     api: httpx.Client, tenant: TenantFixture, other_tenant: TenantFixture
 ) -> None:
-    counters.add(other_tenant.id, {"students": 850, "units": 3})
-    counters.add(tenant.id, {"units": 1})
+    counters.add(other_tenant.id, {"total_students": 850, "total_units": 3})
+    counters.add(tenant.id, {"total_units": 1})
 
     mine = api.get(STATUS, headers=tenant.headers(tenant.api_key(Scope.READ))).json()["data"]
     theirs = api.get(STATUS, headers=other_tenant.headers(other_tenant.api_key(Scope.READ))).json()[

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from collections.abc import Callable
 from dataclasses import dataclass
 from enum import StrEnum
 from typing import Annotated, Any, Literal
@@ -21,6 +22,7 @@ _SEMESTER = re.compile(r"^\d{4}\.[1-9]$")
 
 
 class Entity(StrEnum):
+    INSTITUTIONS = "institutions"
     UNITS = "units"
     AREAS = "areas"
     COURSES = "courses"
@@ -48,6 +50,38 @@ OptionalCode = Annotated[
     Annotated[str, Field(max_length=100)] | None, BeforeValidator(_blank_to_none)
 ]
 Status = Literal["active", "inactive"]
+Kind = Literal["Matriz", "Filial"]
+# A unit without `institution_code` belongs to the tenant's default institution.
+DEFAULT_INSTITUTION = "default"
+
+
+def _choice(
+    options: tuple[str, ...] | dict[str, str], message: str, default: str | None = None
+) -> Any:
+    """A case-insensitive choice among ``options`` (or among a mapping's keys, answered as its
+    values), answered in its canonical spelling."""
+    pairs = options.items() if isinstance(options, dict) else ((o, o) for o in options)
+    canonical = {alias.casefold(): value for alias, value in pairs}
+
+    def parse(value: Any) -> Any:
+        if value is None or value == "":
+            return default
+        found = canonical.get(str(value).strip().casefold())
+        if found is None:
+            raise ValueError(message)
+        return found
+
+    return BeforeValidator(parse)
+
+
+_KIND_MESSAGE = "Tipo deve ser Matriz ou Filial"
+OptionalKind = Annotated[Kind | None, _choice(("Matriz", "Filial"), _KIND_MESSAGE)]
+
+
+def _empty_to_none(value: Any) -> Any:
+    """Absent and empty lists are the same thing, so records synced before a list field
+    existed still compare equal."""
+    return None if value == [] else value
 
 
 def _email(value: str | None) -> str | None:
@@ -78,9 +112,21 @@ class Record(BaseModel):
         return {k: v for k, v in self.model_dump().items() if v is not None}
 
 
+class Institution(Record):
+    name: Name
+    address: OptionalText = None
+    type: Annotated[Kind, _choice(("Matriz", "Filial"), _KIND_MESSAGE, "Matriz")] = "Matriz"
+
+
 class Unit(Record):
     name: Name
     address: OptionalText = None
+    institution_code: OptionalCode = None
+    type: OptionalKind = None
+
+    @property
+    def institution(self) -> str:
+        return self.institution_code or DEFAULT_INSTITUTION
 
 
 class Area(Record):
@@ -131,6 +177,18 @@ class Professor(Record):
     cpf: Annotated[str, BeforeValidator(_text)]
     phone: OptionalText = None
     area_code: OptionalCode = None
+    username: OptionalCode = None
+
+    _email = field_validator("email")(_email)
+    _cpf = field_validator("cpf", mode="before")(_cpf)
+
+
+class Guardian(BaseModel):
+    model_config = ConfigDict(extra="ignore", frozen=True)
+
+    name: Name
+    email: Annotated[str, BeforeValidator(_text)]
+    cpf: Annotated[str | None, BeforeValidator(_blank_to_none)] = None
 
     _email = field_validator("email")(_email)
     _cpf = field_validator("cpf", mode="before")(_cpf)
@@ -142,9 +200,60 @@ class Student(Record):
     course_code: Code
     cpf: Annotated[str | None, BeforeValidator(_blank_to_none)] = None
     phone: OptionalText = None
+    username: OptionalCode = None
+    guardians: Annotated[
+        Annotated[list[Guardian], Field(max_length=10)] | None, BeforeValidator(_empty_to_none)
+    ] = None
 
     _email = field_validator("email")(_email)
     _cpf = field_validator("cpf", mode="before")(_cpf)
+
+    @field_validator("guardians")
+    @classmethod
+    def _guardians(cls, value: list[Guardian] | None) -> list[Guardian] | None:
+        if value and len({g.email for g in value}) != len(value):
+            raise ValueError("Responsável duplicado (mesmo email)")
+        return value
+
+
+MEMBER_ROLES = ("Atleta", "Treinador", "Coordenador", "Monitor")
+
+
+class Schedule(BaseModel):
+    """A horário of a turma; its code is unique in the tenant (``horario-completo/{code}``)."""
+
+    model_config = ConfigDict(extra="ignore", frozen=True)
+
+    code: Code
+    description: Name
+
+
+class Member(BaseModel):
+    """Someone with a role beyond Aluno/Professor: a student's or a professor's code."""
+
+    model_config = ConfigDict(extra="ignore", frozen=True)
+
+    code: Code
+    role: Annotated[
+        str,
+        _choice(MEMBER_ROLES, "Papel deve ser Atleta, Treinador, Coordenador ou Monitor"),
+    ]
+
+
+_TURMA_STATUS = {
+    "active": "active",
+    "inactive": "inactive",
+    "suspended": "suspended",
+    "Ativa": "active",
+    "Inativa": "inactive",
+    "Suspensa": "suspended",
+}
+
+
+TurmaStatus = Annotated[
+    Literal["active", "inactive", "suspended"],
+    _choice(_TURMA_STATUS, "Status deve ser Ativa, Inativa ou Suspensa", "active"),
+]
 
 
 class Enrollment(Record):
@@ -152,6 +261,29 @@ class Enrollment(Record):
     professor_code: Code
     semester: Annotated[str, BeforeValidator(_text)]
     student_codes: list[Code]
+    # Additive (issue 5): the turma's own status, name, horários and other roles.
+    status: TurmaStatus = "active"  # type: ignore[assignment]
+    name: Annotated[Name | None, BeforeValidator(_blank_to_none)] = None
+    schedules: Annotated[
+        Annotated[list[Schedule], Field(max_length=50)] | None, BeforeValidator(_empty_to_none)
+    ] = None
+    members: Annotated[
+        Annotated[list[Member], Field(max_length=200)] | None, BeforeValidator(_empty_to_none)
+    ] = None
+
+    @field_validator("schedules")
+    @classmethod
+    def _schedules(cls, value: list[Schedule] | None) -> list[Schedule] | None:
+        if value and len({s.code for s in value}) != len(value):
+            raise ValueError("Código de horário duplicado na turma")
+        return value
+
+    @field_validator("members")
+    @classmethod
+    def _members(cls, value: list[Member] | None) -> list[Member] | None:
+        if value and len({m.code for m in value}) != len(value):
+            raise ValueError("Membro duplicado na turma")
+        return sorted(value, key=lambda m: m.code) if value else value
 
     @field_validator("semester")
     @classmethod
@@ -175,12 +307,25 @@ class Reference:
     entity: Entity
     message: str
     optional: bool = False
+    implicit: str = ""  # a value that needs no record (the default institution)
+
+
+def _one(data: dict[str, Any], name: str) -> list[str]:
+    value = data.get(name)
+    return [str(value)] if value else []
 
 
 @dataclass(frozen=True, slots=True)
 class Unique:
+    """Values of ``field`` that no other record of the entity may hold."""
+
     field: str
     message: str
+    values: Callable[[dict[str, Any], str], list[str]] = _one
+
+
+def _schedule_codes(data: dict[str, Any], _: str) -> list[str]:
+    return [str(s["code"]) for s in data.get("schedules") or []]
 
 
 @dataclass(frozen=True, slots=True)
@@ -198,8 +343,24 @@ _COURSE = Reference("course_code", Entity.COURSES, "O curso selecionado não exi
 _EMAIL_TAKEN = Unique("email", "Email já cadastrado")
 _CPF_TAKEN = Unique("cpf", "CPF já cadastrado")
 
+_USERNAME_TAKEN = Unique("username", "Username já cadastrado")
+
 SPECS: dict[Entity, Spec] = {
-    Entity.UNITS: Spec(Entity.UNITS, Unit, "unidades"),
+    Entity.INSTITUTIONS: Spec(Entity.INSTITUTIONS, Institution, "instituições"),
+    Entity.UNITS: Spec(
+        Entity.UNITS,
+        Unit,
+        "unidades",
+        (
+            Reference(
+                "institution_code",
+                Entity.INSTITUTIONS,
+                "A instituição selecionada não existe",
+                optional=True,
+                implicit=DEFAULT_INSTITUTION,
+            ),
+        ),
+    ),
     Entity.AREAS: Spec(Entity.AREAS, Area, "áreas", (_UNIT,)),
     Entity.COURSES: Spec(Entity.COURSES, Course, "cursos", (_AREA, _UNIT)),
     Entity.SUBJECTS: Spec(Entity.SUBJECTS, Subject, "disciplinas", (_COURSE,)),
@@ -208,10 +369,14 @@ SPECS: dict[Entity, Spec] = {
         Professor,
         "professores",
         (Reference("area_code", Entity.AREAS, "A área selecionada não existe", optional=True),),
-        (_EMAIL_TAKEN, _CPF_TAKEN),
+        (_EMAIL_TAKEN, _CPF_TAKEN, _USERNAME_TAKEN),
     ),
     Entity.STUDENTS: Spec(
-        Entity.STUDENTS, Student, "alunos", (_COURSE,), (_EMAIL_TAKEN, _CPF_TAKEN)
+        Entity.STUDENTS,
+        Student,
+        "alunos",
+        (_COURSE,),
+        (_EMAIL_TAKEN, _CPF_TAKEN, _USERNAME_TAKEN),
     ),
     Entity.ENROLLMENTS: Spec(
         Entity.ENROLLMENTS,
@@ -221,6 +386,7 @@ SPECS: dict[Entity, Spec] = {
             Reference("subject_code", Entity.SUBJECTS, "A disciplina selecionada não existe"),
             Reference("professor_code", Entity.PROFESSORS, "O professor selecionado não existe"),
         ),
+        (Unique("schedule", "Horário já cadastrado em outra turma", _schedule_codes),),
     ),
 }
 

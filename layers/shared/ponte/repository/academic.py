@@ -36,6 +36,8 @@ class StoredRecord:
     version: int
     created_at: str
     updated_at: str
+    parent: str = ""  # where the hierarchy places it: a unit's institution, a turma's unit
+    via: str = ""  # a turma's course (its subject's), which decides its unit
 
     @property
     def status(self) -> str:
@@ -51,6 +53,9 @@ class PutRecord:
     created_at: str
     updated_at: str
     expected_version: int | None  # None: the record must not exist yet
+    parent: str = ""
+    via: str = ""
+    responsible: str = ""  # an area's/course's responsible (email, or "code:X")
 
 
 @dataclass(frozen=True, slots=True)
@@ -79,6 +84,34 @@ class StudentLink:
 
 
 @dataclass(frozen=True, slots=True)
+class MemberLink:
+    """Someone with a role beyond Aluno/Professor in a turma (findable by their code)."""
+
+    enrollment: str
+    code: str
+    role: str = ""
+    present: bool = True
+
+
+@dataclass(frozen=True, slots=True)
+class GuardianLink:
+    email: str
+    student: str
+    present: bool = True
+
+
+@dataclass(frozen=True, slots=True)
+class Move:
+    """Place a stored record under another parent (a turma whose course changed unit)."""
+
+    entity: str
+    code: str
+    version: int
+    parent: str
+    via: str
+
+
+@dataclass(frozen=True, slots=True)
 class ProfessorLink:
     professor: str
     enrollment: str
@@ -86,14 +119,16 @@ class ProfessorLink:
     present: bool = True
 
 
-Operation = PutRecord | Claim | Release | StudentLink | ProfessorLink
+Operation = (
+    PutRecord | Claim | Release | StudentLink | MemberLink | GuardianLink | ProfessorLink | Move
+)
 
 
 @dataclass(slots=True)
 class Plan:
     ref: int  # the caller's handle (the record's index in the request)
     operations: list[Operation]
-    created: dict[str, int] = field(default_factory=dict)  # counter deltas
+    counts: dict[str, int] = field(default_factory=dict)  # counter deltas, by counter name
 
 
 @dataclass(frozen=True, slots=True)
@@ -111,6 +146,8 @@ def _stored(item: Item) -> StoredRecord:
         version=int(item["version"]),
         created_at=str(item["created_at"]),
         updated_at=str(item["updated_at"]),
+        parent=str(item.get("parent", "")),
+        via=str(item.get("via", "")),
     )
 
 
@@ -173,6 +210,12 @@ def _record_item(tenant_id: str, op: PutRecord) -> dict[str, Any]:
         "created_at": op.created_at,
         "updated_at": op.updated_at,
     }
+    if op.parent:
+        item |= {"parent": op.parent, **keys.placement(tenant_id, op.entity, op.parent, op.code)}
+    elif op.responsible:
+        item |= keys.responsibility(tenant_id, op.responsible, op.entity, op.code)
+    if op.via:
+        item["via"] = op.via
     if op.expected_version is None:
         return _put(item, "attribute_not_exists(PK)")
     return _put(item, "version = :v", {":v": op.expected_version})
@@ -208,6 +251,46 @@ def _student_link_item(tenant_id: str, op: StudentLink) -> dict[str, Any]:
     )
 
 
+def _member_link_item(tenant_id: str, op: MemberLink) -> dict[str, Any]:
+    key = keys.enrollment_member(tenant_id, op.enrollment, op.code)
+    if not op.present:
+        return _delete(key)
+    return _put(
+        {
+            **key,
+            "GSI1PK": keys.member_enrollments(tenant_id, op.code),
+            "GSI1SK": op.enrollment,
+            "type": "enrollment_member",
+            "enrollment_code": op.enrollment,
+            "member_code": op.code,
+            "role": op.role,
+        }
+    )
+
+
+def _guardian_link_item(tenant_id: str, op: GuardianLink) -> dict[str, Any]:
+    key = keys.guardian_student(tenant_id, op.email, op.student)
+    if not op.present:
+        return _delete(key)
+    return _put({**key, "type": "guardian_student", "student_code": op.student})
+
+
+def _move_item(tenant_id: str, op: Move) -> dict[str, Any]:
+    placement = keys.placement(tenant_id, op.entity, op.parent)
+    return {
+        "Update": {
+            "TableName": table_name(),
+            "Key": serialize(keys.record(tenant_id, op.entity, op.code)),
+            "UpdateExpression": "SET #p = :p, #via = :via, GSI3PK = :g",
+            "ConditionExpression": "#ver = :v",
+            "ExpressionAttributeNames": {"#p": "parent", "#via": "via", "#ver": "version"},
+            "ExpressionAttributeValues": values(
+                {":p": op.parent, ":via": op.via, ":g": placement["GSI3PK"], ":v": op.version}
+            ),
+        }
+    }
+
+
 def _professor_link_item(tenant_id: str, op: ProfessorLink) -> dict[str, Any]:
     key = keys.professor_enrollment(tenant_id, op.professor, op.enrollment)
     if not op.present:
@@ -221,7 +304,10 @@ _BUILDERS: dict[type, Any] = {
     Claim: _claim_item,
     Release: _release_item,
     StudentLink: _student_link_item,
+    MemberLink: _member_link_item,
+    GuardianLink: _guardian_link_item,
     ProfessorLink: _professor_link_item,
+    Move: _move_item,
 }
 
 
@@ -267,8 +353,8 @@ def _flush(tenant_id: str, group: list[Plan], synced_at: datetime, failures: lis
         items = [_with_owner_name(_transact_item(tenant_id, op)) for _, op in owners]
         deltas: dict[str, int] = {}
         for plan in pending:
-            for entity, n in plan.created.items():
-                deltas[entity] = deltas.get(entity, 0) + n
+            for counter, n in plan.counts.items():
+                deltas[counter] = deltas.get(counter, 0) + n
         items.append({"Update": counters.update_operation(tenant_id, deltas, synced_at)})
         try:
             batch.transact(items)
@@ -298,7 +384,7 @@ def _commit_oversized(
     for start in range(0, len(links), budget):
         chunk = Plan(plan.ref, list(links[start : start + budget]))
         _flush(tenant_id, [chunk], synced_at, failures)
-    _flush(tenant_id, [Plan(plan.ref, core, plan.created)], synced_at, failures)
+    _flush(tenant_id, [Plan(plan.ref, core, plan.counts)], synced_at, failures)
 
 
 # -- listings ------------------------------------------------------------------------------
@@ -419,12 +505,82 @@ def professor_enrollments(tenant_id: str, professor: str) -> list[dict[str, Any]
 
 
 def all_records(tenant_id: str, entity: str) -> list[StoredRecord]:
-    """Every record of an entity (mirror mode compares them with a bundle)."""
-    records: list[StoredRecord] = []
-    for page in query_pages(
+    """Every record of an entity, in code order (one Query page per MB)."""
+    return _records(
         IndexName=keys.GSI1,
         KeyConditionExpression="GSI1PK = :p",
         ExpressionAttributeValues=values({":p": keys.record_listing(tenant_id, entity)}),
-    ):
+    )
+
+
+def placed_records(
+    tenant_id: str, entity: str, parent: str, *, via: str = "", subject: str = ""
+) -> list[StoredRecord]:
+    """Records placed under ``parent`` (units of an institution, turmas of a unit), optionally
+    only those placed through course ``via`` or of turma subject ``subject``."""
+    params: dict[str, Any] = {
+        "IndexName": keys.GSI3,
+        "KeyConditionExpression": "GSI3PK = :p",
+    }
+    vals: dict[str, Any] = {":p": keys.placement(tenant_id, entity, parent)["GSI3PK"]}
+    if via:
+        params["FilterExpression"] = "#via = :via"
+        params["ExpressionAttributeNames"] = {"#via": "via"}
+        vals[":via"] = via
+    if subject:
+        params["FilterExpression"] = "#d.subject_code = :s"
+        params["ExpressionAttributeNames"] = {"#d": "data"}
+        vals[":s"] = subject
+    return _records(**params, ExpressionAttributeValues=values(vals))
+
+
+def responsible_records(tenant_id: str, responsible: str) -> list[StoredRecord]:
+    """Areas and courses naming ``responsible`` (an email, or "code:X")."""
+    pk = keys.responsibility(tenant_id, responsible)["GSI3PK"]
+    return _records(
+        IndexName=keys.GSI3,
+        KeyConditionExpression="GSI3PK = :p",
+        ExpressionAttributeValues=values({":p": pk}),
+    )
+
+
+def _records(**params: Any) -> list[StoredRecord]:
+    records: list[StoredRecord] = []
+    for page in query_pages(**params):
         records.extend(_stored(item) for item in page)
     return records
+
+
+def _link_codes(field_name: str, **params: Any) -> list[str]:
+    return [str(item[field_name]) for page in query_pages(**params) for item in page]
+
+
+def student_turmas(tenant_id: str, student: str) -> list[str]:
+    """Codes of the turmas listing ``student`` in ``student_codes`` (one Query)."""
+    return _link_codes(
+        "enrollment_code",
+        IndexName=keys.GSI1,
+        KeyConditionExpression="GSI1PK = :p",
+        ExpressionAttributeValues=values({":p": keys.student_enrollments(tenant_id, student)}),
+    )
+
+
+def member_turmas(tenant_id: str, code: str) -> list[tuple[str, str]]:
+    """(turma, role) of the turmas where ``code`` has a role beyond Aluno/Professor."""
+    found: list[tuple[str, str]] = []
+    for page in query_pages(
+        IndexName=keys.GSI1,
+        KeyConditionExpression="GSI1PK = :p",
+        ExpressionAttributeValues=values({":p": keys.member_enrollments(tenant_id, code)}),
+    ):
+        found.extend((str(i["enrollment_code"]), str(i.get("role", ""))) for i in page)
+    return found
+
+
+def guardian_students(tenant_id: str, email: str) -> list[str]:
+    """Codes of the students naming ``email`` among their guardians (one Query)."""
+    return _link_codes(
+        "student_code",
+        KeyConditionExpression="PK = :pk",
+        ExpressionAttributeValues=values({":pk": keys.guardian_student(tenant_id, email)["PK"]}),
+    )

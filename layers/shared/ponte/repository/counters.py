@@ -1,4 +1,10 @@
-"""Per-tenant entity counters, so totals never need a Scan."""
+"""Per-tenant counters maintained on write, so totals never need a Scan.
+
+One item per tenant holds them all: ``total_{entity}`` (records ever created),
+``active_{entity}`` (records whose status is not inactive), ``{entity}@{parent}`` (records
+placed under a parent: active units per institution, turmas per unit), ``memberships``
+(people in turmas) and ``schedules`` (horários).
+"""
 
 from __future__ import annotations
 
@@ -10,6 +16,21 @@ from ponte import aws
 from ponte.repository import keys
 from ponte.repository.table import get_item, serialize, table_name, values
 
+MEMBERSHIPS = "memberships"
+SCHEDULES = "schedules"
+
+
+def total(entity: str) -> str:
+    return f"total_{entity}"
+
+
+def active(entity: str) -> str:
+    return f"active_{entity}"
+
+
+def placed(entity: str, parent: str) -> str:
+    return f"{entity}@{parent}"
+
 
 def get(tenant_id: str) -> dict[str, Any]:
     return get_item(keys.tenant_counters(tenant_id)) or {}
@@ -18,12 +39,12 @@ def get(tenant_id: str) -> dict[str, Any]:
 def update_operation(
     tenant_id: str, deltas: Mapping[str, int], synced_at: datetime | None
 ) -> dict[str, Any]:
-    """An Update (for TransactWriteItems or update_item) adding ``deltas`` to the totals."""
+    """An Update (for TransactWriteItems or update_item) adding ``deltas`` to the counters."""
     names: dict[str, str] = {}
     vals: dict[str, Any] = {}
     adds = []
-    for i, (entity, delta) in enumerate(sorted(deltas.items())):
-        names[f"#e{i}"] = f"total_{entity}"
+    for i, (counter, delta) in enumerate(sorted(d for d in deltas.items() if d[1])):
+        names[f"#e{i}"] = counter
         vals[f":d{i}"] = delta
         adds.append(f"#e{i} :d{i}")
     expression = f"ADD {', '.join(adds)}" if adds else ""

@@ -1,7 +1,8 @@
 """Every DynamoDB key format of the single table, in one place.
 
 Table: PK/SK; GSI1 (GSI1PK/GSI1SK) for per-tenant listings; GSI2 (GSI2PK/GSI2SK) for
-secondary lookups; TTL on ``expires_at``.
+changes since a time; GSI3 (GSI3PK/GSI3SK) for the hierarchy: records under a parent and
+areas/courses by their responsible; TTL on ``expires_at``.
 """
 
 from __future__ import annotations
@@ -12,6 +13,7 @@ Key = dict[str, str]
 
 GSI1: Final = "GSI1"
 GSI2: Final = "GSI2"
+GSI3: Final = "GSI3"
 
 
 def health_probe() -> Key:
@@ -55,9 +57,15 @@ def tenant_counters(tenant_id: str) -> Key:
 #              GSI1 T#{tenant}#{entity} / {code}            (list in code order)
 #              GSI2 T#{tenant}#{entity} / {updated_at}#{code} (changes since)
 # A claim:     PK T#{tenant}#UQ#{entity}#{field}#{value}, SK "#"  (email/CPF uniqueness)
+#              GSI3 T#{tenant}#{entity}@{parent} / {code}   (units of an institution,
+#                                                           turmas of a unit)
+#                or T#{tenant}#responsible#{email|code:X} / {entity}#{code} (areas, courses)
 # Links:       PK T#{tenant}#enrollments#{enrollment}, SK S#{student}
 #                GSI1 T#{tenant}#student-enrollments#{student} / {enrollment}
+#              PK T#{tenant}#enrollments#{enrollment}, SK M#{code}   (members with a role)
+#                GSI1 T#{tenant}#member-enrollments#{code} / {enrollment}
 #              PK T#{tenant}#professors#{professor}, SK E#{enrollment}
+#              PK T#{tenant}#guardians#{email}, SK S#{student}
 RECORD_SK: Final = "#"
 
 
@@ -79,6 +87,22 @@ def record_listing(tenant_id: str, entity: str) -> str:
     return f"T#{tenant_id}#{entity}"
 
 
+def placement(tenant_id: str, entity: str, parent: str, code: str = "") -> Key:
+    """GSI3 keys of a record placed under ``parent`` (or the partition, without ``code``)."""
+    key = {"GSI3PK": f"T#{tenant_id}#{entity}@{parent}"}
+    if code:
+        key["GSI3SK"] = code
+    return key
+
+
+def responsibility(tenant_id: str, responsible: str, entity: str = "", code: str = "") -> Key:
+    """GSI3 keys of an area/course under the person responsible for it."""
+    key = {"GSI3PK": f"T#{tenant_id}#responsible#{responsible}"}
+    if entity:
+        key["GSI3SK"] = f"{entity}#{code}"
+    return key
+
+
 def claim(tenant_id: str, entity: str, field: str, value: str) -> Key:
     return {"PK": f"T#{tenant_id}#UQ#{entity}#{field}#{value}", "SK": RECORD_SK}
 
@@ -89,6 +113,18 @@ def enrollment_student(tenant_id: str, enrollment: str, student: str) -> Key:
 
 def student_enrollments(tenant_id: str, student: str) -> str:
     return f"T#{tenant_id}#student-enrollments#{student}"
+
+
+def enrollment_member(tenant_id: str, enrollment: str, code: str) -> Key:
+    return {"PK": f"T#{tenant_id}#enrollments#{enrollment}", "SK": f"M#{code}"}
+
+
+def member_enrollments(tenant_id: str, code: str) -> str:
+    return f"T#{tenant_id}#member-enrollments#{code}"
+
+
+def guardian_student(tenant_id: str, email: str, student: str = "") -> Key:
+    return {"PK": f"T#{tenant_id}#guardians#{email}", "SK": f"S#{student}"}
 
 
 def professor_enrollment(tenant_id: str, professor: str, enrollment: str) -> Key:

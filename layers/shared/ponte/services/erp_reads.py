@@ -17,6 +17,7 @@ from ponte.repository import academic as repo
 from ponte.repository import counters
 
 _NOT_FOUND = {
+    Entity.INSTITUTIONS: "Instituição não encontrada",
     Entity.UNITS: "Unidade não encontrada",
     Entity.AREAS: "Área não encontrada",
     Entity.COURSES: "Curso não encontrado",
@@ -97,7 +98,7 @@ class ReadService:
         if query.filtered:
             total = repo.count_records(self._tenant, entity.value, listing)
         else:
-            total = int(counters.get(self._tenant).get(f"total_{entity.value}", 0))
+            total = int(counters.get(self._tenant).get(counters.total(entity.value), 0))
         data = [render(r) for r in records]
         if entity is Entity.COURSES:
             self._resolve_responsibles(records, data)

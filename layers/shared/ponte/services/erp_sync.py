@@ -17,9 +17,19 @@ from pydantic import ValidationError
 
 from ponte.clock import utcnow
 from ponte.domain import cpf as cpf_rules
-from ponte.domain.academic import SPECS, Enrollment, Entity, Record, Spec, search_text
+from ponte.domain.academic import (
+    SPECS,
+    Enrollment,
+    Entity,
+    Record,
+    Spec,
+    Student,
+    Unit,
+    search_text,
+)
 from ponte.repository import academic as repo
 from ponte.repository import counters
+from ponte.services import placement
 from ponte.validation import field_errors
 
 CPF_CHECK_DIGIT = "CPF com dígito verificador inválido"
@@ -114,6 +124,17 @@ class SyncService:
                 break
             failures = repo.commit(self._tenant, plans, now)
             wrote = True
+            failed = {f.ref for f in failures}
+            placement.follow(
+                self._tenant,
+                spec.entity,
+                [
+                    (stored, by_index[p.ref].data)
+                    for p in plans
+                    if p.ref not in failed and (stored := by_index[p.ref].stored) is not None
+                ],
+                now,
+            )
             retry = self._settle(spec, plans, by_index, failures, result)
             pending = [by_index[i] for i in retry]
         else:
@@ -153,7 +174,11 @@ class SyncService:
                 changed.append(candidate)
         if not changed:
             return [], {}
-        problems = self._check(spec, changed)
+        problems, existing = self._check(spec, changed)
+        places: dict[str, placement.Place] = {}
+        if spec.entity is Entity.ENROLLMENTS:
+            subjects = {c.data["subject_code"] for c in changed}
+            places = placement.of_subjects(self._tenant, subjects, existing)
         plans: list[repo.Plan] = []
         by_index: dict[int, _Candidate] = {}
         for candidate in changed:
@@ -161,11 +186,14 @@ class SyncService:
             if issues:
                 result.errors.append(RecordIssue(candidate.index, candidate.code, issues))
                 continue
-            plans.append(self._plan_record(spec, candidate))
+            place = places.get(str(candidate.data.get("subject_code")), placement.NOWHERE)
+            plans.append(self._plan_record(spec, candidate, place))
             by_index[candidate.index] = candidate
         return plans, by_index
 
-    def _check(self, spec: Spec, changed: list[_Candidate]) -> dict[int, Errors]:
+    def _check(
+        self, spec: Spec, changed: list[_Candidate]
+    ) -> tuple[dict[int, Errors], dict[tuple[str, str], repo.StoredRecord]]:
         """References that must exist and unique values that must be free, read in one go."""
         problems: dict[int, Errors] = {}
         refs: set[tuple[str, str]] = set()
@@ -187,17 +215,24 @@ class SyncService:
             errors = problems.setdefault(candidate.index, {})
             for ref in spec.references:
                 target = candidate.data.get(ref.field)
-                if target and (ref.entity.value, target) not in existing:
+                if _needs_record(ref, target) and (ref.entity.value, target) not in existing:
                     errors.setdefault(ref.field, []).append(ref.message)
             students = Entity.STUDENTS.value
             missing = [s for s in _added_students(candidate) if (students, s) not in existing]
             if missing:
                 errors["student_codes"] = [f"O aluno {s} não existe" for s in missing]
+            unknown = [
+                m
+                for m in _added_members(candidate)
+                if (students, m) not in existing and (Entity.PROFESSORS.value, m) not in existing
+            ]
+            if unknown:
+                errors["members"] = [f"O membro {m} não existe" for m in unknown]
             for unique_field, value in _new_unique_values(spec, candidate):
                 owner = owners.get((spec.entity.value, unique_field, value))
                 if owner is not None and owner != candidate.code:
                     errors[unique_field] = [_unique_message(spec, unique_field)]
-        return {i: e for i, e in problems.items() if e}
+        return {i: e for i, e in problems.items() if e}, existing
 
     def _check_cpf(self, candidate: _Candidate, problems: dict[int, Errors]) -> None:
         value = candidate.data.get("cpf")
@@ -206,11 +241,14 @@ class SyncService:
         if self._strict_cpf():
             problems.setdefault(candidate.index, {}).setdefault("cpf", []).append(CPF_CHECK_DIGIT)
 
-    def _plan_record(self, spec: Spec, candidate: _Candidate) -> repo.Plan:
+    def _plan_record(self, spec: Spec, candidate: _Candidate, place: placement.Place) -> repo.Plan:
         entity = spec.entity.value
         data = candidate.data
         stored = candidate.stored
         now = utcnow().isoformat()
+        record = candidate.record
+        if isinstance(record, Unit):
+            place = placement.Place(record.institution)
         ops: list[repo.Operation] = [
             repo.PutRecord(
                 entity=entity,
@@ -220,19 +258,27 @@ class SyncService:
                 created_at=stored.created_at if stored else now,
                 updated_at=now,
                 expected_version=stored.version if stored else None,
+                parent=place.parent,
+                via=place.via,
+                responsible=placement.responsible(data),
             )
         ]
+        old_data = stored.data if stored else {}
         for unique in spec.unique:
-            new, old = data.get(unique.field), stored.data.get(unique.field) if stored else None
-            if new == old:
-                continue
-            if new:
-                ops.append(repo.Claim(entity, unique.field, new, candidate.code))
-            if old:
-                ops.append(repo.Release(entity, unique.field, old, candidate.code))
-        if isinstance(candidate.record, Enrollment):
+            new = set(unique.values(data, unique.field))
+            old = set(unique.values(old_data, unique.field))
+            ops.extend(
+                repo.Claim(entity, unique.field, v, candidate.code) for v in sorted(new - old)
+            )
+            ops.extend(
+                repo.Release(entity, unique.field, v, candidate.code) for v in sorted(old - new)
+            )
+        if isinstance(record, Enrollment):
             ops.extend(_enrollment_links(candidate))
-        return repo.Plan(candidate.index, ops, {} if stored else {entity: 1})
+        if isinstance(record, Student):
+            ops.extend(_guardian_links(candidate))
+        counts = placement.counter_deltas(spec.entity, data, stored, place.parent)
+        return repo.Plan(candidate.index, ops, counts)
 
     # -- outcome ---------------------------------------------------------------------------
     def _settle(
@@ -280,18 +326,28 @@ class SyncService:
 
 def _references(spec: Spec, candidate: _Candidate) -> set[tuple[str, str]]:
     data = candidate.data
-    refs = {(r.entity.value, data[r.field]) for r in spec.references if data.get(r.field)}
+    refs = {
+        (r.entity.value, data[r.field])
+        for r in spec.references
+        if _needs_record(r, data.get(r.field))
+    }
     refs.update((Entity.STUDENTS.value, s) for s in _added_students(candidate))
+    for member in _added_members(candidate):  # a member is a student or a professor
+        refs.update({(Entity.STUDENTS.value, member), (Entity.PROFESSORS.value, member)})
     return refs
+
+
+def _needs_record(ref: Any, target: Any) -> bool:
+    return bool(target) and target != ref.implicit
 
 
 def _new_unique_values(spec: Spec, candidate: _Candidate) -> list[tuple[str, str]]:
     """Unique values the record takes that it does not hold already."""
     held = candidate.stored.data if candidate.stored else {}
     return [
-        (u.field, candidate.data[u.field])
+        (u.field, value)
         for u in spec.unique
-        if candidate.data.get(u.field) and held.get(u.field) != candidate.data[u.field]
+        for value in sorted(set(u.values(candidate.data, u.field)) - set(u.values(held, u.field)))
     ]
 
 
@@ -312,11 +368,42 @@ def _added_students(candidate: _Candidate) -> list[str]:
     return sorted(_students(candidate, False) - _students(candidate, True))
 
 
+def _members(data: dict[str, Any] | None) -> dict[str, str]:
+    return {str(m["code"]): str(m["role"]) for m in (data or {}).get("members") or []}
+
+
+def _added_members(candidate: _Candidate) -> list[str]:
+    if not isinstance(candidate.record, Enrollment):
+        return []
+    old = _members(candidate.stored.data if candidate.stored else None)
+    return sorted(set(_members(candidate.data)) - set(old))
+
+
+def _guardian_links(candidate: _Candidate) -> list[repo.Operation]:
+    def emails(data: dict[str, Any] | None) -> set[str]:
+        return {str(g["email"]) for g in (data or {}).get("guardians") or []}
+
+    new = emails(candidate.data)
+    old = emails(candidate.stored.data if candidate.stored else None)
+    ops: list[repo.Operation] = [repo.GuardianLink(e, candidate.code) for e in sorted(new - old)]
+    ops.extend(repo.GuardianLink(e, candidate.code, present=False) for e in sorted(old - new))
+    return ops
+
+
 def _enrollment_links(candidate: _Candidate) -> list[repo.Operation]:
     code, data, stored = candidate.code, candidate.data, candidate.stored
     new, old = _students(candidate, False), _students(candidate, True)
     ops: list[repo.Operation] = [repo.StudentLink(code, s) for s in sorted(new - old)]
     ops.extend(repo.StudentLink(code, s, present=False) for s in sorted(old - new))
+    new_members, old_members = _members(data), _members(stored.data if stored else None)
+    ops.extend(
+        repo.MemberLink(code, m, role)
+        for m, role in sorted(new_members.items())
+        if old_members.get(m) != role
+    )
+    ops.extend(
+        repo.MemberLink(code, m, present=False) for m in sorted(set(old_members) - set(new_members))
+    )
     old_professor = stored.data.get("professor_code") if stored else None
     if old_professor and old_professor != data["professor_code"]:
         ops.append(repo.ProfessorLink(old_professor, code, present=False))

@@ -8,6 +8,7 @@ from typing import Any
 
 from ponte.auth.principals import Principal
 from ponte.clock import isoformat, utcnow
+from ponte.repository.counters import total
 
 ENTITIES = ("units", "areas", "courses", "subjects", "professors", "students", "enrollments")
 
@@ -21,7 +22,7 @@ def render(counters: Mapping[str, Any], client: Principal) -> dict[str, Any]:
         last_sync = {"timestamp": isoformat(moment), "minutes_ago": max(0, minutes)}
     return {
         "last_sync": last_sync,
-        "entities": {e: {"total": int(counters.get(f"total_{e}", 0))} for e in ENTITIES},
+        "entities": {e: {"total": int(counters.get(total(e), 0))} for e in ENTITIES},
         "api_client": {
             "name": client.name,
             "scope": client.scope.value if client.scope else None,
