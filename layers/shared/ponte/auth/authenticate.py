@@ -92,9 +92,12 @@ class Authenticator:
         tenant_id = str(claims.get(jwt_settings.tenant_claim, "")).strip()
         if not tenant_id:
             return AuthContext(failure="INVALID_TOKEN")
-        attributes: dict[str, Any] = {
-            k: claims[k] for k in ("units", "students", "username") if k in claims
-        }
+        # Scoping claims (seed 002), plain or as Cognito custom attributes.
+        attributes: dict[str, Any] = {}
+        for name in ("units", "students", "username", "code"):
+            value = claims.get(name, claims.get(f"custom:{name}"))
+            if value not in (None, "", []):
+                attributes[name] = value
         return AuthContext(
             principal=Principal(
                 kind=PrincipalKind.USER,

@@ -8,6 +8,7 @@ envelope of that API; ``lambda_handler(app)`` adds logging, the correlation id a
 
 from __future__ import annotations
 
+import hashlib
 import json
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
@@ -38,6 +39,23 @@ def _dumps(body: Any) -> str:
 
 def json_response(status: int, body: Any, headers: dict[str, str] | None = None) -> Response[Any]:
     return Response(status_code=status, content_type=JSON, body=_dumps(body), headers=headers)
+
+
+def cacheable_response(app: APIGatewayHttpResolver, body: Any, max_age: int = 300) -> Response[Any]:
+    """A 200 the client may keep for ``max_age`` seconds, with an ``ETag`` of its content:
+    a matching ``If-None-Match`` answers 304 with no body; gzip when the client accepts it."""
+    text = _dumps(body)
+    etag = f'"{hashlib.sha256(text.encode()).hexdigest()[:32]}"'
+    headers = {
+        "Cache-Control": f"private, max-age={max_age}",
+        "ETag": etag,
+        "Vary": "Authorization, Accept-Encoding",
+    }
+    wanted = app.current_event.headers.get("if-none-match") or ""
+    tags = {t.strip().removeprefix("W/") for t in wanted.split(",")}
+    if etag in tags or "*" in tags:
+        return Response(status_code=304, content_type=None, body=None, headers=headers)
+    return Response(200, JSON, text, headers, compress=True)
 
 
 def error_response(error: ApiError, flavor: Flavor) -> Response[Any]:

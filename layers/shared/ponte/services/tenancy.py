@@ -93,17 +93,26 @@ def describe_api_client(client: ApiClient) -> dict[str, Any]:
 
 
 _SETTINGS_TTL = 60.0
-_settings_cache: dict[str, tuple[float, dict[str, Any]]] = {}
+_settings_cache: dict[str, tuple[float, Tenant | None]] = {}
 
 
-def tenant_setting(tenant_id: str, name: str, default: Any = None) -> Any:
-    """A tenant setting, cached per container for a minute (settings change rarely)."""
+def _cached_tenant(tenant_id: str) -> Tenant | None:
+    """The tenant, cached per container for a minute (name and settings change rarely)."""
     import time
 
     cached = _settings_cache.get(tenant_id)
     now = time.monotonic()
     if cached is None or now - cached[0] > _SETTINGS_TTL:
-        tenant = repo.get_tenant(tenant_id)
-        cached = (now, dict(tenant.settings) if tenant else {})
+        cached = (now, repo.get_tenant(tenant_id))
         _settings_cache[tenant_id] = cached
-    return cached[1].get(name, default)
+    return cached[1]
+
+
+def tenant_setting(tenant_id: str, name: str, default: Any = None) -> Any:
+    tenant = _cached_tenant(tenant_id)
+    return tenant.settings.get(name, default) if tenant else default
+
+
+def tenant_name(tenant_id: str) -> str:
+    tenant = _cached_tenant(tenant_id)
+    return tenant.name if tenant else tenant_id

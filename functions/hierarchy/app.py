@@ -1,0 +1,150 @@
+"""GET /api/hierarquia/… (seed 002) — JWT users, each answer scoped to the caller's role.
+
+One module serves the eleven routes; the template deploys each as its own function. Every
+query writes one audit line (who, what, scope, result size), refusals included.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+from urllib.parse import unquote
+
+from ponte import errors
+from ponte.auth.principals import Role
+from ponte.domain.hierarchy import PapelNaTurma
+from ponte.errors import ApiError
+from ponte.http.api import cacheable_response, create_app, lambda_handler, principal, user
+from ponte.http.envelopes import Flavor
+from ponte.observability import logger
+from ponte.services.hierarchy.catalog import Catalog
+from ponte.services.hierarchy.queries import Filters, HierarchyService
+from ponte.services.hierarchy.scope import resolve
+from ponte.services.tenancy import tenant_name
+
+app = create_app(Flavor.HIERARCHY)
+BASE = "/api/hierarquia"
+users = [user(*Role)]
+Query = Callable[[HierarchyService], Any]
+
+
+def _id(raw: str, name: str) -> str:
+    value = unquote(raw).strip()
+    if not value or len(value) > 254 or not value.isprintable():
+        raise errors.bad_request("Parâmetro inválido", details=f"{name}: identificador inválido")
+    return value
+
+
+def _answer(endpoint: str, params: dict[str, Any], query: Query) -> Any:
+    caller = principal(app)
+    tenant = caller.tenant_id
+    scope = resolve(caller)
+    service = HierarchyService(tenant, scope, Catalog(tenant, lambda: tenant_name(tenant)))
+    audit = {"who": caller.id, "tenant": tenant, "what": endpoint, "params": params}
+    audit["scope"] = scope.describe()
+    try:
+        body = query(service)
+    except ApiError as exc:
+        logger.info("hierarchy query", extra={"audit": audit | {"status": exc.status}})
+        raise
+    size = len(body) if isinstance(body, list) else _objects(body)
+    logger.info("hierarchy query", extra={"audit": audit | {"status": 200, "result_size": size}})
+    return cacheable_response(app, body)
+
+
+def _objects(value: Any) -> int:
+    """How many objects an answer holds (its size for the audit line)."""
+    if isinstance(value, list):
+        return sum(_objects(v) for v in value)
+    if isinstance(value, dict):
+        return 1 + sum(_objects(v) for v in value.values() if isinstance(v, list | dict))
+    return 0
+
+
+@app.get(f"{BASE}/instituicoes", middlewares=users)
+def institutions() -> Any:
+    return _answer("instituicoes", {}, lambda s: s.institutions())
+
+
+@app.get(f"{BASE}/unidades/<code>", middlewares=users)
+def units(code: str) -> Any:
+    code = _id(code, "idInstituicao")
+    return _answer("unidades", {"idInstituicao": code}, lambda s: s.units(code))
+
+
+@app.get(f"{BASE}/turmas/<code>", middlewares=users)
+def turmas(code: str) -> Any:
+    code = _id(code, "idUnidade")
+    return _answer("turmas", {"idUnidade": code}, lambda s: s.turmas(code))
+
+
+@app.get(f"{BASE}/horarios/<code>", middlewares=users)
+def schedules(code: str) -> Any:
+    code = _id(code, "idTurma")
+    return _answer("horarios", {"idTurma": code}, lambda s: s.schedules(code))
+
+
+@app.get(f"{BASE}/turma/<code>/alunos", middlewares=users)
+def students(code: str) -> Any:
+    code = _id(code, "idTurma")
+    return _answer("turma-alunos", {"idTurma": code}, lambda s: s.students(code))
+
+
+@app.get(f"{BASE}/instituicao/<code>/completa", middlewares=users)
+def complete(code: str) -> Any:
+    code = _id(code, "idInstituicao")
+    return _answer("instituicao-completa", {"idInstituicao": code}, lambda s: s.complete(code))
+
+
+@app.get(f"{BASE}/horario-completo/<code>", middlewares=users)
+def complete_schedule(code: str) -> Any:
+    code = _id(code, "horarioId")
+    return _answer("horario-completo", {"horarioId": code}, lambda s: s.complete_schedule(code))
+
+
+@app.get(f"{BASE}/horarios-usuario/<identification>", middlewares=users)
+def user_schedules(identification: str) -> Any:
+    value = _id(identification, "identificacao")
+    # The identification may be an email or a CPF: the audit line records its kind only.
+    kind = "email" if "@" in value else "id"
+    return _answer("horarios-usuario", {"identificacao": kind}, lambda s: s.user_schedules(value))
+
+
+@app.get(f"{BASE}/debug-horarios", middlewares=[user(Role.ADMIN)])
+def all_schedules() -> Any:
+    return _answer("debug-horarios", {}, lambda s: s.all_schedules())
+
+
+@app.get(f"{BASE}/buscar-usuarios", middlewares=users)
+def search_users() -> Any:
+    raw = app.current_event.query_string_parameters or {}
+    papel = raw.get("papel", "").strip()
+    role = PapelNaTurma.parse(papel) if papel else None
+    if papel and role is None:
+        names = ", ".join(r.name for r in PapelNaTurma)
+        raise errors.bad_request("Papel inválido", details=f"papel deve ser um de: {names}")
+    filters = Filters(
+        institution=_id(raw["instituicaoId"], "instituicaoId") if "instituicaoId" in raw else "",
+        unit=_id(raw["unidadeId"], "unidadeId") if "unidadeId" in raw else "",
+        turma=_id(raw["turmaId"], "turmaId") if "turmaId" in raw else "",
+        role=role,
+    )
+    return _answer("buscar-usuarios", _params(filters), lambda s: s.search_users(filters))
+
+
+def _params(filters: Filters) -> dict[str, Any]:
+    given = {
+        "instituicaoId": filters.institution,
+        "unidadeId": filters.unit,
+        "turmaId": filters.turma,
+        "papel": filters.role.name if filters.role else "",
+    }
+    return {k: v for k, v in given.items() if v}
+
+
+@app.get(f"{BASE}/destinatarios", middlewares=users)
+def recipients() -> Any:
+    return _answer("destinatarios", {}, lambda s: s.recipients())
+
+
+handler = lambda_handler(app)
