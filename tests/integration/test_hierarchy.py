@@ -282,7 +282,7 @@ def test_recipients_from_counters(hier: Hierarchy) -> None:
         ),
         ("buscar-usuarios?unidadeId=U2&turmaId=T1", 400, "A turma T1 não pertence à unidade U2"),
         ("turmas/%01bad", 400, "Parâmetro inválido"),
-    ],  # fmt: skip
+    ],
 )
 def test_errors_in_the_seed_format(hier: Hierarchy, path: str, status: int, message: str) -> None:
     response = hier.get(path)
