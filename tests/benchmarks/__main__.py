@@ -1,6 +1,6 @@
 """`make bench`: every benchmark prints its figures (none asserts timings)."""
 
-from tests.benchmarks import cold_start, erp_requests, full_sync
+from tests.benchmarks import cold_start, erp_requests, full_sync, hierarchy_requests
 
 
 def main() -> None:
@@ -9,6 +9,8 @@ def main() -> None:
     erp_requests.report()
     print()
     full_sync.report()
+    print()
+    hierarchy_requests.report()
 
 
 if __name__ == "__main__":

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from collections import Counter
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -17,6 +18,7 @@ class Tally:
     items_written: int = 0
     keys_read: int = 0
     entity_writes: int = 0  # records (not claims, links or counters) put
+    bytes_read: int = 0  # size of the items Query/GetItem/BatchGetItem answered (wire JSON)
 
     @property
     def total(self) -> int:
@@ -52,9 +54,14 @@ def count_dynamodb() -> Iterator[Tally]:
     original = BaseClient._make_api_call
 
     def counting(self: BaseClient, operation: str, params: dict[str, Any]) -> Any:
-        if self.meta.service_model.service_name == "dynamodb":
-            tally.add(operation, params)
-        return original(self, operation, params)
+        if self.meta.service_model.service_name != "dynamodb":
+            return original(self, operation, params)
+        tally.add(operation, params)
+        result = original(self, operation, params)
+        found = result.get("Items") or result.get("Responses") or result.get("Item")
+        if found:
+            tally.bytes_read += len(json.dumps(found, default=str))
+        return result
 
     BaseClient._make_api_call = counting  # type: ignore[method-assign]
     try:

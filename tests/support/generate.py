@@ -76,19 +76,35 @@ def students(n: int, courses_n: int, *, start: int = 0) -> list[dict[str, Any]]:
     ]
 
 
+_DAYS = ("Segunda", "Terça", "Quarta", "Quinta", "Sexta", "Sábado")
+
+
 def enrollments(
-    n: int, per_class: int, *, subjects_n: int, professors_n: int, students_n: int
+    n: int,
+    per_class: int,
+    *,
+    subjects_n: int,
+    professors_n: int,
+    students_n: int,
+    schedules: int = 0,
 ) -> list[dict[str, Any]]:
-    return [
-        {
+    turmas: list[dict[str, Any]] = []
+    for i in range(n):
+        turma: dict[str, Any] = {
             "code": f"TU{i:04}",
             "subject_code": f"SU{i % subjects_n:04}",
             "professor_code": f"PR{i % professors_n:04}",
             "semester": "2025.1",
             "student_codes": [f"AL{(i * per_class + j) % students_n:05}" for j in range(per_class)],
         }
-        for i in range(n)
-    ]
+        if schedules:
+            turma["name"] = f"Turma {i:04}"
+            turma["schedules"] = [
+                {"code": f"HO{i:04}-{k}", "description": f"{_DAYS[(i + k) % 6]} {8 + 2 * k}:00"}
+                for k in range(schedules)
+            ]
+        turmas.append(turma)
+    return turmas
 
 
 def chunks(records: list[dict[str, Any]], size: int = 100) -> list[list[dict[str, Any]]]:
@@ -103,6 +119,7 @@ def institution(
     students_n: int = 2000,
     turmas_n: int = 300,
     per_class: int = 30,
+    schedules: int = 0,
 ) -> dict[str, list[dict[str, Any]]]:
     """A whole institution as one full-sync bundle (deterministic)."""
     return {
@@ -118,5 +135,6 @@ def institution(
             subjects_n=subjects_n,
             professors_n=professors_n,
             students_n=students_n,
+            schedules=schedules,
         ),
     }

@@ -163,10 +163,24 @@ def get_claims(
     tenant_id: str, wanted: Iterable[tuple[str, str, str]]
 ) -> dict[tuple[str, str, str], str]:
     """Owner codes of unique values, by (entity, field, value)."""
-    wanted = list(wanted)
-    by_key = {keys.claim(tenant_id, e, f, v)["PK"]: (e, f, v) for e, f, v in wanted}
-    found = batch.batch_get(keys.claim(tenant_id, e, f, v) for e, f, v in wanted)
-    return {by_key[pk]: str(item["owner"]) for (pk, _), item in found.items()}
+    return lookup(tenant_id, [], wanted)[1]
+
+
+def lookup(
+    tenant_id: str,
+    records: Iterable[tuple[str, str]],
+    claims: Iterable[tuple[str, str, str]],
+) -> tuple[dict[tuple[str, str], StoredRecord], dict[tuple[str, str, str], str]]:
+    """Records by (entity, code) and owners of unique values by (entity, field, value), read
+    together (one BatchGetItem when they fit in one)."""
+    claims = list(claims)
+    by_key = {keys.claim(tenant_id, e, f, v)["PK"]: (e, f, v) for e, f, v in claims}
+    wanted = [keys.record(tenant_id, e, c) for e, c in records]
+    wanted += [keys.claim(tenant_id, e, f, v) for e, f, v in claims]
+    found = batch.batch_get(wanted)
+    owners = {by_key[pk]: str(item["owner"]) for (pk, _), item in found.items() if pk in by_key}
+    stored = [_stored(item) for (pk, _), item in found.items() if pk not in by_key]
+    return {(r.entity, r.code): r for r in stored}, owners
 
 
 # -- writes --------------------------------------------------------------------------------

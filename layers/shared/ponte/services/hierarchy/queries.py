@@ -469,12 +469,13 @@ class HierarchyService:
             if len(digits) == 11 and digits.isdigit():
                 lookups.append((entity, "cpf", digits))
             lookups.append((entity, "username", value))
-        by_code = repo.get_records(self._tenant, [(_STUDENTS, value), (_PROFESSORS, value)])
+        by_code, owners = repo.lookup(
+            self._tenant, [(_STUDENTS, value), (_PROFESSORS, value)], lookups
+        )
         for entity in (_STUDENTS, _PROFESSORS):
             record = by_code.get((entity, value))
             if record is not None and record.status != "inactive":
                 return entity, record
-        owners = repo.get_claims(self._tenant, lookups)
         for entity, field_name, lookup in lookups:
             owner = owners.get((entity, field_name, lookup))
             if owner is not None:
