@@ -61,45 +61,35 @@ def _objects(value: Any) -> int:
     return 0
 
 
+# Routes that take one id from the path: (path, the seed's parameter, audit name, query).
+_BY_ID: list[tuple[str, str, str, Callable[[HierarchyService, str], Any]]] = [
+    ("unidades/<code>", "idInstituicao", "unidades", HierarchyService.units),
+    ("turmas/<code>", "idUnidade", "turmas", HierarchyService.turmas),
+    ("horarios/<code>", "idTurma", "horarios", HierarchyService.schedules),
+    ("turma/<code>/alunos", "idTurma", "turma-alunos", HierarchyService.students),
+    ("instituicao/<code>/completa", "idInstituicao", "instituicao-completa",
+     HierarchyService.complete),
+    ("horario-completo/<code>", "horarioId", "horario-completo",
+     HierarchyService.complete_schedule),
+]  # fmt: skip
+
+
+def _by_id(param: str, endpoint: str, query: Callable[[HierarchyService, str], Any]) -> Any:
+    def route(code: str) -> Any:
+        value = _id(code, param)
+        return _answer(endpoint, {param: value}, lambda service: query(service, value))
+
+    route.__name__ = endpoint.replace("-", "_")
+    return route
+
+
+for _path, _param, _endpoint, _query in _BY_ID:
+    app.get(f"{BASE}/{_path}", middlewares=users)(_by_id(_param, _endpoint, _query))
+
+
 @app.get(f"{BASE}/instituicoes", middlewares=users)
 def institutions() -> Any:
     return _answer("instituicoes", {}, lambda s: s.institutions())
-
-
-@app.get(f"{BASE}/unidades/<code>", middlewares=users)
-def units(code: str) -> Any:
-    code = _id(code, "idInstituicao")
-    return _answer("unidades", {"idInstituicao": code}, lambda s: s.units(code))
-
-
-@app.get(f"{BASE}/turmas/<code>", middlewares=users)
-def turmas(code: str) -> Any:
-    code = _id(code, "idUnidade")
-    return _answer("turmas", {"idUnidade": code}, lambda s: s.turmas(code))
-
-
-@app.get(f"{BASE}/horarios/<code>", middlewares=users)
-def schedules(code: str) -> Any:
-    code = _id(code, "idTurma")
-    return _answer("horarios", {"idTurma": code}, lambda s: s.schedules(code))
-
-
-@app.get(f"{BASE}/turma/<code>/alunos", middlewares=users)
-def students(code: str) -> Any:
-    code = _id(code, "idTurma")
-    return _answer("turma-alunos", {"idTurma": code}, lambda s: s.students(code))
-
-
-@app.get(f"{BASE}/instituicao/<code>/completa", middlewares=users)
-def complete(code: str) -> Any:
-    code = _id(code, "idInstituicao")
-    return _answer("instituicao-completa", {"idInstituicao": code}, lambda s: s.complete(code))
-
-
-@app.get(f"{BASE}/horario-completo/<code>", middlewares=users)
-def complete_schedule(code: str) -> Any:
-    code = _id(code, "horarioId")
-    return _answer("horario-completo", {"horarioId": code}, lambda s: s.complete_schedule(code))
 
 
 @app.get(f"{BASE}/horarios-usuario/<identification>", middlewares=users)

@@ -249,44 +249,39 @@ def _release_item(tenant_id: str, op: Release) -> dict[str, Any]:
     return _delete(key, "attribute_not_exists(PK) OR #o = :owner", {":owner": op.owner})
 
 
+def _link(key: Mapping[str, str], present: bool, **attributes: Any) -> dict[str, Any]:
+    """Put a link item (its attributes) or delete it."""
+    return _put({**key, **attributes}) if present else _delete(key)
+
+
 def _student_link_item(tenant_id: str, op: StudentLink) -> dict[str, Any]:
-    key = keys.enrollment_student(tenant_id, op.enrollment, op.student)
-    if not op.present:
-        return _delete(key)
-    return _put(
-        {
-            **key,
-            "GSI1PK": keys.student_enrollments(tenant_id, op.student),
-            "GSI1SK": op.enrollment,
-            "type": "enrollment_student",
-            "enrollment_code": op.enrollment,
-            "student_code": op.student,
-        }
+    return _link(
+        keys.enrollment_student(tenant_id, op.enrollment, op.student),
+        op.present,
+        GSI1PK=keys.student_enrollments(tenant_id, op.student),
+        GSI1SK=op.enrollment,
+        type="enrollment_student",
+        enrollment_code=op.enrollment,
+        student_code=op.student,
     )
 
 
 def _member_link_item(tenant_id: str, op: MemberLink) -> dict[str, Any]:
-    key = keys.enrollment_member(tenant_id, op.enrollment, op.code)
-    if not op.present:
-        return _delete(key)
-    return _put(
-        {
-            **key,
-            "GSI1PK": keys.member_enrollments(tenant_id, op.code),
-            "GSI1SK": op.enrollment,
-            "type": "enrollment_member",
-            "enrollment_code": op.enrollment,
-            "member_code": op.code,
-            "role": op.role,
-        }
+    return _link(
+        keys.enrollment_member(tenant_id, op.enrollment, op.code),
+        op.present,
+        GSI1PK=keys.member_enrollments(tenant_id, op.code),
+        GSI1SK=op.enrollment,
+        type="enrollment_member",
+        enrollment_code=op.enrollment,
+        member_code=op.code,
+        role=op.role,
     )
 
 
 def _guardian_link_item(tenant_id: str, op: GuardianLink) -> dict[str, Any]:
     key = keys.guardian_student(tenant_id, op.email, op.student)
-    if not op.present:
-        return _delete(key)
-    return _put({**key, "type": "guardian_student", "student_code": op.student})
+    return _link(key, op.present, type="guardian_student", student_code=op.student)
 
 
 def _move_item(tenant_id: str, op: Move) -> dict[str, Any]:
@@ -306,11 +301,13 @@ def _move_item(tenant_id: str, op: Move) -> dict[str, Any]:
 
 
 def _professor_link_item(tenant_id: str, op: ProfessorLink) -> dict[str, Any]:
-    key = keys.professor_enrollment(tenant_id, op.professor, op.enrollment)
-    if not op.present:
-        return _delete(key)
-    item = {**key, "type": "professor_enrollment", "enrollment_code": op.enrollment}
-    return _put(item | dict(op.attributes))
+    return _link(
+        keys.professor_enrollment(tenant_id, op.professor, op.enrollment),
+        op.present,
+        type="professor_enrollment",
+        enrollment_code=op.enrollment,
+        **op.attributes,
+    )
 
 
 _BUILDERS: dict[type, Any] = {

@@ -8,19 +8,8 @@ import httpx
 import pytest
 
 from tests.integration.conftest import TenantFixture
-from tests.integration.erp_helpers import Erp
-from tests.integration.hierarchy_helpers import Hierarchy, build
+from tests.integration.hierarchy_helpers import Hierarchy
 from tests.support.generate import cpf
-
-
-@pytest.fixture
-def school(api: httpx.Client, tenant: TenantFixture) -> tuple[Erp, Hierarchy]:
-    return build(api, tenant), Hierarchy(api, tenant)
-
-
-@pytest.fixture
-def hier(school: tuple[Erp, Hierarchy]) -> Hierarchy:
-    return school[1]
 
 
 def names(items: list[dict[str, Any]], field: str = "nome") -> list[Any]:

@@ -15,7 +15,7 @@ from ponte.observability import logger
 from ponte.repository import rate_limits
 from tests.integration.conftest import TenantFixture
 from tests.integration.erp_helpers import Erp
-from tests.integration.hierarchy_helpers import Hierarchy, build
+from tests.integration.hierarchy_helpers import Hierarchy
 from tests.support import hierarchy_data
 
 ROLES = ("admin", "coordinator", "professor", "guardian")
@@ -79,16 +79,6 @@ MATRIX: dict[str, dict[str, tuple[str, str | None]]] = {
     "destinatarios": dict.fromkeys(ROLES, ("destinatarios", None)),
 }
 CASES = [(e, r) for e, roles in MATRIX.items() for r in roles]
-
-
-@pytest.fixture
-def school(api: httpx.Client, tenant: TenantFixture) -> tuple[Erp, Hierarchy]:
-    return build(api, tenant), Hierarchy(api, tenant)
-
-
-@pytest.fixture
-def hier(school: tuple[Erp, Hierarchy]) -> Hierarchy:
-    return school[1]
 
 
 @pytest.mark.parametrize(("endpoint", "role"), CASES, ids=[f"{e}-{r}" for e, r in CASES])
