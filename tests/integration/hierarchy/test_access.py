@@ -292,3 +292,13 @@ def test_one_audit_line_per_query(hier: Hierarchy) -> None:
     assert (ok["status"], ok["result_size"]) == (200, 2)
     assert ok["who"]
     assert refused["status"] == 403
+
+
+def test_a_unit_the_erp_deactivates_leaves_the_hierarchy(school: tuple[Erp, Hierarchy]) -> None:
+    erp, hier = school
+    erp.ok("units", [{**hierarchy_data.UNITS[3], "status": "inactive"}])  # U4, default's only
+
+    assert "default" not in ids(hier.ok("instituicoes"))
+    assert hier.get("turmas/U4").status_code == 404
+    assert "T4" not in {r["turmaId"] for r in hier.ok("buscar-usuarios")}
+    assert hier.ok("destinatarios")["unidades"] == 3

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
+from functools import cached_property
 from typing import Any
 
 from ponte import errors
@@ -98,7 +99,7 @@ class HierarchyService:
             if any(self._scope.sees_whole_unit(u.code) for u in units)
             else {}
         )
-        mine = self._own_turmas() if not self._scope.everything else []
+        mine = self._single_turmas
         answer = []
         for unit in units:
             if self._scope.sees_whole_unit(unit.code):
@@ -398,26 +399,23 @@ class HierarchyService:
         units = self._catalog.units
         if self._scope.everything:
             return list(units.values())
-        codes = set(self._scope.units) | {t.parent for t in self._own_turmas()}
+        codes = set(self._scope.units) | {t.parent for t in self._single_turmas}
         return [units[c] for c in sorted(codes) if c in units]
 
+    @cached_property
+    def _single_turmas(self) -> list[Record]:
+        """The turmas a professor or guardian sees one by one (one batched read)."""
+        wanted = ((_TURMAS, t) for t in self._scope.turmas)
+        return list(repo.get_records(self._tenant, wanted).values()) if self._scope.turmas else []
+
     def _own_turmas(self) -> list[Record]:
-        """The caller's turmas: those of their units, and their single turmas."""
-        if not hasattr(self, "_own"):
-            found = {
-                t.code: t
-                for unit in sorted(self._scope.units)
-                for t in repo.placed_records(self._tenant, _TURMAS, unit)
-            }
-            single = [t for t in self._scope.turmas if t not in found]
-            found |= {
-                code: record
-                for (_, code), record in repo.get_records(
-                    self._tenant, ((_TURMAS, t) for t in single)
-                ).items()
-            }
-            self._own = list(found.values())
-        return self._own
+        """The caller's turmas: those of their whole units (a Query each), and single ones."""
+        found = {
+            t.code: t
+            for unit in sorted(self._scope.units)
+            for t in repo.placed_records(self._tenant, _TURMAS, unit)
+        }
+        return list(found.values()) + [t for t in self._single_turmas if t.code not in found]
 
     def _people(self, turmas: list[Record]) -> dict[str, list[Person]]:
         """Each turma's people the caller may see, named (people read in bulk)."""
@@ -515,7 +513,8 @@ class HierarchyService:
             if filters.institution:
                 units = {u.code for u in self._catalog.units_of(institution.code)}
                 turmas = [t for t in turmas if t.parent in units]
-        visible = [t for t in turmas if self._scope.sees_turma(t)]
+        active = self._catalog.units  # turmas of a deactivated unit are out of the hierarchy
+        visible = [t for t in turmas if t.parent in active and self._scope.sees_turma(t)]
         target = filters.turma or filters.unit or filters.institution
         if target and turmas and not visible:
             raise _denied(target)
