@@ -53,6 +53,10 @@ class Settings:
     bundle_bucket: str = ""
     full_sync_state_machine: str = ""
     full_sync_map_concurrency: int = 4
+    # Kommo (seed 001): where an account's API lives, and the role-sync workflow.
+    kommo_base_url: str = "https://{subdomain}.kommo.com"
+    role_sync_state_machine: str = ""
+    role_sync_map_concurrency: int = 2
 
     @classmethod
     def from_env(cls, env: Mapping[str, str]) -> Settings:
@@ -74,6 +78,9 @@ class Settings:
             bundle_bucket=env.get("BUNDLE_BUCKET", ""),
             full_sync_state_machine=env.get("FULL_SYNC_STATE_MACHINE_ARN", ""),
             full_sync_map_concurrency=_int(env, "FULL_SYNC_MAP_CONCURRENCY", 4),
+            kommo_base_url=env.get("KOMMO_BASE_URL", "").strip() or "https://{subdomain}.kommo.com",
+            role_sync_state_machine=env.get("ROLE_SYNC_STATE_MACHINE_ARN", ""),
+            role_sync_map_concurrency=_int(env, "ROLE_SYNC_MAP_CONCURRENCY", 2),
             jwt=JwtSettings(
                 issuer=issuer,
                 audience=_list(env, "JWT_AUDIENCE", ()),

@@ -135,12 +135,20 @@ STUDENT_LINK_PREFIX: Final = "S#"
 PROFESSOR_LINK_PREFIX: Final = "E#"
 
 
-# -- full-sync runs (issue 4) ---------------------------------------------------------------
-# A run:       PK T#{tenant}#FULLSYNC, SK RUN#{run_id}   (run ids sort by start time)
+# -- runs: full sync (issue 4), role sync (issue 6) -----------------------------------------
+# A run:       PK T#{tenant}#{KIND}, SK RUN#{run_id}   (run ids sort by start time)
 # Its errors:  PK T#{tenant}#FULLSYNC#{run_id}, SK ERR#{entity}#{chunk}#{index}
-# The lock:    PK T#{tenant}#LOCK, SK full-sync
+# The lock:    PK T#{tenant}#LOCK, SK full-sync | role-sync
+FULL_SYNC: Final = "FULLSYNC"
+ROLE_SYNC: Final = "ROLESYNC"
+
+
+def run(tenant_id: str, kind: str, run_id: str = "") -> Key:
+    return {"PK": f"T#{tenant_id}#{kind}", "SK": f"RUN#{run_id}"}
+
+
 def full_sync_run(tenant_id: str, run_id: str = "") -> Key:
-    return {"PK": f"T#{tenant_id}#FULLSYNC", "SK": f"RUN#{run_id}"}
+    return run(tenant_id, FULL_SYNC, run_id)
 
 
 def full_sync_error(tenant_id: str, run_id: str, entity: str, chunk: int, index: int) -> Key:
@@ -152,3 +160,26 @@ def full_sync_error(tenant_id: str, run_id: str, entity: str, chunk: int, index:
 
 def lock(tenant_id: str, name: str) -> Key:
     return {"PK": f"T#{tenant_id}#LOCK", "SK": name}
+
+
+# -- Kommo (issue 6) ------------------------------------------------------------------------
+# Accounts:    PK T#{tenant}#KOMMO, SK ACCOUNT#{id:09d}; id sequence SK ACCOUNT-SEQ
+# A role-sync run's parts: PK T#{tenant}#ROLESYNC#{run_id}, SK MASTER | PLAN#{slave} | SLAVE#{slave}
+# Sync logs:   PK T#{tenant}#SYNCLOG, SK {finished_at}#{run_id}#{slave}
+def kommo_account(tenant_id: str, account_id: int | None = None) -> Key:
+    sk = "ACCOUNT#" if account_id is None else f"ACCOUNT#{account_id:09d}"
+    return {"PK": f"T#{tenant_id}#KOMMO", "SK": sk}
+
+
+def kommo_account_sequence(tenant_id: str) -> Key:
+    return {"PK": f"T#{tenant_id}#KOMMO", "SK": "ACCOUNT-SEQ"}
+
+
+def role_sync_part(tenant_id: str, run_id: str, part: str, account_id: int | None = None) -> Key:
+    sk = part if account_id is None else f"{part}#{account_id:09d}"
+    return {"PK": f"T#{tenant_id}#{ROLE_SYNC}#{run_id}", "SK": sk}
+
+
+def sync_log(tenant_id: str, finished_at: str = "", run_id: str = "", slave: int = 0) -> Key:
+    sk = f"{finished_at}#{run_id}#{slave:09d}" if finished_at else ""
+    return {"PK": f"T#{tenant_id}#SYNCLOG", "SK": sk}

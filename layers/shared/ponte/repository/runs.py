@@ -1,4 +1,5 @@
-"""Full-sync runs: the run record with live progress, its first errors, the tenant lock."""
+"""Runs (full sync, role sync): the run record with live progress, its first errors, the
+tenant lock. ``kind`` says whose run it is (``keys.FULL_SYNC`` unless told)."""
 
 from __future__ import annotations
 
@@ -14,7 +15,12 @@ COUNTS = ("total", "processed", "created", "updated", "unchanged", "failed")
 
 
 def create_run_locked(
-    tenant_id: str, lock_name: str, run: Mapping[str, Any], *, replacing: str = ""
+    tenant_id: str,
+    lock_name: str,
+    run: Mapping[str, Any],
+    *,
+    replacing: str = "",
+    kind: str = keys.FULL_SYNC,
 ) -> None:
     """Take the tenant's lock and create the run, in one transaction. ``replacing`` takes the
     lock over from that (dead) run. Raises ConditionFailed when the lock is held."""
@@ -31,7 +37,7 @@ def create_run_locked(
         lock_put["ExpressionAttributeValues"] = values({":old": replacing})
     else:
         lock_put["ConditionExpression"] = "attribute_not_exists(PK)"
-    run_item = {**keys.full_sync_run(tenant_id, run_id), "type": "full_sync_run", **run}
+    run_item = {**keys.run(tenant_id, kind, run_id), "type": f"{kind.lower()}_run", **run}
     try:
         batch.transact(
             [
@@ -50,10 +56,16 @@ def create_run_locked(
 
 
 def close_run(
-    tenant_id: str, lock_name: str, run_id: str, fields: Mapping[str, Any], finished: Sequence[str]
+    tenant_id: str,
+    lock_name: str,
+    run_id: str,
+    fields: Mapping[str, Any],
+    finished: Sequence[str],
+    *,
+    kind: str = keys.FULL_SYNC,
 ) -> None:
     """Set the run's final fields (unless it already finished) and release its lock, together."""
-    update = _update_params(tenant_id, run_id, fields, unless_status=finished)
+    update = _update_params(tenant_id, run_id, fields, unless_status=finished, kind=kind)
     release = {
         "TableName": table_name(),
         "Key": serialize(keys.lock(tenant_id, lock_name)),
@@ -64,16 +76,16 @@ def close_run(
         batch.transact([{"Update": update}, {"Delete": release}])
     except batch.TransactionCancelled:
         # Already finished (a stop closed it) or the lock moved on: settle each on its own.
-        update_run(tenant_id, run_id, fields, unless_status=finished)
+        update_run(tenant_id, run_id, fields, unless_status=finished, kind=kind)
         release_lock(tenant_id, lock_name, run_id)
 
 
-def get_run(tenant_id: str, run_id: str) -> Item | None:
-    return get_item(keys.full_sync_run(tenant_id, run_id))
+def get_run(tenant_id: str, run_id: str, *, kind: str = keys.FULL_SYNC) -> Item | None:
+    return get_item(keys.run(tenant_id, kind, run_id))
 
 
-def list_runs(tenant_id: str, limit: int) -> list[Item]:
-    prefix = keys.full_sync_run(tenant_id)
+def list_runs(tenant_id: str, limit: int, *, kind: str = keys.FULL_SYNC) -> list[Item]:
+    prefix = keys.run(tenant_id, kind)
     for page in query_pages(
         KeyConditionExpression="PK = :pk AND begins_with(SK, :run)",
         ExpressionAttributeValues=values({":pk": prefix["PK"], ":run": prefix["SK"]}),
@@ -85,12 +97,17 @@ def list_runs(tenant_id: str, limit: int) -> list[Item]:
 
 
 def update_run(
-    tenant_id: str, run_id: str, fields: Mapping[str, Any], *, unless_status: Sequence[str] = ()
+    tenant_id: str,
+    run_id: str,
+    fields: Mapping[str, Any],
+    *,
+    unless_status: Sequence[str] = (),
+    kind: str = keys.FULL_SYNC,
 ) -> bool:
     """Set fields; with ``unless_status``, only if the run is not in one of those states."""
     try:
         aws.dynamodb().update_item(
-            **_update_params(tenant_id, run_id, fields, unless_status=unless_status)
+            **_update_params(tenant_id, run_id, fields, unless_status=unless_status, kind=kind)
         )
     except Exception as exc:
         if is_condition_failure(exc):
@@ -100,13 +117,18 @@ def update_run(
 
 
 def _update_params(
-    tenant_id: str, run_id: str, fields: Mapping[str, Any], *, unless_status: Sequence[str] = ()
+    tenant_id: str,
+    run_id: str,
+    fields: Mapping[str, Any],
+    *,
+    unless_status: Sequence[str] = (),
+    kind: str = keys.FULL_SYNC,
 ) -> dict[str, Any]:
     names = {f"#f{i}": name for i, name in enumerate(fields)}
     vals: dict[str, Any] = {f":v{i}": value for i, value in enumerate(fields.values())}
     params: dict[str, Any] = {
         "TableName": table_name(),
-        "Key": serialize(keys.full_sync_run(tenant_id, run_id)),
+        "Key": serialize(keys.run(tenant_id, kind, run_id)),
         "UpdateExpression": "SET " + ", ".join(f"#f{i} = :v{i}" for i in range(len(fields))),
         "ConditionExpression": "attribute_exists(PK)",
     }

@@ -1,0 +1,1 @@
+"""Clients of the vendors' APIs: each owns its vendor's URLs, limits and retries."""
