@@ -7,8 +7,9 @@ behaving as vendor-apis.md §1 describes Kommo.
   ``limit`` ≤ 250, ``_links.next``), 204 with no body for an empty page; POST takes an array,
   PATCH one role, DELETE answers 204;
 - more than 7 requests in a second to one account → 429 with an HTML body;
-- failures on demand: ``fail_next`` (statuses for the next requests), ``down`` (every request
-  500), ``blocked`` (every request 403, as Kommo does to abusive accounts).
+- failures on demand: ``fail_next`` (statuses for the next requests), ``failing_paths``
+  (500 there), ``down`` (every request 500), ``blocked`` (every request 403, as Kommo does to
+  abusive accounts).
 Every request is recorded with its (virtual) time.
 """
 
@@ -37,6 +38,7 @@ class FakeAccount:
     id: int
     roles: dict[int, dict[str, Any]] = field(default_factory=dict)
     fail_next: list[int] = field(default_factory=list)
+    failing_paths: set[str] = field(default_factory=set)  # always 500 on these paths
     down: bool = False
     blocked: bool = False
 
@@ -112,7 +114,7 @@ class KommoFake:
         account = self.accounts.get(request.subdomain)
         if account is None:
             return _problem(404, "Account not found")
-        failure = self._failure(account)
+        failure = self._failure(account, request.path)
         if failure is not None:
             return failure
         if request.auth != f"Bearer {account.token}":
@@ -135,7 +137,7 @@ class KommoFake:
             return self._change(account, int(found.group(1)), request)
         return _problem(404, "Not found")
 
-    def _failure(self, account: FakeAccount) -> Answer | None:
+    def _failure(self, account: FakeAccount, path: str) -> Answer | None:
         with self._lock:
             now = get_clock().now().timestamp()
             recent = sum(
@@ -145,7 +147,7 @@ class KommoFake:
                 return 429, b"<html><body>429 Too Many Requests</body></html>", "text/html"
             if account.fail_next:
                 return account.fail_next.pop(0), b"<html><body>error</body></html>", "text/html"
-        if account.down:
+        if account.down or path in account.failing_paths:
             return 500, b"<html><body>500 Internal Server Error</body></html>", "text/html"
         return None
 

@@ -14,6 +14,7 @@ from pathlib import Path
 
 from devstack.gateway import Answer, Gateway, GatewayServer, bind
 from devstack.idp import AUDIENCE, ISSUER_PATH, JWKS_PATH, LocalIdentityProvider
+from devstack.kommo_fake import KommoFake, serve
 from devstack.provision import Provisioned, provision
 from devstack.template import ROOT
 from ponte import aws
@@ -30,6 +31,7 @@ class LocalStack:
     idp: LocalIdentityProvider
     server: GatewayServer
     state_dir: Path
+    kommo: KommoFake | None = None  # the Kommo fake, unless KOMMO_BASE_URL named another
 
     @property
     def table_name(self) -> str:
@@ -61,11 +63,23 @@ def run_local_stack(
     server = bind(host, port)
     base_url = f"http://{host}:{server.port}"
     issuer = base_url + ISSUER_PATH
+    kommo_url = os.environ.get("KOMMO_BASE_URL", "")
     with ExitStack() as cleanup:
         cleanup.callback(server.server_close)
         cleanup.callback(server.shutdown)
+        kommo = None
+        if not kommo_url:  # no Kommo named: serve the fake
+            kommo = KommoFake()
+            kommo_server, kommo_url = serve(kommo, host)
+            cleanup.callback(kommo_server.server_close)
+            cleanup.callback(kommo_server.shutdown)
         provisioned = provision(
-            {"JwtIssuer": issuer, "JwtAudience": AUDIENCE, "JwksUrl": base_url + JWKS_PATH}
+            {
+                "JwtIssuer": issuer,
+                "JwtAudience": AUDIENCE,
+                "JwksUrl": base_url + JWKS_PATH,
+                "KommoBaseUrl": kommo_url,
+            }
         )
         apply_environment(provisioned.environment)
         cleanup.enter_context(provisioned.runtime.moto_hook())
@@ -75,4 +89,4 @@ def run_local_stack(
         jwks = idp.jwks_json().encode()
         gateway.extra[JWKS_PATH] = lambda: Answer(200, {"content-type": "application/json"}, jwks)
         server.start(gateway)
-        yield LocalStack(base_url, provisioned, gateway, idp, server, state_dir)
+        yield LocalStack(base_url, provisioned, gateway, idp, server, state_dir, kommo)

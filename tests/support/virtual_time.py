@@ -46,7 +46,7 @@ def virtual_time(start: datetime | None = None) -> Iterator[VirtualClock]:
             mock.patch.object(
                 wait_function.WaitFunction,
                 "_wait_interval",
-                lambda _self, _env, seconds: clock.sleep(seconds),
+                lambda _self, env, wait_seconds: clock.sleep(wait_seconds),
             )
         )
         stack.enter_context(mock.patch.object(retrier_decl.time, "sleep", clock.sleep))

@@ -113,4 +113,6 @@ def plan_roles(master: list[dict[str, Any]], slave: list[dict[str, Any]]) -> Rol
             result.skipped += 1  # system roles are never deleted
         else:
             result.operations.append({"op": "delete", "id": role["id"], "name": role["name"]})
+    order = {"create": 0, "update": 1, "delete": 2}
+    result.operations.sort(key=lambda op: order[op["op"]])  # stable: master order within
     return result

@@ -19,8 +19,8 @@ from ponte import errors
 from ponte.adapters import bundles, workflows
 from ponte.clock import isoformat, utcnow
 from ponte.domain.academic import MAX_BATCH, Entity
-from ponte.repository import academic, runs
-from ponte.repository.errors import ConditionFailed
+from ponte.repository import academic, keys, runs
+from ponte.services import run_lock
 from ponte.services.erp_sync import SyncResult, SyncService
 from ponte.services.tenancy import tenant_setting
 from ponte.settings import get_settings
@@ -62,9 +62,7 @@ def new_run_id(now: datetime) -> str:
 
 # -- the API side --------------------------------------------------------------------------
 def execution_arn(run_id: str) -> str:
-    """Executions are named after their run: the ARN follows from the state machine's."""
-    machine = get_settings().full_sync_state_machine
-    return machine.replace(":stateMachine:", ":execution:", 1) + f":{run_id}"
+    return run_lock.execution_arn(get_settings().full_sync_state_machine, run_id)
 
 
 def start(tenant_id: str, bundle_key: str, options: Options, source: str) -> Started:
@@ -102,28 +100,14 @@ def start(tenant_id: str, bundle_key: str, options: Options, source: str) -> Sta
 
 
 def _create_locked(tenant_id: str, run: dict[str, Any]) -> None:
-    busy = errors.conflict("FULL_SYNC_RUNNING", CONFLICT, "A full sync is already running")
-    try:
-        runs.create_run_locked(tenant_id, LOCK, run)
-        return
-    except ConditionFailed:
-        pass
-    holder = runs.get_lock(tenant_id, LOCK) or {}
-    holder_run = str(holder.get("run_id", ""))
-    state = workflows.status(execution_arn(holder_run)) if holder_run else "MISSING"
-    if state == "RUNNING" or (state == "MISSING" and _recent(holder.get("taken_at"))):
-        raise busy
-    try:  # the holder's execution is over (or never started): take the lock over
-        runs.create_run_locked(tenant_id, LOCK, run, replacing=holder_run)
-    except ConditionFailed as exc:
-        raise busy from exc
-
-
-def _recent(taken_at: Any, seconds: int = 120) -> bool:
-    """A lock without an execution yet is alive while its start may still be under way."""
-    if not taken_at:
-        return False
-    return (utcnow() - datetime.fromisoformat(str(taken_at))).total_seconds() < seconds
+    run_lock.create_locked(
+        tenant_id,
+        LOCK,
+        run,
+        kind=keys.FULL_SYNC,
+        execution_of=execution_arn,
+        busy=errors.conflict("FULL_SYNC_RUNNING", CONFLICT, "A full sync is already running"),
+    )
 
 
 def stop(tenant_id: str, run_id: str) -> dict[str, Any]:

@@ -1,0 +1,111 @@
+"""/sync/… (seed 001) — Kommo accounts and role sync; admin users only.
+
+One module serves the eight routes; the template deploys each as its own function.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from ponte import errors
+from ponte.auth.principals import Role
+from ponte.http.api import create_app, json_response, lambda_handler, principal, user
+from ponte.http.envelopes import Flavor
+from ponte.services import kommo_accounts, role_sync
+
+app = create_app(Flavor.KOMMO)
+admins = [user(Role.ADMIN)]
+
+
+def _body() -> Any:
+    raw = app.current_event.body
+    if not raw:
+        return {}
+    try:
+        return json.loads(raw)
+    except (json.JSONDecodeError, UnicodeDecodeError) as exc:
+        raise errors.bad_request("JSON inválido no corpo da requisição") from exc
+
+
+def _account_id(raw: str) -> int:
+    if not raw.isdigit():
+        raise errors.bad_request("O id da conta deve ser um número inteiro")
+    return int(raw)
+
+
+def _tenant() -> str:
+    return principal(app).tenant_id
+
+
+@app.get("/sync/accounts", middlewares=admins)
+def list_accounts() -> Any:
+    accounts = kommo_accounts.listing(_tenant())
+    return json_response(200, {"success": True, "data": [a.public() for a in accounts]})
+
+
+@app.post("/sync/accounts", middlewares=admins)
+def create_account() -> Any:
+    new = kommo_accounts.parse(kommo_accounts.NewAccount, _body())
+    account = kommo_accounts.create(_tenant(), new)
+    return json_response(201, {"success": True, "data": account.public()})
+
+
+@app.patch("/sync/accounts/<account_id>", middlewares=admins)
+def change_account(account_id: str) -> Any:
+    change = kommo_accounts.parse(kommo_accounts.AccountChange, _body())
+    account = kommo_accounts.change(_tenant(), _account_id(account_id), change)
+    return json_response(200, {"success": True, "data": account.public()})
+
+
+@app.delete("/sync/accounts/<account_id>", middlewares=admins)
+def delete_account(account_id: str) -> Any:
+    kommo_accounts.remove(_tenant(), _account_id(account_id))
+    return json_response(200, {"success": True, "message": "Conta removida"})
+
+
+@app.post("/sync/roles", middlewares=admins)
+def sync_roles() -> Any:
+    request = kommo_accounts.parse(role_sync.RoleSyncRequest, _body())
+    wait = (app.current_event.query_string_parameters or {}).get("wait", "") == "true"
+    tenant = _tenant()
+    started = role_sync.start(tenant, request, wait=wait)
+    run = started.run
+    if run is None:
+        return json_response(
+            202,
+            {
+                "success": True,
+                "message": "Sincronização de roles iniciada",
+                "sync_id": started.sync_id,
+                "status_url": "/sync/status",
+            },
+        )
+    if run["status"] == "failed":
+        return json_response(500, {"success": False, "error": run.get("error") or "Erro"})
+    results = role_sync.results(tenant, run)
+    body = {"success": True, "message": role_sync.DONE, "sync_id": started.sync_id}
+    return json_response(200, body | {"results": results})
+
+
+@app.get("/sync/status", middlewares=admins)
+def sync_status() -> Any:
+    return json_response(200, {"success": True, "data": role_sync.status(_tenant())})
+
+
+@app.post("/sync/stop", middlewares=admins)
+def sync_stop() -> Any:
+    stopped = role_sync.stop(_tenant())
+    body = {"success": True, "message": "Sincronização interrompida", "data": stopped}
+    return json_response(200, body)
+
+
+@app.get("/sync/logs", middlewares=admins)
+def sync_logs() -> Any:
+    raw = (app.current_event.query_string_parameters or {}).get("limit", "50")
+    if not raw.isdigit() or not 1 <= int(raw) <= 200:
+        raise errors.bad_request("limit deve ser um inteiro entre 1 e 200")
+    return json_response(200, {"success": True, "data": role_sync.logs(_tenant(), int(raw))})
+
+
+handler = lambda_handler(app)

@@ -1,0 +1,151 @@
+"""Kommo accounts, the parts of a role-sync run, and the sync logs (seed 001)."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+from ponte import aws
+from ponte.domain.kommo import Account
+from ponte.repository import keys
+from ponte.repository.errors import ConditionFailed, is_condition_failure
+from ponte.repository.table import Item, get_item, query_pages, serialize, table_name, values
+
+
+def _account(item: Item) -> Account:
+    return Account(
+        id=int(item["id"]),
+        subdomain=str(item["subdomain"]),
+        role=item["role"],
+        active=bool(item["active"]),
+        created_at=str(item["created_at"]),
+        updated_at=str(item["updated_at"]),
+    )
+
+
+def next_account_id(tenant_id: str) -> int:
+    response = aws.dynamodb().update_item(
+        TableName=table_name(),
+        Key=serialize(keys.kommo_account_sequence(tenant_id)),
+        UpdateExpression="ADD seq :one",
+        ExpressionAttributeValues=values({":one": 1}),
+        ReturnValues="UPDATED_NEW",
+    )
+    return int(response["Attributes"]["seq"]["N"])
+
+
+def put_account(tenant_id: str, account: Account, *, new: bool) -> None:
+    """Write an account; ``new`` fails with ConditionFailed when the id is taken."""
+    item = {**keys.kommo_account(tenant_id, account.id), "type": "kommo_account"}
+    item |= account.public()
+    params: dict[str, Any] = {"TableName": table_name(), "Item": serialize(item)}
+    if new:
+        params["ConditionExpression"] = "attribute_not_exists(PK)"
+    try:
+        aws.dynamodb().put_item(**params)
+    except Exception as exc:
+        if is_condition_failure(exc):
+            raise ConditionFailed(str(account.id)) from exc
+        raise
+
+
+def get_account(tenant_id: str, account_id: int) -> Account | None:
+    item = get_item(keys.kommo_account(tenant_id, account_id))
+    return _account(item) if item else None
+
+
+def list_accounts(tenant_id: str) -> list[Account]:
+    prefix = keys.kommo_account(tenant_id)
+    return [
+        _account(item)
+        for page in query_pages(
+            KeyConditionExpression="PK = :pk AND begins_with(SK, :a)",
+            ExpressionAttributeValues=values({":pk": prefix["PK"], ":a": prefix["SK"]}),
+        )
+        for item in page
+    ]
+
+
+def delete_account(tenant_id: str, account_id: int) -> None:
+    aws.dynamodb().delete_item(
+        TableName=table_name(), Key=serialize(keys.kommo_account(tenant_id, account_id))
+    )
+
+
+# -- a run's parts: the master's roles, each slave's plan and result ------------------------
+def put_part(
+    tenant_id: str, run_id: str, part: str, body: Mapping[str, Any], account_id: int | None = None
+) -> None:
+    item = {**keys.role_sync_part(tenant_id, run_id, part, account_id), **body}
+    aws.dynamodb().put_item(TableName=table_name(), Item=serialize(item))
+
+
+def get_part(tenant_id: str, run_id: str, part: str, account_id: int | None = None) -> Item | None:
+    return get_item(keys.role_sync_part(tenant_id, run_id, part, account_id))
+
+
+def add_slave_counts(
+    tenant_id: str, run_id: str, account_id: int, counts: Mapping[str, int], errors: list[str]
+) -> None:
+    """Add a batch's counts to the slave's live result (atomic)."""
+    names = {f"#c{i}": name for i, name in enumerate(counts)}
+    vals: dict[str, Any] = {f":c{i}": n for i, n in enumerate(counts.values())}
+    expression = "ADD " + ", ".join(f"#c{i} :c{i}" for i in range(len(counts)))
+    if errors:
+        names["#e"] = "errors"
+        vals[":e"] = errors
+        vals[":none"] = []
+        expression = f"SET #e = list_append(if_not_exists(#e, :none), :e) {expression}"
+    aws.dynamodb().update_item(
+        TableName=table_name(),
+        Key=serialize(keys.role_sync_part(tenant_id, run_id, "SLAVE", account_id)),
+        UpdateExpression=expression,
+        ExpressionAttributeNames=names,
+        ExpressionAttributeValues=values(vals),
+    )
+
+
+def set_slave(tenant_id: str, run_id: str, account_id: int, fields: Mapping[str, Any]) -> None:
+    names = {f"#f{i}": name for i, name in enumerate(fields)}
+    vals = {f":f{i}": v for i, v in enumerate(fields.values())}
+    aws.dynamodb().update_item(
+        TableName=table_name(),
+        Key=serialize(keys.role_sync_part(tenant_id, run_id, "SLAVE", account_id)),
+        UpdateExpression="SET " + ", ".join(f"#f{i} = :f{i}" for i in range(len(fields))),
+        ExpressionAttributeNames=names,
+        ExpressionAttributeValues=values(vals),
+    )
+
+
+def slaves(tenant_id: str, run_id: str) -> list[Item]:
+    """Every slave's result of a run, in account order (one Query)."""
+    key = keys.role_sync_part(tenant_id, run_id, "SLAVE#")
+    return [
+        item
+        for page in query_pages(
+            KeyConditionExpression="PK = :pk AND begins_with(SK, :s)",
+            ExpressionAttributeValues=values({":pk": key["PK"], ":s": key["SK"]}),
+        )
+        for item in page
+    ]
+
+
+# -- sync logs ------------------------------------------------------------------------------
+def put_logs(tenant_id: str, entries: Sequence[Mapping[str, Any]]) -> None:
+    client = aws.dynamodb()
+    for entry in entries:
+        key = keys.sync_log(
+            tenant_id, str(entry["finished_at"]), str(entry["sync_id"]), int(entry["slave_id"])
+        )
+        client.put_item(TableName=table_name(), Item=serialize({**key, **entry}))
+
+
+def list_logs(tenant_id: str, limit: int) -> list[Item]:
+    for page in query_pages(
+        KeyConditionExpression="PK = :pk",
+        ExpressionAttributeValues=values({":pk": keys.sync_log(tenant_id)["PK"]}),
+        ScanIndexForward=False,
+        Limit=limit,
+    ):
+        return page
+    return []

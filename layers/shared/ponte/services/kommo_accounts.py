@@ -1,0 +1,110 @@
+"""Kommo accounts of a tenant (seed 001): register, change, remove; the token goes to Secrets
+Manager and is never returned."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, StringConstraints, ValidationError
+
+from ponte import errors
+from ponte.adapters import secrets
+from ponte.clock import isoformat, utcnow
+from ponte.domain.kommo import Account
+from ponte.repository import kommo as repo
+from ponte.repository.errors import ConditionFailed
+from ponte.validation import field_errors
+
+Subdomain = Annotated[
+    str,
+    StringConstraints(strip_whitespace=True, to_lower=True, pattern=r"^[a-z0-9][a-z0-9-]{0,62}$"),
+]
+Token = Annotated[str, StringConstraints(strip_whitespace=True, min_length=8, max_length=4096)]
+
+
+class NewAccount(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    id: Annotated[int, Field(ge=1, le=999_999_999)] | None = None
+    subdomain: Subdomain
+    role: Literal["master", "slave"]
+    active: bool = True
+    token: Token
+
+
+class AccountChange(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    subdomain: Subdomain | None = None
+    role: Literal["master", "slave"] | None = None
+    active: bool | None = None
+    token: Token | None = None
+
+
+def parse[M: BaseModel](model: type[M], payload: Any) -> M:
+    """The body as ``model``; a 400 in the seed's format naming each bad field."""
+    try:
+        return model.model_validate(payload)
+    except ValidationError as exc:
+        problems = field_errors(exc.errors())
+        text = "; ".join(f"{k}: {', '.join(v)}" for k, v in problems.items())
+        raise errors.bad_request(f"Parâmetros inválidos — {text}") from exc
+
+
+def _secret(tenant_id: str, account_id: int) -> str:
+    return secrets.name(tenant_id, "kommo", str(account_id))
+
+
+def not_found(account_id: int) -> errors.ApiError:
+    return errors.not_found(f"Conta {account_id} não encontrada")
+
+
+def create(tenant_id: str, new: NewAccount) -> Account:
+    now = isoformat(utcnow())
+    account_id = new.id or repo.next_account_id(tenant_id)
+    account = Account(account_id, new.subdomain, new.role, new.active, now, now)
+    if repo.get_account(tenant_id, account_id) is not None:
+        raise errors.conflict("ACCOUNT_EXISTS", f"Conta {account_id} já existe")
+    secrets.put(_secret(tenant_id, account_id), new.token)
+    try:
+        repo.put_account(tenant_id, account, new=True)
+    except ConditionFailed as exc:
+        raise errors.conflict("ACCOUNT_EXISTS", f"Conta {account_id} já existe") from exc
+    return account
+
+
+def change(tenant_id: str, account_id: int, patch: AccountChange) -> Account:
+    current = require(tenant_id, account_id)
+    if patch.token:
+        secrets.put(_secret(tenant_id, account_id), patch.token)
+    changed = Account(
+        id=account_id,
+        subdomain=patch.subdomain or current.subdomain,
+        role=patch.role or current.role,
+        active=current.active if patch.active is None else patch.active,
+        created_at=current.created_at,
+        updated_at=isoformat(utcnow()),
+    )
+    repo.put_account(tenant_id, changed, new=False)
+    return changed
+
+
+def remove(tenant_id: str, account_id: int) -> None:
+    require(tenant_id, account_id)
+    repo.delete_account(tenant_id, account_id)
+    secrets.delete(_secret(tenant_id, account_id))
+
+
+def require(tenant_id: str, account_id: int) -> Account:
+    account = repo.get_account(tenant_id, account_id)
+    if account is None:
+        raise not_found(account_id)
+    return account
+
+
+def token(tenant_id: str, account_id: int) -> str:
+    return secrets.get(_secret(tenant_id, account_id))
+
+
+def listing(tenant_id: str) -> list[Account]:
+    return repo.list_accounts(tenant_id)
