@@ -64,12 +64,35 @@ def seed(stack: LocalStack, endpoint: str) -> dict[str, str]:
         "admin_token": stack.idp.mint(DEMO_TENANT, "admin", subject="dev-admin", ttl_seconds=43200),
         "jwt_issuer": stack.idp.issuer,
     }
+    if stack.kommo is not None:
+        credentials["kommo_accounts"] = _seed_kommo(stack)
     STATE_DIR.mkdir(exist_ok=True)
     dev_json = STATE_DIR / "dev.json"
     dev_json.write_text(json.dumps(credentials, indent=2) + "\n")
     dev_json.chmod(0o600)
     _write_sam_env(stack)
     return credentials
+
+
+def _seed_kommo(stack: LocalStack) -> str:
+    """Three accounts in the Kommo fake (a master with roles, two slaves), registered."""
+    from ponte.services import kommo_accounts
+
+    assert stack.kommo is not None
+    rights = {"leads": {"view": "A", "edit": "A", "add": "A", "delete": "D", "export": "A"}}
+    master_roles = [{"name": n, "rights": rights} for n in ("Vendedor", "Supervisor", "Suporte")]
+    for subdomain, role, roles in (
+        ("demo-master", "master", master_roles),
+        ("demo-slave1", "slave", master_roles[:1]),
+        ("demo-slave2", "slave", [{"name": "Antigo", "rights": rights}]),
+    ):
+        token = f"local-{subdomain}-token"
+        stack.kommo.add_account(subdomain, token, roles)
+        new = kommo_accounts.NewAccount.model_validate(
+            {"subdomain": subdomain, "role": role, "token": token}
+        )
+        kommo_accounts.create(DEMO_TENANT, new)
+    return "demo-master, demo-slave1, demo-slave2 (in the local Kommo fake)"
 
 
 def _write_sam_env(stack: LocalStack) -> None:

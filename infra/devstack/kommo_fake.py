@@ -102,19 +102,19 @@ class KommoFake:
             body=environ["wsgi.input"].read(size) if size else b"",
             auth=environ.get("HTTP_AUTHORIZATION", ""),
         )
-        status, body, content_type = self._answer(request)
+        arrived = get_clock().now().timestamp()
+        status, body, content_type = self._answer(request, arrived)
         with self._lock:
-            at = get_clock().now().timestamp()
-            self.requests.append(Recorded(subdomain, request.method, request.path, at, status))
+            self.requests.append(Recorded(subdomain, request.method, request.path, arrived, status))
         headers = [("Content-Type", content_type)] if body else []
         start_response(f"{status} {_REASONS.get(status, 'Status')}", headers)
         return [body]
 
-    def _answer(self, request: _Request) -> Answer:  # noqa: PLR0911 - a router
+    def _answer(self, request: _Request, arrived: float) -> Answer:  # noqa: PLR0911 - a router
         account = self.accounts.get(request.subdomain)
         if account is None:
             return _problem(404, "Account not found")
-        failure = self._failure(account, request.path)
+        failure = self._failure(account, request.path, arrived)
         if failure is not None:
             return failure
         if request.auth != f"Bearer {account.token}":
@@ -137,9 +137,8 @@ class KommoFake:
             return self._change(account, int(found.group(1)), request)
         return _problem(404, "Not found")
 
-    def _failure(self, account: FakeAccount, path: str) -> Answer | None:
+    def _failure(self, account: FakeAccount, path: str, now: float) -> Answer | None:
         with self._lock:
-            now = get_clock().now().timestamp()
             recent = sum(
                 1 for r in self.requests if r.subdomain == account.subdomain and now - r.at < 1.0
             )

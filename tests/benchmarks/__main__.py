@@ -1,6 +1,12 @@
 """`make bench`: every benchmark prints its figures (none asserts timings)."""
 
-from tests.benchmarks import cold_start, erp_requests, full_sync, hierarchy_requests
+from tests.benchmarks import (
+    cold_start,
+    erp_requests,
+    full_sync,
+    hierarchy_requests,
+    kommo_requests,
+)
 
 
 def main() -> None:
@@ -11,6 +17,8 @@ def main() -> None:
     full_sync.report()
     print()
     hierarchy_requests.report()
+    print()
+    kommo_requests.report()
 
 
 if __name__ == "__main__":

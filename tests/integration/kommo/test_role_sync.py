@@ -31,6 +31,7 @@ def school_of_accounts(kommo: Kommo) -> dict[str, Any]:
 def test_the_seeds_results_are_exact(kommo: Kommo, real_now_clock: VirtualClock) -> None:
     accounts = school_of_accounts(kommo)
     same, diverging, failing = accounts["ids"]
+    accounts["fake"].fail_next = [429]  # Kommo's rate limit answer, with an HTML body
 
     response = kommo.sync({"batch_config": {"batch_size": 2, "batch_delay": 2.0}})
 
@@ -72,6 +73,11 @@ def test_the_seeds_results_are_exact(kommo: Kommo, real_now_clock: VirtualClock)
     assert [w.method for w in writes] == ["POST", "PATCH", "DELETE"]
     assert writes[1].at - writes[0].at >= 2.0
     assert 2 in real_now_clock.slept
+    # Never more than 7 requests a second to an account; the 429 was retried.
+    for subdomain in {r.subdomain for r in kommo.fake.requests if r.subdomain.startswith(prefix)}:
+        times = [r.at for r in kommo.fake.requests if r.subdomain == subdomain]
+        assert max(sum(1 for u in times if t <= u < t + 1.0) for t in times) <= 7
+    assert 429 in [r.status for r in kommo.fake.requests if r.subdomain == f"{prefix}-slave2"]
 
 
 def test_a_second_run_changes_nothing(kommo: Kommo, real_now_clock: VirtualClock) -> None:

@@ -305,13 +305,14 @@ def check(event: dict[str, Any]) -> dict[str, Any]:
     for slave in event["slaves"]:
         fields: dict[str, Any] = {"account_id": slave["id"], "subdomain": slave["subdomain"]}
         try:
-            _client(tenant_id, slave).account()
+            client = _client(tenant_id, slave)
+            client.account()
         except (KommoError, Exception) as exc:  # a missing token counts as no connection
             message = str(exc) if isinstance(exc, KommoError) else type(exc).__name__
             fields |= {"status": "failed", "error": f"Falha na conexão: {message}"}
         else:
             fields["status"] = "pending"
-            reachable.append(slave)
+            reachable.append(slave | {"pacer": client.pacer.state()})  # the pace goes on
         repo.put_part(tenant_id, run_id, "SLAVE", fields, slave["id"])
     return {"slaves": reachable}
 
@@ -330,7 +331,7 @@ def plan(event: dict[str, Any]) -> dict[str, Any]:
     """The slave's changes, stored; the item state goes on with its batch count."""
     tenant_id, run_id, slave = event["tenant_id"], event["run_id"], event["slave"]
     master = repo.get_part(tenant_id, run_id, "MASTER") or {}
-    client = _client(tenant_id, slave)
+    client = _client(tenant_id, slave, slave.get("pacer"))
     planned = plan_roles(json.loads(str(master.get("roles", "[]"))), client.roles())
     repo.put_part(tenant_id, run_id, "PLAN", {"operations": planned.operations}, slave["id"])
     repo.set_slave(

@@ -41,10 +41,12 @@ class KommoUnavailable(KommoError):
 
 
 class Pacer:
-    """At most ``limit`` requests in any ``window`` seconds."""
+    """At most ``limit`` requests in any ``window`` seconds. The window is a little longer than
+    Kommo's second: a request arrives some milliseconds after it leaves, and the 8th must not
+    land inside the first's second."""
 
     def __init__(
-        self, sent: Iterable[float] = (), *, limit: int = MAX_PER_SECOND, window: float = 1.0
+        self, sent: Iterable[float] = (), *, limit: int = MAX_PER_SECOND, window: float = 1.1
     ) -> None:
         self._limit = limit
         self._window = window
