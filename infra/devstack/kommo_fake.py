@@ -20,6 +20,7 @@ import re
 import threading
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
+from socketserver import ThreadingMixIn
 from typing import Any
 from urllib.parse import parse_qs
 from wsgiref.simple_server import WSGIRequestHandler, WSGIServer, make_server
@@ -226,15 +227,14 @@ class _QuietHandler(WSGIRequestHandler):
         return
 
 
-class _ThreadingServer(WSGIServer):
+class _ThreadingServer(ThreadingMixIn, WSGIServer):
     daemon_threads = True
 
 
 def serve(fake: KommoFake, host: str = "127.0.0.1", port: int = 0) -> tuple[WSGIServer, str]:
     """Serve ``fake`` over HTTP on a thread; returns the server and the KOMMO_BASE_URL."""
-    from socketserver import ThreadingMixIn
-
-    server_class = type("KommoFakeServer", (ThreadingMixIn, _ThreadingServer), {})
-    server = make_server(host, port, fake, server_class=server_class, handler_class=_QuietHandler)
+    server: WSGIServer = make_server(
+        host, port, fake, server_class=_ThreadingServer, handler_class=_QuietHandler
+    )
     threading.Thread(target=server.serve_forever, name="kommo-fake", daemon=True).start()
     return server, f"http://{host}:{server.server_port}/{{subdomain}}"
