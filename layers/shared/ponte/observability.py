@@ -68,3 +68,11 @@ def instrument(handler: Handler, *, correlation: Callable[[dict[str, Any]], str]
 
     instrumented: Handler = wrapped
     return instrumented
+
+
+def workflow_task(step: Callable[[dict[str, Any]], Any]) -> Handler:
+    """A Step Functions task: ``step(event)``, instrumented, correlated by the run id."""
+    return instrument(
+        lambda event, _context: step(event),
+        correlation=lambda event: str(event.get("run_id", "")),
+    )
