@@ -7,7 +7,7 @@ from typing import Any
 
 from ponte import aws
 from ponte.domain.kommo import Account
-from ponte.repository import keys
+from ponte.repository import batch, keys
 from ponte.repository.errors import ConditionFailed, is_condition_failure
 from ponte.repository.table import Item, get_item, query_pages, serialize, table_name, values
 
@@ -132,12 +132,26 @@ def slaves(tenant_id: str, run_id: str) -> list[Item]:
 
 # -- sync logs ------------------------------------------------------------------------------
 def put_logs(tenant_id: str, entries: Sequence[Mapping[str, Any]]) -> None:
-    client = aws.dynamodb()
-    for entry in entries:
-        key = keys.sync_log(
-            tenant_id, str(entry["finished_at"]), str(entry["sync_id"]), int(entry["slave_id"])
-        )
-        client.put_item(TableName=table_name(), Item=serialize({**key, **entry}))
+    """Write a run's log entries, up to 100 per request."""
+    puts = [
+        {
+            "Put": {
+                "TableName": table_name(),
+                "Item": serialize(
+                    keys.sync_log(
+                        tenant_id,
+                        str(entry["finished_at"]),
+                        str(entry["sync_id"]),
+                        int(entry["slave_id"]),
+                    )
+                    | dict(entry)
+                ),
+            }
+        }
+        for entry in entries
+    ]
+    for start in range(0, len(puts), batch.TRANSACTION_LIMIT):
+        batch.transact(puts[start : start + batch.TRANSACTION_LIMIT])
 
 
 def list_logs(tenant_id: str, limit: int) -> list[Item]:

@@ -17,15 +17,16 @@ from __future__ import annotations
 import random
 from collections import deque
 from collections.abc import Iterable
-from typing import Any
-
-import httpx
+from typing import TYPE_CHECKING, Any
 
 from ponte.clock import Clock, get_clock
 
+if TYPE_CHECKING:  # httpx costs ~170 ms to import: only functions that call Kommo pay it
+    import httpx
+
 PAGE_LIMIT = 250
 MAX_PER_SECOND = 7
-_TIMEOUT = httpx.Timeout(15.0, connect=5.0)
+_TIMEOUT_SECONDS, _CONNECT_SECONDS = 15.0, 5.0
 
 
 class KommoError(Exception):
@@ -83,10 +84,12 @@ class KommoClient:
         self.requests = 0  # sent, retries included
         self._clock = clock
         self._max_attempts = max_attempts
+        import httpx
+
         self._http = httpx.Client(
             base_url=base_url.format(subdomain=subdomain),
             headers={"Authorization": f"Bearer {token}", "Accept": "application/hal+json"},
-            timeout=_TIMEOUT,
+            timeout=httpx.Timeout(_TIMEOUT_SECONDS, connect=_CONNECT_SECONDS),
             transport=transport,
         )
 
@@ -129,6 +132,8 @@ class KommoClient:
 
     # -- transport -------------------------------------------------------------------------
     def _request(self, method: str, path: str, **kwargs: Any) -> httpx.Response:
+        import httpx
+
         clock = self._clock or get_clock()
         problem = "Falha na conexão"
         for attempt in range(self._max_attempts):

@@ -474,12 +474,12 @@ class HierarchyService:
             record = by_code.get((entity, value))
             if record is not None and record.status != "inactive":
                 return entity, record
-        for entity, field_name, lookup in lookups:
-            owner = owners.get((entity, field_name, lookup))
-            if owner is not None:
-                record = repo.get_records(self._tenant, [(entity, owner)]).get((entity, owner))
-                if record is not None and record.status != "inactive":
-                    return entity, record
+        pointed = [(e, owner) for e, f, v in lookups if (owner := owners.get((e, f, v)))]
+        found = repo.get_records(self._tenant, pointed) if pointed else {}
+        for key in pointed:  # in lookup order: email, CPF, then username
+            record = found.get(key)
+            if record is not None and record.status != "inactive":
+                return key[0], record
         raise errors.not_found(USER_NOT_FOUND)
 
     def _search_turmas(self, filters: Filters) -> list[Record]:
