@@ -48,11 +48,21 @@ LOCAL_AWS_ENVIRONMENT = {
 }
 
 
-def apply_environment(environment: dict[str, str]) -> None:
-    """Give this process the functions' environment (one process hosts them all)."""
+@contextmanager
+def function_environment(environment: dict[str, str]) -> Iterator[None]:
+    """Give this process the functions' environment (one process hosts them all), and on
+    the way out leave the environment as it was found."""
+    saved = dict(os.environ)
     os.environ.update(environment)
     get_settings.cache_clear()
     aws.reset_clients()
+    try:
+        yield
+    finally:
+        os.environ.clear()
+        os.environ.update(saved)
+        get_settings.cache_clear()
+        aws.reset_clients()
 
 
 @contextmanager
@@ -81,7 +91,7 @@ def run_local_stack(
                 "KommoBaseUrl": kommo_url,
             }
         )
-        apply_environment(provisioned.environment)
+        cleanup.enter_context(function_environment(provisioned.environment))
         cleanup.enter_context(provisioned.runtime.moto_hook())
         idp = LocalIdentityProvider(state_dir / "local-idp.pem", issuer)
         template = provisioned.template

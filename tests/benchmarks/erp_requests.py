@@ -40,14 +40,16 @@ def report() -> dict[str, Any]:
     with mock_aws():
         from devstack.moto_fixes import patched_moto
         from devstack.provision import provision
-        from devstack.stack import apply_environment
+        from devstack.stack import function_environment
         from ponte.domain.academic import Entity
         from ponte.services import tenancy
         from ponte.services.erp_sync import SyncService
 
         stack = ExitStack()
         stack.enter_context(patched_moto())
-        apply_environment(provision({"JwtIssuer": "https://bench.invalid"}).environment)
+        stack.enter_context(
+            function_environment(provision({"JwtIssuer": "https://bench.invalid"}).environment)
+        )
         tenancy.create_tenant(TENANT, "Benchmark")
         service = SyncService(TENANT, strict_cpf=lambda: False)
 

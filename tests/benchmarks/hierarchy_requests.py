@@ -75,7 +75,7 @@ def report() -> dict[str, Any]:
     with mock_aws(), ExitStack() as stack:
         from devstack.moto_fixes import patched_moto
         from devstack.provision import provision
-        from devstack.stack import apply_environment
+        from devstack.stack import function_environment
         from ponte.domain.academic import Entity
         from ponte.observability import logger
         from ponte.services import tenancy
@@ -83,7 +83,7 @@ def report() -> dict[str, Any]:
 
         stack.enter_context(patched_moto())
         provisioned = provision({"JwtIssuer": "https://bench.invalid"})
-        apply_environment(provisioned.environment)
+        stack.enter_context(function_environment(provisioned.environment))
         logger.setLevel("ERROR")  # the audit lines would drown the figures
         tenancy.create_tenant(TENANT, "Instituição Benchmark")
         service = SyncService(TENANT, strict_cpf=lambda: False)
