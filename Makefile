@@ -11,11 +11,11 @@ REGION ?= us-east-1
 export SAM_CLI_TELEMETRY := 0
 export PATH := $(abspath $(BIN)):$(PATH)
 
-.PHONY: help venv dev test lint typecheck validate unit build bench clean
+.PHONY: help venv dev test lint typecheck validate statelint unit build bench clean
 
 help:
 	@echo "make dev    - run the local stack on http://127.0.0.1:$${PONTE_PORT:-3000} (no Docker)"
-	@echo "make test   - create the venv if missing, then ruff, mypy, sam validate --lint, pytest"
+	@echo "make test   - create the venv if missing, then ruff, mypy, sam validate --lint, statelint, pytest"
 	@echo "make build  - sam build (no container)"
 	@echo "make bench  - print the benchmark figures"
 
@@ -41,10 +41,14 @@ typecheck: $(STAMP)
 validate: $(STAMP)
 	$(BIN)/sam validate --lint --region $(REGION)
 
+# Every state machine of the template, substitutions filled in, through statelint.
+statelint: $(STAMP)
+	$(BIN)/python -m statemachines.lint
+
 unit: $(STAMP)
 	$(BIN)/python -m pytest
 
-test: lint typecheck validate unit
+test: lint typecheck validate statelint unit
 
 build: $(STAMP)
 	$(BIN)/sam build

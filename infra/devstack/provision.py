@@ -11,7 +11,7 @@ from typing import Any
 import boto3
 
 from devstack.runtime import LambdaRuntime
-from devstack.template import ROOT, Template
+from devstack.template import Template
 
 PREFIX = "ponte-local"
 
@@ -107,9 +107,7 @@ def provision(
     sfn = session.client("stepfunctions")
     for logical_id, resource in template.resources("AWS::Serverless::StateMachine").items():
         props = resource["Properties"]
-        definition = (ROOT / props["DefinitionUri"]).read_text()
-        for key, value in (props.get("DefinitionSubstitutions") or {}).items():
-            definition = definition.replace("${" + key + "}", str(template.resolve(value)))
+        definition = template.state_machine_definition(logical_id)
         name = f"{PREFIX}-{logical_id}"
         arn = sfn.create_state_machine(
             name=name, definition=definition, roleArn=role_arn, type=props.get("Type", "STANDARD")

@@ -153,6 +153,14 @@ class Template:
         # Literal segments beat parameters, as in API Gateway.
         return sorted(routes, key=lambda r: (r.path.count("{"), -len(r.path)))
 
+    def state_machine_definition(self, logical_id: str) -> str:
+        """The state machine's ASL with its DefinitionSubstitutions filled in."""
+        props = self.resources("AWS::Serverless::StateMachine")[logical_id]["Properties"]
+        definition = (ROOT / str(props["DefinitionUri"])).read_text()
+        for key, value in (props.get("DefinitionSubstitutions") or {}).items():
+            definition = definition.replace("${" + key + "}", str(self.resolve(value)))
+        return definition
+
     def authorizer_function(self) -> str | None:
         for resource in self.resources("AWS::Serverless::HttpApi").values():
             auth = resource["Properties"].get("Auth") or {}
