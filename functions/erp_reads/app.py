@@ -10,15 +10,20 @@ from collections.abc import Callable
 from datetime import UTC, datetime
 from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic import BaseModel, ConfigDict, Field
 
-from ponte import errors
 from ponte.domain.academic import Entity
 from ponte.domain.tenancy import Scope
-from ponte.http.api import api_client, create_app, json_response, lambda_handler, principal
+from ponte.http.api import (
+    api_client,
+    create_app,
+    json_response,
+    lambda_handler,
+    principal,
+    validated,
+)
 from ponte.http.envelopes import Flavor
 from ponte.services.erp_reads import ListQuery, ReadService
-from ponte.validation import field_errors
 
 app = create_app(Flavor.ERP)
 BASE = "/api/integration/v1"
@@ -37,11 +42,7 @@ class ListParams(BaseModel):
 
 
 def _query() -> ListQuery:
-    raw = app.current_event.query_string_parameters or {}
-    try:
-        params = ListParams.model_validate(raw)
-    except ValidationError as exc:
-        raise errors.validation_error(field_errors(exc.errors())) from exc
+    params = validated(ListParams, app.current_event.query_string_parameters or {})
     since = params.updated_since
     if since is not None and since.tzinfo is None:
         since = since.replace(tzinfo=UTC)

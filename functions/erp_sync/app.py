@@ -5,14 +5,12 @@ One module serves the seven entities; the template deploys each route as its own
 
 from __future__ import annotations
 
-import json
 from collections.abc import Callable
 from typing import Any
 
-from ponte import errors
 from ponte.domain.academic import Entity
 from ponte.domain.tenancy import Scope
-from ponte.http.api import api_client, create_app, lambda_handler, principal
+from ponte.http.api import api_client, create_app, json_body, lambda_handler, principal
 from ponte.http.envelopes import Flavor
 from ponte.http.erp import sync_records, sync_response
 from ponte.services.erp_sync import SyncService
@@ -23,11 +21,7 @@ app = create_app(Flavor.ERP)
 
 def _sync(entity: Entity) -> Any:
     tenant_id = principal(app).tenant_id
-    try:
-        payload = json.loads(app.current_event.body or "")
-    except (json.JSONDecodeError, UnicodeDecodeError) as exc:
-        raise errors.bad_request("JSON inválido no corpo da requisição") from exc
-    records = sync_records(entity, payload)
+    records = sync_records(entity, json_body(app))
     service = SyncService(
         tenant_id, strict_cpf=lambda: bool(tenant_setting(tenant_id, "strict_cpf_check_digits"))
     )

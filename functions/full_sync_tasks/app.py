@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 from ponte.observability import workflow_task
-from ponte.services import full_sync
+from ponte.services.full_sync import tasks
 
-prepare = workflow_task(full_sync.prepare)
-apply_chunk = workflow_task(full_sync.apply_chunk)
-chunk_failed = workflow_task(full_sync.chunk_failed)
-phase_done = workflow_task(full_sync.phase_done)
-mirror = workflow_task(full_sync.mirror)
-finalize = workflow_task(full_sync.finalize)
+prepare = workflow_task(tasks.prepare)
+apply_chunk = workflow_task(tasks.apply_chunk)
+chunk_failed = workflow_task(tasks.chunk_failed)
+phase_done = workflow_task(tasks.phase_done)
+mirror = workflow_task(tasks.mirror)
+finalize = workflow_task(tasks.finalize)

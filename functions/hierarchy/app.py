@@ -1,4 +1,4 @@
-"""GET /api/hierarquia/… (seed 002) — JWT users, each answer scoped to the caller's role.
+"""GET /api/hierarquia/… — JWT users, each answer scoped to the caller's role.
 
 One module serves the eleven routes; the template deploys each as its own function. Every
 query writes one audit line (who, what, scope, result size), refusals included.
@@ -13,13 +13,14 @@ from urllib.parse import unquote
 from ponte import errors
 from ponte.auth.principals import Role
 from ponte.domain.hierarchy import PapelNaTurma
-from ponte.errors import ApiError
+from ponte.errors import DomainError
+from ponte.http import hierarchy as rows
 from ponte.http.api import cacheable_response, create_app, lambda_handler, principal, user
-from ponte.http.envelopes import Flavor
+from ponte.http.envelopes import Flavor, status_of
 from ponte.observability import logger
 from ponte.services.hierarchy.catalog import Catalog
 from ponte.services.hierarchy.queries import Filters, HierarchyService
-from ponte.services.hierarchy.scope import resolve
+from ponte.services.hierarchy.visibility import resolve
 from ponte.services.tenancy import tenant_name
 
 app = create_app(Flavor.HIERARCHY)
@@ -38,14 +39,14 @@ def _id(raw: str, name: str) -> str:
 def _answer(endpoint: str, params: dict[str, Any], query: Query) -> Any:
     caller = principal(app)
     tenant = caller.tenant_id
-    scope = resolve(caller)
-    service = HierarchyService(tenant, scope, Catalog(tenant, lambda: tenant_name(tenant)))
+    visibility = resolve(caller)
+    service = HierarchyService(tenant, visibility, Catalog(tenant, lambda: tenant_name(tenant)))
     audit = {"who": caller.id, "tenant": tenant, "what": endpoint, "params": params}
-    audit["scope"] = scope.describe()
+    audit["scope"] = visibility.describe()  # the audit line's field name is kept
     try:
         body = query(service)
-    except ApiError as exc:
-        logger.info("hierarchy query", extra={"audit": audit | {"status": exc.status}})
+    except DomainError as exc:
+        logger.info("hierarchy query", extra={"audit": audit | {"status": status_of(exc)}})
         raise
     size = len(body) if isinstance(body, list) else _objects(body)
     logger.info("hierarchy query", extra={"audit": audit | {"status": 200, "result_size": size}})
@@ -63,14 +64,18 @@ def _objects(value: Any) -> int:
 
 # Routes that take one id from the path: (path, the seed's parameter, audit name, query).
 _BY_ID: list[tuple[str, str, str, Callable[[HierarchyService, str], Any]]] = [
-    ("unidades/<code>", "idInstituicao", "unidades", HierarchyService.units),
-    ("turmas/<code>", "idUnidade", "turmas", HierarchyService.turmas),
-    ("horarios/<code>", "idTurma", "horarios", HierarchyService.schedules),
-    ("turma/<code>/alunos", "idTurma", "turma-alunos", HierarchyService.students),
+    ("unidades/<code>", "idInstituicao", "unidades",
+     lambda s, code: rows.units(s.units(code))),
+    ("turmas/<code>", "idUnidade", "turmas",
+     lambda s, code: rows.turmas(s.turmas(code))),
+    ("horarios/<code>", "idTurma", "horarios",
+     lambda s, code: rows.schedules(s.schedules(code))),
+    ("turma/<code>/alunos", "idTurma", "turma-alunos",
+     lambda s, code: rows.students(s.students(code))),
     ("instituicao/<code>/completa", "idInstituicao", "instituicao-completa",
-     HierarchyService.complete),
+     lambda s, code: rows.complete(s.complete(code))),
     ("horario-completo/<code>", "horarioId", "horario-completo",
-     HierarchyService.complete_schedule),
+     lambda s, code: rows.complete_schedule(s.complete_schedule(code))),
 ]  # fmt: skip
 
 
@@ -89,7 +94,7 @@ for _path, _param, _endpoint, _query in _BY_ID:
 
 @app.get(f"{BASE}/instituicoes", middlewares=users)
 def institutions() -> Any:
-    return _answer("instituicoes", {}, lambda s: s.institutions())
+    return _answer("instituicoes", {}, lambda s: rows.institutions(s.institutions()))
 
 
 @app.get(f"{BASE}/horarios-usuario/<identification>", middlewares=users)
@@ -97,12 +102,16 @@ def user_schedules(identification: str) -> Any:
     value = _id(identification, "identificacao")
     # The identification may be an email or a CPF: the audit line records its kind only.
     kind = "email" if "@" in value else "id"
-    return _answer("horarios-usuario", {"identificacao": kind}, lambda s: s.user_schedules(value))
+    return _answer(
+        "horarios-usuario",
+        {"identificacao": kind},
+        lambda s: rows.user_schedules(s.user_schedules(value)),
+    )
 
 
 @app.get(f"{BASE}/debug-horarios", middlewares=[user(Role.ADMIN)])
 def all_schedules() -> Any:
-    return _answer("debug-horarios", {}, lambda s: s.all_schedules())
+    return _answer("debug-horarios", {}, lambda s: rows.all_schedules(s.all_schedules()))
 
 
 @app.get(f"{BASE}/buscar-usuarios", middlewares=users)
@@ -119,7 +128,9 @@ def search_users() -> Any:
         turma=_id(raw["turmaId"], "turmaId") if "turmaId" in raw else "",
         role=role,
     )
-    return _answer("buscar-usuarios", _params(filters), lambda s: s.search_users(filters))
+    return _answer(
+        "buscar-usuarios", _params(filters), lambda s: rows.people(s.search_users(filters))
+    )
 
 
 def _params(filters: Filters) -> dict[str, Any]:
@@ -134,7 +145,7 @@ def _params(filters: Filters) -> dict[str, Any]:
 
 @app.get(f"{BASE}/destinatarios", middlewares=users)
 def recipients() -> Any:
-    return _answer("destinatarios", {}, lambda s: s.recipients())
+    return _answer("destinatarios", {}, lambda s: rows.recipients(s.recipients()))
 
 
 handler = lambda_handler(app)

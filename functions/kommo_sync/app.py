@@ -1,31 +1,27 @@
-"""/sync/… (seed 001) — Kommo accounts and role sync; admin users only.
+"""/sync/… — Kommo accounts and role sync; admin users only.
 
 One module serves the eight routes; the template deploys each as its own function.
 """
 
 from __future__ import annotations
 
-import json
 from typing import Any
 
 from ponte import errors
 from ponte.auth.principals import Role
-from ponte.http.api import create_app, json_response, lambda_handler, principal, user
+from ponte.domain.runs import RunStatus
+from ponte.http.api import create_app, json_body, json_response, lambda_handler, principal, user
 from ponte.http.envelopes import Flavor
-from ponte.services import kommo_accounts, role_sync
+from ponte.services import kommo_accounts
+from ponte.services.role_sync import api as role_sync
+from ponte.services.role_sync.model import RoleSyncRequest
 
 app = create_app(Flavor.KOMMO)
 admins = [user(Role.ADMIN)]
 
 
 def _body() -> Any:
-    raw = app.current_event.body
-    if not raw:
-        return {}
-    try:
-        return json.loads(raw)
-    except (json.JSONDecodeError, UnicodeDecodeError) as exc:
-        raise errors.bad_request("JSON inválido no corpo da requisição") from exc
+    return json_body(app, default={})
 
 
 def _account_id(raw: str) -> int:
@@ -66,7 +62,7 @@ def delete_account(account_id: str) -> Any:
 
 @app.post("/sync/roles", middlewares=admins)
 def sync_roles() -> Any:
-    request = kommo_accounts.parse(role_sync.RoleSyncRequest, _body())
+    request = kommo_accounts.parse(RoleSyncRequest, _body())
     wait = (app.current_event.query_string_parameters or {}).get("wait", "") == "true"
     tenant = _tenant()
     started = role_sync.start(tenant, request, wait=wait)
@@ -81,8 +77,8 @@ def sync_roles() -> Any:
                 "status_url": "/sync/status",
             },
         )
-    if run["status"] == "failed":
-        return json_response(500, {"success": False, "error": run.get("error") or "Erro"})
+    if run.status is RunStatus.FAILED:
+        return json_response(500, {"success": False, "error": run.error or "Erro"})
     results = role_sync.results(tenant, run)
     body = {"success": True, "message": role_sync.DONE, "sync_id": started.sync_id}
     return json_response(200, body | {"results": results})

@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 from ponte.observability import workflow_task
-from ponte.services import role_sync
+from ponte.services.role_sync import tasks
 
-check = workflow_task(role_sync.check)
-read_master = workflow_task(role_sync.read_master)
-plan = workflow_task(role_sync.plan)
-apply_batch = workflow_task(role_sync.apply_batch)
-record = workflow_task(role_sync.record)
-slave_failed = workflow_task(role_sync.slave_failed)
-finalize = workflow_task(role_sync.finalize)
+check = workflow_task(tasks.check)
+read_master = workflow_task(tasks.read_master)
+plan = workflow_task(tasks.plan)
+apply_batch = workflow_task(tasks.apply_batch)
+record = workflow_task(tasks.record)
+slave_failed = workflow_task(tasks.slave_failed)
+finalize = workflow_task(tasks.finalize)

@@ -1,5 +1,5 @@
 """A Kommo fake for tests and the local stack: several accounts, each with its token and roles,
-behaving as vendor-apis.md §1 describes Kommo.
+behaving as Kommo's API v4 does (HAL paging, 204 for an empty list, 429 past 7 requests a second).
 
 - ``/{subdomain}/api/v4/...`` (``KOMMO_BASE_URL=http://host:port/{subdomain}``); a WSGI app,
   so tests can mount it in httpx (``httpx.WSGITransport``) or serve it over HTTP;

@@ -207,11 +207,11 @@ def main(argv: list[str] | None = None) -> int:
     args = parser().parse_args(argv)
     if not getattr(args, "local_only", False):
         _configure(args)
-    from ponte.errors import ApiError
+    from ponte.errors import DomainError
 
     try:
         args.func(args)
-    except ApiError as exc:
+    except DomainError as exc:
         print(f"ponte: {exc.message}", file=sys.stderr)
         return 1
     return 0

@@ -5,11 +5,14 @@ from __future__ import annotations
 import gzip
 import json
 import threading
+from typing import Any
 
 import httpx
 import pytest
 import requests
+from botocore.exceptions import ClientError
 
+from ponte import aws
 from ponte.domain.academic import Entity
 from ponte.domain.tenancy import Scope
 from ponte.services.erp_sync import SyncService
@@ -133,16 +136,26 @@ def test_a_failing_chunk_is_recorded_and_the_run_goes_on(
 def test_transient_errors_are_retried(
     erp: Erp, api: httpx.Client, monkeypatch: pytest.MonkeyPatch, clock: VirtualClock
 ) -> None:
-    original = SyncService.sync
+    """DynamoDB throttles the first two writes of the units chunk: the task fails with
+    TransientSyncError and the state machine's Retry applies the chunk again."""
+    client = aws.dynamodb()
+    original = client.transact_write_items
     failures = {"left": 2}
 
-    def throttled(self: SyncService, entity: Entity, raw: list[dict[str, object]]) -> object:
-        if entity is Entity.UNITS and failures["left"]:
+    def throttled(**params: Any) -> object:
+        writes_records = any(
+            item.get("Put", {}).get("Item", {}).get("type") == {"S": "record"}
+            for item in params["TransactItems"]
+        )
+        if writes_records and failures["left"]:
             failures["left"] -= 1
-            raise RuntimeError("ThrottlingException: Rate exceeded")
-        return original(self, entity, raw)
+            raise ClientError(
+                {"Error": {"Code": "ThrottlingException", "Message": "Rate exceeded"}},
+                "TransactWriteItems",
+            )
+        return original(**params)
 
-    monkeypatch.setattr(SyncService, "sync", throttled)
+    monkeypatch.setattr(client, "transact_write_items", throttled)
 
     run = wait(api, erp.headers, start(api, erp, {"units": seed_000.UNITS}))
 

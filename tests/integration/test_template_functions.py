@@ -12,6 +12,7 @@ import pytest
 from devstack.stack import LocalStack
 from devstack.template import ROOT, Template
 from ponte.adapters import bundles
+from ponte.domain.runs import RunKind
 from ponte.repository import runs
 from ponte.services import tenancy
 from tests.support import seed_000
@@ -92,7 +93,7 @@ def test_workflow_sample_events_run_in_order(stack: LocalStack) -> None:
     bundles.put_json(prepared["bundle_key"], {"units": seed_000.UNITS})
     runs.create_run_locked(
         "demo",
-        "full-sync",
+        RunKind.FULL_SYNC,
         {
             "run_id": prepared["run_id"],
             "status": "queued",

@@ -2,7 +2,7 @@ from datetime import UTC, datetime
 
 from ponte import errors
 from ponte.clock import use_clock
-from ponte.http.envelopes import Flavor, error_body
+from ponte.http.envelopes import STATUS, Flavor, error_body, status_of
 from tests.support.virtual_time import VirtualClock
 
 ERROR = errors.validation_error({"email": ["Email já cadastrado"]})
@@ -49,4 +49,20 @@ def test_connectors_envelope_seed_003_speaks_english() -> None:
 
 def test_rate_limited_carries_retry_after() -> None:
     assert errors.rate_limited(0).headers == {"Retry-After": "1"}
-    assert errors.rate_limited(42).status == 429
+    assert status_of(errors.rate_limited(42)) == 429
+
+
+def test_each_kind_of_error_has_its_http_status() -> None:
+    """Only the HTTP layer knows statuses; every kind a service can raise has one."""
+    assert {kind: STATUS[kind] for kind in errors.Kind} == {
+        errors.Kind.INVALID: 400,
+        errors.Kind.UNAUTHENTICATED: 401,
+        errors.Kind.FORBIDDEN: 403,
+        errors.Kind.NOT_FOUND: 404,
+        errors.Kind.CONFLICT: 409,
+        errors.Kind.TOO_LARGE: 413,
+        errors.Kind.UNPROCESSABLE: 422,
+        errors.Kind.RATE_LIMITED: 429,
+        errors.Kind.INTERNAL: 500,
+    }
+    assert status_of(errors.forbidden(details="x")) == 403

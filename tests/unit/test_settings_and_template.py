@@ -1,5 +1,9 @@
+import pytest
+
 from devstack.template import Route, Template
-from ponte.settings import Settings
+from ponte.settings import MissingSetting, Settings
+from statemachines import full_sync as full_sync_asl
+from statemachines import lint as statelint
 
 
 def test_settings_from_env() -> None:
@@ -45,3 +49,43 @@ def test_functions_resolve_to_modules() -> None:
     assert (health.module, health.attribute) == ("functions.health.app", "handler")
     assert health.environment["TABLE_NAME"] == "tbl"
     assert health.environment["JWT_ISSUER"] == "https://idp"
+
+
+def test_a_missing_required_setting_fails_at_once() -> None:
+    with pytest.raises(MissingSetting, match="TABLE_NAME"):
+        Settings.from_env({"AWS_REGION": "us-east-1"})
+    with pytest.raises(MissingSetting, match="TABLE_NAME"):
+        Settings.from_env({"TABLE_NAME": "   "})
+
+
+def test_defaults_apply_where_the_environment_is_silent() -> None:
+    settings = Settings.from_env({"TABLE_NAME": "t", "KOMMO_BASE_URL": " "})
+    assert settings.kommo_base_url == "https://{subdomain}.kommo.com"
+    assert settings.full_sync_map_concurrency == 4
+    assert settings.jwt.algorithms == ("RS256", "ES256")
+    assert settings.jwt.jwks_url == ""  # no issuer, no JWKS
+
+
+def test_committed_full_sync_definition_is_the_builders_output() -> None:
+    """Edit statemachines/full_sync.py and run `python -m statemachines.full_sync`."""
+    assert full_sync_asl.PATH.read_text() == full_sync_asl.render()
+
+
+def test_full_sync_definition_applies_entities_in_dependency_order() -> None:
+    states = full_sync_asl.definition()["States"]
+    order, state = [], states["Prepare"]["Next"]
+    while state != "Mirror":
+        order.append(state)
+        state = states[state]["Next"]
+    assert order == [
+        "Institutions", "InstitutionsDone", "Units", "UnitsDone", "Areas", "AreasDone",
+        "Courses", "CoursesDone", "Subjects", "SubjectsDone", "People", "PeopleDone",
+        "Enrollments", "EnrollmentsDone",
+    ]  # fmt: skip
+    branches = [b["StartAt"] for b in states["People"]["Branches"]]
+    assert branches == ["Professors", "Students"]
+
+
+def test_every_state_machine_passes_statelint() -> None:
+    assert set(statelint.definitions()) == {"FullSyncStateMachine", "RoleSyncStateMachine"}
+    assert statelint.main() == 0

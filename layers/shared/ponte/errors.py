@@ -1,18 +1,34 @@
-"""One error model for every API; ``ponte.http.envelopes`` renders it in each seed's shape.
+"""One error model for every API and every workflow task.
 
-An :class:`ApiError` carries the HTTP status, a stable machine code, the message in the API's
-language (the seeds: Portuguese for 000/001/002, English for 003) and optional field errors.
+Services raise a :class:`DomainError`: what went wrong (its :class:`Kind`), a stable machine
+code, the message in the API's language (Portuguese for the ERP, hierarchy and Kommo APIs,
+English for the connectors) and optional field errors. Only the HTTP layer turns a kind into
+a status (``ponte.http.envelopes``), so a workflow task that meets one fails with a domain
+error, never with an HTTP status.
 """
 
 from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from enum import StrEnum
+
+
+class Kind(StrEnum):
+    INVALID = "invalid"  # the request itself is malformed
+    UNAUTHENTICATED = "unauthenticated"
+    FORBIDDEN = "forbidden"
+    NOT_FOUND = "not_found"
+    CONFLICT = "conflict"  # the state of things forbids it now (a run in progress, ...)
+    TOO_LARGE = "too_large"
+    UNPROCESSABLE = "unprocessable"  # well-formed, but its fields break the rules
+    RATE_LIMITED = "rate_limited"
+    INTERNAL = "internal"
 
 
 @dataclass(eq=False)
-class ApiError(Exception):
-    status: int
+class DomainError(Exception):
+    kind: Kind
     code: str
     message: str
     message_en: str = ""
@@ -21,44 +37,50 @@ class ApiError(Exception):
     headers: Mapping[str, str] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
-        super().__init__(f"{self.status} {self.code}: {self.message}")
+        super().__init__(f"{self.code}: {self.message}")
 
     @property
     def english(self) -> str:
         return self.message_en or self.message
 
 
-def bad_request(message: str, *, message_en: str = "", details: str = "") -> ApiError:
-    return ApiError(400, "BAD_REQUEST", message, message_en or "Bad request", details=details)
+def bad_request(message: str, *, message_en: str = "", details: str = "") -> DomainError:
+    return DomainError(
+        Kind.INVALID, "BAD_REQUEST", message, message_en or "Bad request", details=details
+    )
 
 
-def unauthorized(code: str, message: str, message_en: str) -> ApiError:
-    return ApiError(401, code, message, message_en)
+def unauthorized(code: str, message: str, message_en: str) -> DomainError:
+    return DomainError(Kind.UNAUTHENTICATED, code, message, message_en)
 
 
-def forbidden(message: str = "Acesso negado", message_en: str = "Access denied") -> ApiError:
-    return ApiError(403, "FORBIDDEN", message, message_en)
+def forbidden(
+    message: str = "Acesso negado", message_en: str = "Access denied", *, details: str = ""
+) -> DomainError:
+    return DomainError(Kind.FORBIDDEN, "FORBIDDEN", message, message_en, details=details)
 
 
-def not_found(message: str, message_en: str = "Not found") -> ApiError:
-    return ApiError(404, "NOT_FOUND", message, message_en)
+def not_found(message: str, message_en: str = "Not found") -> DomainError:
+    return DomainError(Kind.NOT_FOUND, "NOT_FOUND", message, message_en)
 
 
-def conflict(code: str, message: str, message_en: str = "Conflict") -> ApiError:
-    return ApiError(409, code, message, message_en)
+def conflict(code: str, message: str, message_en: str = "Conflict") -> DomainError:
+    return DomainError(Kind.CONFLICT, code, message, message_en)
 
 
-def payload_too_large(message: str, message_en: str = "Payload too large") -> ApiError:
-    return ApiError(413, "PAYLOAD_TOO_LARGE", message, message_en)
+def payload_too_large(message: str, message_en: str = "Payload too large") -> DomainError:
+    return DomainError(Kind.TOO_LARGE, "PAYLOAD_TOO_LARGE", message, message_en)
 
 
-def validation_error(errors: Mapping[str, list[str]]) -> ApiError:
-    return ApiError(422, "VALIDATION_ERROR", "Validation error", "Validation error", errors=errors)
+def validation_error(errors: Mapping[str, list[str]]) -> DomainError:
+    return DomainError(
+        Kind.UNPROCESSABLE, "VALIDATION_ERROR", "Validation error", "Validation error", errors
+    )
 
 
-def rate_limited(retry_after: int) -> ApiError:
-    return ApiError(
-        429,
+def rate_limited(retry_after: int) -> DomainError:
+    return DomainError(
+        Kind.RATE_LIMITED,
         "RATE_LIMITED",
         "Limite de requisições excedido. Tente novamente em alguns instantes.",
         "Rate limit exceeded",
@@ -66,8 +88,10 @@ def rate_limited(retry_after: int) -> ApiError:
     )
 
 
-def internal_error() -> ApiError:
-    return ApiError(500, "INTERNAL_ERROR", "Erro interno do servidor", "Internal server error")
+def internal_error() -> DomainError:
+    return DomainError(
+        Kind.INTERNAL, "INTERNAL_ERROR", "Erro interno do servidor", "Internal server error"
+    )
 
 
 # Authentication failures: one catalogue so every API says the same thing for the same cause.
@@ -85,6 +109,6 @@ WRONG_PRINCIPAL = (
 )
 
 
-def auth_failure(code: str) -> ApiError:
+def auth_failure(code: str) -> DomainError:
     message, message_en = AUTH_FAILURES.get(code, AUTH_FAILURES["INVALID_TOKEN"])
     return unauthorized(code, message, message_en)

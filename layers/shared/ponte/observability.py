@@ -12,11 +12,13 @@ from __future__ import annotations
 
 import os
 import threading
-from collections.abc import Callable
-from typing import Any
+from collections.abc import Callable, Mapping
+from typing import Any, cast
 
 from aws_lambda_powertools import Logger, Metrics
 from aws_lambda_powertools.metrics import MetricUnit
+
+from ponte.settings import get_settings
 
 logger = Logger(service=os.environ.get("POWERTOOLS_SERVICE_NAME", "ponte"))
 metrics = Metrics(namespace=os.environ.get("POWERTOOLS_METRICS_NAMESPACE", "Ponte"))
@@ -54,7 +56,10 @@ def _traced(handler: Handler) -> Handler:
 
 
 def instrument(handler: Handler, *, correlation: Callable[[dict[str, Any]], str]) -> Handler:
-    """Wrap a Lambda handler with logging context, correlation id, metrics and tracing."""
+    """Wrap a Lambda handler with logging context, correlation id, metrics and tracing.
+
+    Settings are read here, at import: a missing required variable fails the cold start."""
+    get_settings()
 
     @logger.inject_lambda_context(clear_state=True)
     def wrapped(event: dict[str, Any], context: Any) -> Any:
@@ -70,9 +75,11 @@ def instrument(handler: Handler, *, correlation: Callable[[dict[str, Any]], str]
     return instrumented
 
 
-def workflow_task(step: Callable[[dict[str, Any]], Any]) -> Handler:
-    """A Step Functions task: ``step(event)``, instrumented, correlated by the run id."""
+def workflow_task[E: Mapping[str, Any]](step: Callable[[E], object]) -> Handler:
+    """A Step Functions task: ``step(event)``, instrumented, correlated by the run id.
+
+    ``E`` is the TypedDict of the state's input (the state machine is what guarantees it)."""
     return instrument(
-        lambda event, _context: step(event),
+        lambda event, _context: step(cast(E, event)),
         correlation=lambda event: str(event.get("run_id", "")),
     )

@@ -1,96 +1,96 @@
 """One typed settings object, read from the environment once per cold start.
 
-Logic never reads ``os.environ``; it asks :func:`get_settings`. Standard library only, so the
-import stays cheap for cold starts.
+Logic never reads ``os.environ``; it asks :func:`get_settings`. Each field names its variable
+beside its default (the one place a default lives); a required variable that is missing or
+blank fails the cold start with :class:`MissingSetting` rather than the first request.
+Standard library only, so the import stays cheap for cold starts.
 """
 
 from __future__ import annotations
 
 import os
-from collections.abc import Mapping
-from dataclasses import dataclass, field
+from collections.abc import Callable, Mapping
+from dataclasses import MISSING, dataclass, field, fields
 from functools import lru_cache
+from typing import Any
 
 API_CLIENT_DEFAULT_RATE_LIMIT = 60
 USER_RATE_LIMIT_PER_HOUR = 1000
 
 
-def _int(env: Mapping[str, str], name: str, default: int) -> int:
-    raw = env.get(name, "").strip()
-    return int(raw) if raw else default
+class MissingSetting(RuntimeError):
+    """A required environment variable is absent or blank."""
 
 
-def _list(env: Mapping[str, str], name: str, default: tuple[str, ...]) -> tuple[str, ...]:
-    raw = env.get(name, "").strip()
-    if not raw:
-        return default
+def _csv(raw: str) -> tuple[str, ...]:
     return tuple(part.strip() for part in raw.split(",") if part.strip())
+
+
+def _env(name: str, default: Any = MISSING, parse: Callable[[str], Any] = str) -> Any:
+    """A field read from variable ``name`` (blank counts as unset)."""
+    return field(default=default, metadata={"env": name, "parse": parse})
+
+
+def _read[T](cls: type[T], env: Mapping[str, str], **given: Any) -> T:
+    values: dict[str, Any] = {}
+    for spec in fields(cls):  # type: ignore[arg-type]
+        name = spec.metadata.get("env")
+        if name is None:
+            continue
+        raw = env.get(name, "").strip()
+        if raw:
+            values[spec.name] = spec.metadata["parse"](raw)
+        elif spec.default is MISSING and spec.default_factory is MISSING:
+            raise MissingSetting(f"environment variable {name} is required")
+    return cls(**(values | given))
 
 
 @dataclass(frozen=True, slots=True)
 class JwtSettings:
-    """How user tokens are verified (architecture section 5)."""
+    """How user tokens are verified (issuer, audience and algorithms; claim names)."""
 
-    issuer: str = ""
-    audience: tuple[str, ...] = ()
-    jwks_url: str = ""
-    algorithms: tuple[str, ...] = ("RS256", "ES256")
-    tenant_claim: str = "custom:tenant_id"
-    role_claim: str = "custom:role"
-    jwks_cache_seconds: int = 600
+    issuer: str = _env("JWT_ISSUER", "", parse=lambda raw: raw.rstrip("/"))
+    audience: tuple[str, ...] = _env("JWT_AUDIENCE", (), parse=_csv)
+    jwks_url: str = _env("JWKS_URL", "")  # default: the issuer's well-known JWKS
+    algorithms: tuple[str, ...] = _env("JWT_ALGORITHMS", ("RS256", "ES256"), parse=_csv)
+    tenant_claim: str = _env("JWT_TENANT_CLAIM", "custom:tenant_id")
+    role_claim: str = _env("JWT_ROLE_CLAIM", "custom:role")
+    jwks_cache_seconds: int = _env("JWKS_CACHE_SECONDS", 600, parse=int)
     leeway_seconds: int = 30
+
+    @classmethod
+    def from_env(cls, env: Mapping[str, str]) -> JwtSettings:
+        settings = _read(cls, env)
+        if settings.issuer and not settings.jwks_url:
+            return _read(cls, env, jwks_url=f"{settings.issuer}/.well-known/jwks.json")
+        return settings
 
 
 @dataclass(frozen=True, slots=True)
 class Settings:
-    table_name: str
-    region: str
-    stage: str = "dev"
-    service: str = "ponte"
-    api_client_rate_limit: int = API_CLIENT_DEFAULT_RATE_LIMIT
-    user_rate_limit_per_hour: int = USER_RATE_LIMIT_PER_HOUR
+    table_name: str = _env("TABLE_NAME")
+    region: str = _env("AWS_REGION", "")  # else AWS_DEFAULT_REGION, else us-east-1
+    stage: str = _env("STAGE", "dev")
+    service: str = _env("POWERTOOLS_SERVICE_NAME", "ponte")
+    api_client_rate_limit: int = _env(
+        "API_CLIENT_DEFAULT_RATE_LIMIT", API_CLIENT_DEFAULT_RATE_LIMIT, parse=int
+    )
+    user_rate_limit_per_hour: int = _env(
+        "USER_RATE_LIMIT_PER_HOUR", USER_RATE_LIMIT_PER_HOUR, parse=int
+    )
     jwt: JwtSettings = field(default_factory=JwtSettings)
-    bundle_bucket: str = ""
-    full_sync_state_machine: str = ""
-    full_sync_map_concurrency: int = 4
-    # Kommo (seed 001): where an account's API lives, and the role-sync workflow.
-    kommo_base_url: str = "https://{subdomain}.kommo.com"
-    role_sync_state_machine: str = ""
-    role_sync_map_concurrency: int = 2
+    bundle_bucket: str = _env("BUNDLE_BUCKET", "")
+    full_sync_state_machine: str = _env("FULL_SYNC_STATE_MACHINE_ARN", "")
+    full_sync_map_concurrency: int = _env("FULL_SYNC_MAP_CONCURRENCY", 4, parse=int)
+    # Kommo: where an account's API lives, and the role-sync workflow.
+    kommo_base_url: str = _env("KOMMO_BASE_URL", "https://{subdomain}.kommo.com")
+    role_sync_state_machine: str = _env("ROLE_SYNC_STATE_MACHINE_ARN", "")
+    role_sync_map_concurrency: int = _env("ROLE_SYNC_MAP_CONCURRENCY", 2, parse=int)
 
     @classmethod
     def from_env(cls, env: Mapping[str, str]) -> Settings:
-        issuer = env.get("JWT_ISSUER", "").strip().rstrip("/")
-        jwks_url = env.get("JWKS_URL", "").strip() or (
-            f"{issuer}/.well-known/jwks.json" if issuer else ""
-        )
-        return cls(
-            table_name=env.get("TABLE_NAME", "").strip(),
-            region=env.get("AWS_REGION") or env.get("AWS_DEFAULT_REGION") or "us-east-1",
-            stage=env.get("STAGE", "dev"),
-            service=env.get("POWERTOOLS_SERVICE_NAME", "ponte"),
-            api_client_rate_limit=_int(
-                env, "API_CLIENT_DEFAULT_RATE_LIMIT", API_CLIENT_DEFAULT_RATE_LIMIT
-            ),
-            user_rate_limit_per_hour=_int(
-                env, "USER_RATE_LIMIT_PER_HOUR", USER_RATE_LIMIT_PER_HOUR
-            ),
-            bundle_bucket=env.get("BUNDLE_BUCKET", ""),
-            full_sync_state_machine=env.get("FULL_SYNC_STATE_MACHINE_ARN", ""),
-            full_sync_map_concurrency=_int(env, "FULL_SYNC_MAP_CONCURRENCY", 4),
-            kommo_base_url=env.get("KOMMO_BASE_URL", "").strip() or "https://{subdomain}.kommo.com",
-            role_sync_state_machine=env.get("ROLE_SYNC_STATE_MACHINE_ARN", ""),
-            role_sync_map_concurrency=_int(env, "ROLE_SYNC_MAP_CONCURRENCY", 2),
-            jwt=JwtSettings(
-                issuer=issuer,
-                audience=_list(env, "JWT_AUDIENCE", ()),
-                jwks_url=jwks_url,
-                algorithms=_list(env, "JWT_ALGORITHMS", ("RS256", "ES256")),
-                tenant_claim=env.get("JWT_TENANT_CLAIM", "") or "custom:tenant_id",
-                role_claim=env.get("JWT_ROLE_CLAIM", "") or "custom:role",
-                jwks_cache_seconds=_int(env, "JWKS_CACHE_SECONDS", 600),
-            ),
-        )
+        region = env.get("AWS_REGION") or env.get("AWS_DEFAULT_REGION") or "us-east-1"
+        return _read(cls, env, region=region.strip(), jwt=JwtSettings.from_env(env))
 
 
 @lru_cache(maxsize=1)

@@ -7,6 +7,7 @@ import json
 from typing import Any
 
 from ponte import aws
+from ponte.repository.errors import is_not_found
 from ponte.settings import get_settings
 
 UPLOAD_TTL_SECONDS = 3600
@@ -49,8 +50,7 @@ def exists(key: str) -> bool:
     try:
         _s3().head_object(Bucket=_bucket(), Key=key)
     except Exception as exc:
-        code = str(getattr(exc, "response", {}).get("Error", {}).get("Code", ""))
-        if code in {"404", "NoSuchKey", "NotFound"}:
+        if is_not_found(exc):
             return False
         raise
     return True
@@ -66,8 +66,7 @@ def read_json(key: str) -> Any:
     try:
         body: bytes = _s3().get_object(Bucket=_bucket(), Key=key)["Body"].read()
     except Exception as exc:
-        code = str(getattr(exc, "response", {}).get("Error", {}).get("Code", ""))
-        if code in {"NoSuchKey", "404"}:
+        if is_not_found(exc):
             raise BundleMissing(key) from exc
         raise
     if body[:2] == b"\x1f\x8b":

@@ -6,6 +6,7 @@ import json
 from typing import Any
 
 from ponte import aws
+from ponte.repository.errors import is_not_found
 
 
 def start(state_machine_arn: str, name: str, payload: dict[str, Any]) -> str:
@@ -24,8 +25,7 @@ def status(execution_arn: str) -> str:
     try:
         response = aws.client("stepfunctions").describe_execution(executionArn=execution_arn)
     except Exception as exc:
-        code = str(getattr(exc, "response", {}).get("Error", {}).get("Code", ""))
-        if code == "ExecutionDoesNotExist":
+        if is_not_found(exc):
             return "MISSING"
         raise
     return str(response["status"])

@@ -92,7 +92,7 @@ class Authenticator:
         tenant_id = str(claims.get(jwt_settings.tenant_claim, "")).strip()
         if not tenant_id:
             return AuthContext(failure="INVALID_TOKEN")
-        # Scoping claims (seed 002), plain or as Cognito custom attributes.
+        # Claims that scope a hierarchy user, plain or as Cognito custom attributes.
         attributes: dict[str, Any] = {}
         for name in ("units", "students", "username", "code"):
             value = claims.get(name, claims.get(f"custom:{name}"))

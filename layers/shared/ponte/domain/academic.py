@@ -1,4 +1,4 @@
-"""The ERP's academic records (seed 000) as validated input, and what each entity depends on.
+"""The ERP's academic records as validated input, and what each entity depends on.
 
 Messages are the seed's Portuguese; text is trimmed; unknown fields are ignored so an ERP
 sending more than we know is not refused.
@@ -261,7 +261,7 @@ class Enrollment(Record):
     professor_code: Code
     semester: Annotated[str, BeforeValidator(_text)]
     student_codes: list[Code]
-    # Additive (issue 5): the turma's own status, name, horários and other roles.
+    # Additive, for the hierarchy API: the turma's own status, name, horários and other roles.
     status: TurmaStatus = "active"  # type: ignore[assignment]
     name: Annotated[Name | None, BeforeValidator(_blank_to_none)] = None
     schedules: Annotated[
@@ -306,7 +306,6 @@ class Reference:
     field: str
     entity: Entity
     message: str
-    optional: bool = False
     implicit: str = ""  # a value that needs no record (the default institution)
 
 
@@ -356,7 +355,6 @@ SPECS: dict[Entity, Spec] = {
                 "institution_code",
                 Entity.INSTITUTIONS,
                 "A instituição selecionada não existe",
-                optional=True,
                 implicit=DEFAULT_INSTITUTION,
             ),
         ),
@@ -368,7 +366,7 @@ SPECS: dict[Entity, Spec] = {
         Entity.PROFESSORS,
         Professor,
         "professores",
-        (Reference("area_code", Entity.AREAS, "A área selecionada não existe", optional=True),),
+        (_AREA,),
         (_EMAIL_TAKEN, _CPF_TAKEN, _USERNAME_TAKEN),
     ),
     Entity.STUDENTS: Spec(

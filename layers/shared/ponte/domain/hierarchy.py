@@ -1,4 +1,4 @@
-"""The hierarchy API's enums (seed 002): numbers and names as the seed lists them."""
+"""The hierarchy API's enums: numbers and names as the seed lists them."""
 
 from __future__ import annotations
 

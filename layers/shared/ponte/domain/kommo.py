@@ -1,4 +1,4 @@
-"""Kommo role sync (seed 001): accounts, and how a slave's roles are made the master's.
+"""Kommo role sync: accounts, and how a slave's roles are made the master's.
 
 Roles match by name (trimmed, any case). A slave role whose rights differ from the master's
 after normalisation is updated; a master role the slave lacks is created; a slave role the

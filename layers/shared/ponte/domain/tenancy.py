@@ -1,4 +1,4 @@
-"""Tenants and API clients (architecture section 5)."""
+"""Tenants and API clients."""
 
 from __future__ import annotations
 
@@ -25,7 +25,7 @@ class Tenant:
     name: str
     created_at: datetime
     active: bool = True
-    # Tenant settings (issue 3: a wrong CPF check digit is a warning unless this is on).
+    # Tenant settings (a wrong CPF check digit is a warning unless this is on).
     settings: dict[str, object] = field(default_factory=dict)
 
 

@@ -20,8 +20,8 @@ from aws_lambda_powertools.event_handler.middlewares import NextMiddleware
 from ponte import errors
 from ponte.auth.principals import AuthContext, Principal, PrincipalKind, Role
 from ponte.domain.tenancy import Scope
-from ponte.errors import ApiError
-from ponte.http.envelopes import Flavor, error_body
+from ponte.errors import DomainError
+from ponte.http.envelopes import Flavor, error_body, status_of
 from ponte.observability import Handler, count, instrument, logger
 from ponte.validation import field_errors
 
@@ -58,8 +58,8 @@ def cacheable_response(app: APIGatewayHttpResolver, body: Any, max_age: int = 30
     return Response(200, JSON, text, headers, compress=True)
 
 
-def error_response(error: ApiError, flavor: Flavor) -> Response[Any]:
-    return json_response(error.status, error_body(error, flavor), dict(error.headers))
+def error_response(error: DomainError, flavor: Flavor) -> Response[Any]:
+    return json_response(status_of(error), error_body(error, flavor), dict(error.headers))
 
 
 def create_app(flavor: Flavor) -> APIGatewayHttpResolver:
@@ -67,14 +67,14 @@ def create_app(flavor: Flavor) -> APIGatewayHttpResolver:
     # own validation would run first and answer 422 to an unauthenticated caller.
     app = APIGatewayHttpResolver(serializer=_dumps)
 
-    @app.exception_handler(ApiError)
-    def _api_error(exc: ApiError) -> Response[Any]:
+    @app.exception_handler(DomainError)
+    def _domain_error(exc: DomainError) -> Response[Any]:
         return error_response(exc, flavor)
 
     @app.exception_handler(json.JSONDecodeError)
     def _bad_json(exc: json.JSONDecodeError) -> Response[Any]:
         return error_response(
-            errors.bad_request("JSON inválido no corpo da requisição", message_en="Invalid JSON"),
+            errors.bad_request(INVALID_JSON, message_en="Invalid JSON"),
             flavor,
         )
 
@@ -90,23 +90,49 @@ def create_app(flavor: Flavor) -> APIGatewayHttpResolver:
     return app
 
 
-def parse_body[M: BaseModel](app: APIGatewayHttpResolver, model: type[M]) -> M:
-    """The JSON body validated as ``model``: 400 when it is not JSON, 422 with field errors."""
+_REQUIRED: Any = object()
+INVALID_JSON = "JSON inválido no corpo da requisição"
+
+
+def json_body(
+    app: APIGatewayHttpResolver,
+    *,
+    default: Any = _REQUIRED,
+    max_bytes: int = 0,
+    too_large: str = "Corpo da requisição grande demais",
+) -> Any:
+    """The request's JSON body: 400 when it is not JSON (or absent, unless a ``default`` is
+    given), 413 past ``max_bytes``."""
+    try:
+        raw = app.current_event.decoded_body or ""
+    except (UnicodeDecodeError, ValueError) as exc:
+        raise errors.bad_request(INVALID_JSON, message_en="Invalid JSON") from exc
+    if max_bytes and len(raw.encode()) > max_bytes:
+        raise errors.payload_too_large(too_large)
+    if not raw.strip():
+        if default is _REQUIRED:
+            raise errors.bad_request("Corpo da requisição vazio", message_en="Empty body")
+        return default
+    try:
+        return json.loads(raw)
+    except (json.JSONDecodeError, UnicodeDecodeError) as exc:
+        raise errors.bad_request(INVALID_JSON, message_en="Invalid JSON") from exc
+
+
+def validated[M: BaseModel](model: type[M], payload: Any, prefix: str = "") -> M:
+    """``payload`` as ``model``; a 422 whose field errors are named under ``prefix``."""
     from pydantic import ValidationError
 
-    raw = app.current_event.body
-    if not raw:
-        raise errors.bad_request("Corpo da requisição vazio", message_en="Empty body")
-    try:
-        payload = app.current_event.json_body
-    except (json.JSONDecodeError, UnicodeDecodeError) as exc:
-        raise errors.bad_request(
-            "JSON inválido no corpo da requisição", message_en="Invalid JSON"
-        ) from exc
     try:
         return model.model_validate(payload)
     except ValidationError as exc:
-        raise errors.validation_error(field_errors(exc.errors())) from exc
+        problems = field_errors(exc.errors())
+        raise errors.validation_error({f"{prefix}{k}": v for k, v in problems.items()}) from exc
+
+
+def parse_body[M: BaseModel](app: APIGatewayHttpResolver, model: type[M]) -> M:
+    """The JSON body validated as ``model``: 400 when it is not JSON, 422 with field errors."""
+    return validated(model, json_body(app))
 
 
 def auth_context(app: APIGatewayHttpResolver) -> AuthContext:

@@ -1,4 +1,5 @@
-"""The four error envelopes the seeds document, rendered from one :class:`ApiError`."""
+"""The four error envelopes the seeds document, rendered from one :class:`DomainError`, and
+the HTTP status of each kind of error (the only place that knows them)."""
 
 from __future__ import annotations
 
@@ -6,14 +7,31 @@ from enum import StrEnum
 from typing import Any
 
 from ponte.clock import isoformat, utcnow
-from ponte.errors import ApiError
+from ponte.errors import DomainError, Kind
 
 
 class Flavor(StrEnum):
-    ERP = "erp"  # seed 000: {success:false, message, errors}
-    KOMMO = "kommo"  # seed 001: {success:false, error}
-    HIERARCHY = "hierarchy"  # seed 002: {error, message, details, timestamp}
-    CONNECTORS = "connectors"  # seed 003: {success:false, error, code, details}
+    ERP = "erp"  # the ERP integration API: {success:false, message, errors}
+    KOMMO = "kommo"  # the Kommo role sync API: {success:false, error}
+    HIERARCHY = "hierarchy"  # the hierarchy API: {error, message, details, timestamp}
+    CONNECTORS = "connectors"  # the connectors API: {success:false, error, code, details}
+
+
+STATUS: dict[Kind, int] = {
+    Kind.INVALID: 400,
+    Kind.UNAUTHENTICATED: 401,
+    Kind.FORBIDDEN: 403,
+    Kind.NOT_FOUND: 404,
+    Kind.CONFLICT: 409,
+    Kind.TOO_LARGE: 413,
+    Kind.UNPROCESSABLE: 422,
+    Kind.RATE_LIMITED: 429,
+    Kind.INTERNAL: 500,
+}
+
+
+def status_of(error: DomainError) -> int:
+    return STATUS[error.kind]
 
 
 _HIERARCHY_LABELS = {
@@ -30,7 +48,7 @@ _HIERARCHY_LABELS = {
 }
 
 
-def error_body(error: ApiError, flavor: Flavor) -> dict[str, Any]:
+def error_body(error: DomainError, flavor: Flavor) -> dict[str, Any]:
     if flavor is Flavor.ERP:
         # `code` is additive; `errors` is always an object, as the seed's examples show.
         return {
@@ -43,7 +61,7 @@ def error_body(error: ApiError, flavor: Flavor) -> dict[str, Any]:
         return {"success": False, "error": error.message}
     if flavor is Flavor.HIERARCHY:
         return {
-            "error": _HIERARCHY_LABELS.get(error.status, "Error"),
+            "error": _HIERARCHY_LABELS.get(status_of(error), "Error"),
             "message": error.message,
             "details": error.details or error.code,
             "timestamp": isoformat(utcnow()),

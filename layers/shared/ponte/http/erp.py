@@ -1,4 +1,4 @@
-"""Response shapes of the ERP integration API (seed 000)."""
+"""Response shapes of the ERP integration API."""
 
 from __future__ import annotations
 

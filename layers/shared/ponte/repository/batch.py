@@ -7,9 +7,17 @@ from typing import Any
 
 from ponte import aws
 from ponte.clock import get_clock
+from ponte.repository.errors import (
+    CONDITION_FAILED,
+    TRANSIENT_CODES,
+    Transient,
+    cancellation_reasons,
+    translated,
+)
 from ponte.repository.table import Item, deserialize, serialize, table_name
 
 BATCH_GET_LIMIT = 100
+BATCH_WRITE_LIMIT = 25
 TRANSACTION_LIMIT = 100
 _MAX_ATTEMPTS = 6
 
@@ -30,9 +38,12 @@ def batch_get(keys: Iterable[Mapping[str, str]]) -> dict[tuple[str, str], Item]:
         ]
         attempt = 0
         while pending:
-            response: dict[str, Any] = client.batch_get_item(  # type: ignore[assignment]
-                RequestItems={name: {"Keys": pending, "ConsistentRead": True}}
-            )
+            if attempt >= _MAX_ATTEMPTS:
+                raise Transient("UnprocessedKeys")
+            with translated():
+                response: dict[str, Any] = client.batch_get_item(  # type: ignore[assignment]
+                    RequestItems={name: {"Keys": pending, "ConsistentRead": True}}
+                )
             for raw in response.get("Responses", {}).get(name, []):
                 item = deserialize(raw)
                 found[(item["PK"], item["SK"])] = item
@@ -41,6 +52,30 @@ def batch_get(keys: Iterable[Mapping[str, str]]) -> dict[tuple[str, str], Item]:
                 _backoff(attempt)
                 attempt += 1
     return found
+
+
+def put_all(items: Sequence[Mapping[str, Any]]) -> None:
+    """Put items (no conditions) with BatchWriteItem, 25 per request, retrying what DynamoDB
+    hands back a few times."""
+    client = aws.dynamodb()
+    name = table_name()
+    for start in range(0, len(items), BATCH_WRITE_LIMIT):
+        pending: dict[str, Any] = {
+            name: [
+                {"PutRequest": {"Item": serialize(item)}}
+                for item in items[start : start + BATCH_WRITE_LIMIT]
+            ]
+        }
+        attempt = 0
+        while pending:
+            if attempt >= _MAX_ATTEMPTS:
+                raise Transient("UnprocessedItems")
+            if attempt:
+                _backoff(attempt - 1)
+            with translated():
+                response = client.batch_write_item(RequestItems=pending)
+            pending = dict(response.get("UnprocessedItems") or {})
+            attempt += 1
 
 
 class TransactionCancelled(Exception):
@@ -52,29 +87,23 @@ class TransactionCancelled(Exception):
 
 
 def transact(items: Sequence[Mapping[str, Any]]) -> None:
-    """TransactWriteItems; retries transient conflicts, raises TransactionCancelled otherwise."""
+    """TransactWriteItems; retries transient conflicts a few times (then raises
+    :class:`Transient`), raises TransactionCancelled when a condition failed."""
+    from botocore.exceptions import ClientError  # botocore is loaded with the client
+
     client = aws.dynamodb()
+    condition_failed = CONDITION_FAILED.removesuffix("Exception")
     for attempt in range(_MAX_ATTEMPTS):
         try:
-            client.transact_write_items(TransactItems=list(items))  # type: ignore[arg-type]
+            with translated():
+                client.transact_write_items(TransactItems=list(items))  # type: ignore[arg-type]
             return
-        except Exception as exc:
-            reasons = _cancellation_reasons(exc)
+        except ClientError as exc:
+            reasons = cancellation_reasons(exc)
             if reasons is None:
                 raise
-            transient = {"TransactionConflict", "ThrottlingError", "ProvisionedThroughputExceeded"}
-            if any(r in transient for r in reasons) and "ConditionalCheckFailed" not in reasons:
+            if condition_failed not in reasons and any(r in TRANSIENT_CODES for r in reasons):
                 _backoff(attempt)
                 continue
             raise TransactionCancelled(reasons) from exc
-    raise TransactionCancelled(["TransactionConflict"] * len(items))
-
-
-def _cancellation_reasons(exc: Exception) -> list[str] | None:
-    response = getattr(exc, "response", None)
-    if not isinstance(response, dict):
-        return None
-    if response.get("Error", {}).get("Code") != "TransactionCanceledException":
-        return None
-    raw = response.get("CancellationReasons") or []
-    return [str(r.get("Code") or "None") for r in raw]
+    raise Transient("TransactionConflict")

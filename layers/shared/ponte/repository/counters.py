@@ -14,7 +14,7 @@ from typing import Any
 
 from ponte import aws
 from ponte.repository import keys
-from ponte.repository.table import get_item, serialize, table_name, values
+from ponte.repository.table import get_item, serialize, table_name, values, without_keys
 
 MEMBERSHIPS = "memberships"
 SCHEDULES = "schedules"
@@ -33,7 +33,8 @@ def placed(entity: str, parent: str) -> str:
 
 
 def get(tenant_id: str) -> dict[str, Any]:
-    return get_item(keys.tenant_counters(tenant_id)) or {}
+    """The tenant's counters by name (an empty mapping before the first write)."""
+    return without_keys(get_item(keys.tenant_counters(tenant_id)) or {})
 
 
 def update_operation(

@@ -9,6 +9,8 @@ from __future__ import annotations
 
 from typing import Final
 
+from ponte.domain.runs import RunKind
+
 Key = dict[str, str]
 
 GSI1: Final = "GSI1"
@@ -52,7 +54,7 @@ def tenant_counters(tenant_id: str) -> Key:
     return {"PK": f"TENANT#{tenant_id}", "SK": "COUNTERS"}
 
 
-# -- academic records (seed 000) -----------------------------------------------------------
+# -- academic records ----------------------------------------------------------------------
 # A record:    PK T#{tenant}#{entity}#{code}, SK "#"
 #              GSI1 T#{tenant}#{entity} / {code}            (list in code order)
 #              GSI2 T#{tenant}#{entity} / {updated_at}#{code} (changes since)
@@ -135,36 +137,33 @@ STUDENT_LINK_PREFIX: Final = "S#"
 PROFESSOR_LINK_PREFIX: Final = "E#"
 
 
-# -- runs: full sync (issue 4), role sync (issue 6) -----------------------------------------
-# A run:       PK T#{tenant}#{KIND}, SK RUN#{run_id}   (run ids sort by start time)
+# -- runs ---------------------------------------------------------------------------------
+# A run:       PK T#{tenant}#{kind}, SK RUN#{run_id}   (run ids sort by start time)
 # Its errors:  PK T#{tenant}#FULLSYNC#{run_id}, SK ERR#{entity}#{chunk}#{index}
-# The lock:    PK T#{tenant}#LOCK, SK full-sync | role-sync
-FULL_SYNC: Final = "FULLSYNC"
-ROLE_SYNC: Final = "ROLESYNC"
-
-
-def run(tenant_id: str, kind: str, run_id: str = "") -> Key:
-    return {"PK": f"T#{tenant_id}#{kind}", "SK": f"RUN#{run_id}"}
-
-
-def full_sync_run(tenant_id: str, run_id: str = "") -> Key:
-    return run(tenant_id, FULL_SYNC, run_id)
+# The lock:    PK T#{tenant}#LOCK, SK {the kind's lock name}
+def run(tenant_id: str, kind: RunKind, run_id: str = "") -> Key:
+    return {"PK": f"T#{tenant_id}#{kind.value}", "SK": f"RUN#{run_id}"}
 
 
 def full_sync_error(tenant_id: str, run_id: str, entity: str, chunk: int, index: int) -> Key:
     return {
-        "PK": f"T#{tenant_id}#FULLSYNC#{run_id}",
+        "PK": f"T#{tenant_id}#{RunKind.FULL_SYNC.value}#{run_id}",
         "SK": f"ERR#{entity}#{chunk:06d}#{index:03d}",
     }
 
 
-def lock(tenant_id: str, name: str) -> Key:
-    return {"PK": f"T#{tenant_id}#LOCK", "SK": name}
+def full_sync_errors(tenant_id: str, run_id: str) -> Key:
+    return {"PK": f"T#{tenant_id}#{RunKind.FULL_SYNC.value}#{run_id}", "SK": "ERR#"}
 
 
-# -- Kommo (issue 6) ------------------------------------------------------------------------
+def lock(tenant_id: str, kind: RunKind) -> Key:
+    return {"PK": f"T#{tenant_id}#LOCK", "SK": kind.lock}
+
+
+# -- Kommo ---------------------------------------------------------------------------------
 # Accounts:    PK T#{tenant}#KOMMO, SK ACCOUNT#{id:09d}; id sequence SK ACCOUNT-SEQ
-# A role-sync run's parts: PK T#{tenant}#ROLESYNC#{run_id}, SK MASTER | PLAN#{slave} | SLAVE#{slave}
+# A role-sync run's parts: PK T#{tenant}#ROLESYNC#{run_id},
+#              SK MASTER (the master's roles) | PLAN#{slave} | SLAVE#{slave} (its live result)
 # Sync logs:   PK T#{tenant}#SYNCLOG, SK {finished_at}#{run_id}#{slave}
 def kommo_account(tenant_id: str, account_id: int | None = None) -> Key:
     sk = "ACCOUNT#" if account_id is None else f"ACCOUNT#{account_id:09d}"
@@ -175,9 +174,21 @@ def kommo_account_sequence(tenant_id: str) -> Key:
     return {"PK": f"T#{tenant_id}#KOMMO", "SK": "ACCOUNT-SEQ"}
 
 
-def role_sync_part(tenant_id: str, run_id: str, part: str, account_id: int | None = None) -> Key:
-    sk = part if account_id is None else f"{part}#{account_id:09d}"
-    return {"PK": f"T#{tenant_id}#{ROLE_SYNC}#{run_id}", "SK": sk}
+def _role_sync_part(tenant_id: str, run_id: str, sk: str) -> Key:
+    return {"PK": f"T#{tenant_id}#{RunKind.ROLE_SYNC.value}#{run_id}", "SK": sk}
+
+
+def role_sync_master(tenant_id: str, run_id: str) -> Key:
+    return _role_sync_part(tenant_id, run_id, "MASTER")
+
+
+def role_sync_plan(tenant_id: str, run_id: str, slave: int) -> Key:
+    return _role_sync_part(tenant_id, run_id, f"PLAN#{slave:09d}")
+
+
+def role_sync_slave(tenant_id: str, run_id: str, slave: int | None = None) -> Key:
+    """A slave's live result; without ``slave``, the prefix of every slave of the run."""
+    return _role_sync_part(tenant_id, run_id, "SLAVE#" if slave is None else f"SLAVE#{slave:09d}")
 
 
 def sync_log(tenant_id: str, finished_at: str = "", run_id: str = "", slave: int = 0) -> Key:

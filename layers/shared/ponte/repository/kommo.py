@@ -1,15 +1,26 @@
-"""Kommo accounts, the parts of a role-sync run, and the sync logs (seed 001)."""
+"""Kommo accounts, the parts of a role-sync run, and the sync logs."""
 
 from __future__ import annotations
 
+import json
 from collections.abc import Mapping, Sequence
+from dataclasses import asdict, dataclass
 from typing import Any
 
 from ponte import aws
 from ponte.domain.kommo import Account
 from ponte.repository import batch, keys
-from ponte.repository.errors import ConditionFailed, is_condition_failure
-from ponte.repository.table import Item, get_item, query_pages, serialize, table_name, values
+from ponte.repository.errors import ConditionFailed, is_condition_failure, translated
+from ponte.repository.table import (
+    Item,
+    first_page,
+    get_item,
+    query_pages,
+    serialize,
+    table_name,
+    values,
+    without_keys,
+)
 
 
 def _account(item: Item) -> Account:
@@ -42,7 +53,8 @@ def put_account(tenant_id: str, account: Account, *, new: bool) -> None:
     if new:
         params["ConditionExpression"] = "attribute_not_exists(PK)"
     try:
-        aws.dynamodb().put_item(**params)
+        with translated():
+            aws.dynamodb().put_item(**params)
     except Exception as exc:
         if is_condition_failure(exc):
             raise ConditionFailed(str(account.id)) from exc
@@ -72,16 +84,68 @@ def delete_account(tenant_id: str, account_id: int) -> None:
     )
 
 
-# -- a run's parts: the master's roles, each slave's plan and result ------------------------
-def put_part(
-    tenant_id: str, run_id: str, part: str, body: Mapping[str, Any], account_id: int | None = None
-) -> None:
-    item = {**keys.role_sync_part(tenant_id, run_id, part, account_id), **body}
-    aws.dynamodb().put_item(TableName=table_name(), Item=serialize(item))
+# -- a run's parts: the master's roles, each slave's plan and live result -----------------
+@dataclass(frozen=True, slots=True)
+class SlaveResult:
+    account_id: int
+    subdomain: str
+    status: str = "pending"  # pending | running | success | failed
+    planned: bool = False
+    roles_total: int = 0
+    created: int = 0
+    updated: int = 0
+    deleted: int = 0
+    skipped: int = 0
+    errors: tuple[str, ...] = ()
+    error: str | None = None
+
+    def counts(self) -> dict[str, int]:
+        return {k: getattr(self, k) for k in ROLE_COUNTS}
 
 
-def get_part(tenant_id: str, run_id: str, part: str, account_id: int | None = None) -> Item | None:
-    return get_item(keys.role_sync_part(tenant_id, run_id, part, account_id))
+ROLE_COUNTS = ("created", "updated", "deleted", "skipped")
+
+
+def _slave(item: Item) -> SlaveResult:
+    return SlaveResult(
+        account_id=int(item["account_id"]),
+        subdomain=str(item["subdomain"]),
+        status=str(item.get("status", "pending")),
+        planned=bool(item.get("planned", False)),
+        roles_total=int(item.get("roles_total", 0)),
+        errors=tuple(item.get("errors", ())),
+        error=item.get("error"),
+        **{k: int(item.get(k, 0)) for k in ROLE_COUNTS},
+    )
+
+
+def _put(key: Mapping[str, str], body: Mapping[str, Any]) -> None:
+    with translated():
+        aws.dynamodb().put_item(TableName=table_name(), Item=serialize({**key, **body}))
+
+
+def put_master_roles(tenant_id: str, run_id: str, roles: list[dict[str, Any]]) -> None:
+    _put(keys.role_sync_master(tenant_id, run_id), {"roles": json.dumps(roles)})
+
+
+def master_roles(tenant_id: str, run_id: str) -> list[dict[str, Any]]:
+    item = get_item(keys.role_sync_master(tenant_id, run_id)) or {}
+    roles: list[dict[str, Any]] = json.loads(str(item.get("roles", "[]")))
+    return roles
+
+
+def put_plan(tenant_id: str, run_id: str, slave: int, operations: list[dict[str, Any]]) -> None:
+    _put(keys.role_sync_plan(tenant_id, run_id, slave), {"operations": operations})
+
+
+def plan(tenant_id: str, run_id: str, slave: int) -> list[dict[str, Any]]:
+    item = get_item(keys.role_sync_plan(tenant_id, run_id, slave)) or {}
+    return list(item.get("operations", []))
+
+
+def put_slave(tenant_id: str, run_id: str, slave: SlaveResult) -> None:
+    body = {k: v for k, v in asdict(slave).items() if v not in (None, (), False)}
+    _put(keys.role_sync_slave(tenant_id, run_id, slave.account_id), body)
 
 
 def add_slave_counts(
@@ -96,32 +160,34 @@ def add_slave_counts(
         vals[":e"] = errors
         vals[":none"] = []
         expression = f"SET #e = list_append(if_not_exists(#e, :none), :e) {expression}"
-    aws.dynamodb().update_item(
-        TableName=table_name(),
-        Key=serialize(keys.role_sync_part(tenant_id, run_id, "SLAVE", account_id)),
-        UpdateExpression=expression,
-        ExpressionAttributeNames=names,
-        ExpressionAttributeValues=values(vals),
-    )
+    with translated():
+        aws.dynamodb().update_item(
+            TableName=table_name(),
+            Key=serialize(keys.role_sync_slave(tenant_id, run_id, account_id)),
+            UpdateExpression=expression,
+            ExpressionAttributeNames=names,
+            ExpressionAttributeValues=values(vals),
+        )
 
 
 def set_slave(tenant_id: str, run_id: str, account_id: int, fields: Mapping[str, Any]) -> None:
     names = {f"#f{i}": name for i, name in enumerate(fields)}
     vals = {f":f{i}": v for i, v in enumerate(fields.values())}
-    aws.dynamodb().update_item(
-        TableName=table_name(),
-        Key=serialize(keys.role_sync_part(tenant_id, run_id, "SLAVE", account_id)),
-        UpdateExpression="SET " + ", ".join(f"#f{i} = :f{i}" for i in range(len(fields))),
-        ExpressionAttributeNames=names,
-        ExpressionAttributeValues=values(vals),
-    )
+    with translated():
+        aws.dynamodb().update_item(
+            TableName=table_name(),
+            Key=serialize(keys.role_sync_slave(tenant_id, run_id, account_id)),
+            UpdateExpression="SET " + ", ".join(f"#f{i} = :f{i}" for i in range(len(fields))),
+            ExpressionAttributeNames=names,
+            ExpressionAttributeValues=values(vals),
+        )
 
 
-def slaves(tenant_id: str, run_id: str) -> list[Item]:
+def slaves(tenant_id: str, run_id: str) -> list[SlaveResult]:
     """Every slave's result of a run, in account order (one Query)."""
-    key = keys.role_sync_part(tenant_id, run_id, "SLAVE#")
+    key = keys.role_sync_slave(tenant_id, run_id)
     return [
-        item
+        _slave(item)
         for page in query_pages(
             KeyConditionExpression="PK = :pk AND begins_with(SK, :s)",
             ExpressionAttributeValues=values({":pk": key["PK"], ":s": key["SK"]}),
@@ -155,11 +221,11 @@ def put_logs(tenant_id: str, entries: Sequence[Mapping[str, Any]]) -> None:
 
 
 def list_logs(tenant_id: str, limit: int) -> list[Item]:
-    for page in query_pages(
+    """The newest log entries first."""
+    page = first_page(
         KeyConditionExpression="PK = :pk",
         ExpressionAttributeValues=values({":pk": keys.sync_log(tenant_id)["PK"]}),
         ScanIndexForward=False,
         Limit=limit,
-    ):
-        return page
-    return []
+    )
+    return [without_keys(item) for item in page]

@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 from collections.abc import Iterator, Mapping
+from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
 
 from ponte import aws
+from ponte.repository.errors import translated
 from ponte.settings import get_settings
 
 Item = dict[str, Any]
@@ -63,21 +65,63 @@ def get_item(
     key: Mapping[str, str], *, consistent: bool = True, probe: bool = False
 ) -> Item | None:
     client = aws.dynamodb("probe" if probe else "default")
-    response = client.get_item(
-        TableName=table_name(), Key=serialize(key), ConsistentRead=consistent
-    )
+    with translated():
+        response = client.get_item(
+            TableName=table_name(), Key=serialize(key), ConsistentRead=consistent
+        )
     raw = response.get("Item")
     return deserialize(raw) if raw else None
 
 
+@dataclass(frozen=True, slots=True)
+class Page:
+    """One Query response: its items (deserialised), how many matched, and where to go on."""
+
+    items: list[Item]
+    count: int
+    last_key: dict[str, Any] | None
+
+
+def query_page(params: Mapping[str, Any], start: Mapping[str, Any] | None = None) -> Page:
+    """One Query request (params as for ``client.query``; TableName added)."""
+    request = {"TableName": table_name(), **params}
+    if start:
+        request["ExclusiveStartKey"] = start
+    with translated():
+        response: dict[str, Any] = aws.dynamodb().query(**request)  # type: ignore[assignment]
+    return Page(
+        [deserialize(raw) for raw in response.get("Items", [])],
+        int(response.get("Count", 0)),
+        response.get("LastEvaluatedKey"),
+    )
+
+
 def query_pages(**params: Any) -> Iterator[list[Item]]:
-    """Yield each page of a Query (params as for ``client.query``, TableName added)."""
-    client = aws.dynamodb()
-    params = {"TableName": table_name(), **params}
+    """Yield each page of a Query's items, following LastEvaluatedKey."""
+    for page in query_responses(params):
+        yield page.items
+
+
+def query_responses(
+    params: Mapping[str, Any], start: Mapping[str, Any] | None = None
+) -> Iterator[Page]:
+    """Every page of a Query, from ``start``."""
     while True:
-        response = client.query(**params)
-        yield [deserialize(raw) for raw in response.get("Items", [])]
-        last = response.get("LastEvaluatedKey")
-        if not last:
+        page = query_page(params, start)
+        yield page
+        if not page.last_key:
             return
-        params["ExclusiveStartKey"] = last
+        start = page.last_key
+
+
+def first_page(**params: Any) -> list[Item]:
+    """The items of a Query's first page (with a Limit: the newest or first N)."""
+    return next(query_pages(**params))
+
+
+KEY_ATTRIBUTES = frozenset({"PK", "SK", "GSI1PK", "GSI1SK", "GSI2PK", "GSI2SK", "GSI3PK", "GSI3SK"})
+
+
+def without_keys(item: Mapping[str, Any]) -> Item:
+    """An item's own attributes: key formats stay in the repository."""
+    return {k: v for k, v in item.items() if k not in KEY_ATTRIBUTES}

@@ -1,4 +1,4 @@
-"""Reads of the ERP API (seed 000): lists with filters and cursors, lookups by code, a
+"""Reads of the ERP API: lists with filters and cursors, lookups by code, a
 professor's turmas and a turma with its people — names resolved in batches, never one
 request per row."""
 
@@ -13,8 +13,7 @@ from typing import Any
 from ponte import errors
 from ponte.clock import isoformat
 from ponte.domain.academic import Entity, search_text
-from ponte.repository import academic as repo
-from ponte.repository import counters
+from ponte.repository import academic, counters
 
 _NOT_FOUND = {
     Entity.INSTITUTIONS: "Instituição não encontrada",
@@ -60,7 +59,7 @@ def _timestamp(raw: str) -> str:
     return isoformat(datetime.fromisoformat(raw))
 
 
-def render(record: repo.StoredRecord) -> dict[str, Any]:
+def render(record: academic.StoredRecord) -> dict[str, Any]:
     return {
         **record.data,
         "created_at": _timestamp(record.created_at),
@@ -68,7 +67,7 @@ def render(record: repo.StoredRecord) -> dict[str, Any]:
     }
 
 
-def _person(record: repo.StoredRecord | None, code: str) -> dict[str, Any]:
+def _person(record: academic.StoredRecord | None, code: str) -> dict[str, Any]:
     if record is None:
         return {"code": code, "name": None, "status": "missing"}
     return {f: record.data.get(f) for f in _PERSON_FIELDS}
@@ -79,24 +78,24 @@ class ReadService:
         self._tenant = tenant_id
 
     def page(self, entity: Entity, query: ListQuery) -> Page:
-        listing = repo.Listing(
+        listing = academic.Listing(
             search=search_text(query.search) if query.search else "",
             status=query.status,
             updated_since=query.updated_since.isoformat() if query.updated_since else "",
         )
         try:
-            records, next_cursor = repo.list_records(
+            records, next_cursor = academic.list_records(
                 self._tenant,
-                entity.value,
+                entity,
                 listing,
                 limit=query.per_page,
                 cursor=query.cursor,
                 skip=0 if query.cursor else (query.page - 1) * query.per_page,
             )
-        except repo.InvalidCursor as exc:
+        except academic.InvalidCursor as exc:
             raise errors.bad_request("Cursor inválido", message_en="Invalid cursor") from exc
         if query.filtered:
-            total = repo.count_records(self._tenant, entity.value, listing)
+            total = academic.count_records(self._tenant, entity, listing)
         else:
             total = int(counters.get(self._tenant).get(counters.total(entity.value), 0))
         data = [render(r) for r in records]
@@ -115,14 +114,14 @@ class ReadService:
 
     def professor_subjects(self, code: str) -> list[dict[str, Any]]:
         self._require(Entity.PROFESSORS, code)
-        links = repo.professor_enrollments(self._tenant, code)
-        wanted = {(Entity.SUBJECTS.value, str(link["subject_code"])) for link in links}
-        wanted |= {(Entity.ENROLLMENTS.value, str(link["enrollment_code"])) for link in links}
-        found = repo.get_records(self._tenant, wanted) if wanted else {}
+        links = academic.professor_enrollments(self._tenant, code)
+        wanted = {(Entity.SUBJECTS, str(link["subject_code"])) for link in links}
+        wanted |= {(Entity.ENROLLMENTS, str(link["enrollment_code"])) for link in links}
+        found = academic.get_records(self._tenant, wanted) if wanted else {}
         turmas = []
         for link in sorted(links, key=lambda x: (str(x["semester"]), str(x["enrollment_code"]))):
-            subject = found.get((Entity.SUBJECTS.value, str(link["subject_code"])))
-            turma = found.get((Entity.ENROLLMENTS.value, str(link["enrollment_code"])))
+            subject = found.get((Entity.SUBJECTS, str(link["subject_code"])))
+            turma = found.get((Entity.ENROLLMENTS, str(link["enrollment_code"])))
             turmas.append(
                 {
                     "code": link["enrollment_code"],
@@ -139,32 +138,32 @@ class ReadService:
         return turmas
 
     # -- helpers ---------------------------------------------------------------------------
-    def _require(self, entity: Entity, code: str) -> repo.StoredRecord:
-        found = repo.get_records(self._tenant, [(entity.value, code)]).get((entity.value, code))
+    def _require(self, entity: Entity, code: str) -> academic.StoredRecord:
+        found = academic.get_records(self._tenant, [(entity, code)]).get((entity, code))
         if found is None:
             raise errors.not_found(_NOT_FOUND[entity])
         return found
 
-    def _enrollment_people(self, record: repo.StoredRecord) -> dict[str, Any]:
+    def _enrollment_people(self, record: academic.StoredRecord) -> dict[str, Any]:
         students = list(record.data.get("student_codes", []))
         professor = str(record.data["professor_code"])
         subject = str(record.data["subject_code"])
-        wanted = [(Entity.STUDENTS.value, s) for s in students]
-        wanted += [(Entity.PROFESSORS.value, professor), (Entity.SUBJECTS.value, subject)]
-        found = repo.get_records(self._tenant, wanted)
-        subject_record = found.get((Entity.SUBJECTS.value, subject))
+        wanted = [(Entity.STUDENTS, s) for s in students]
+        wanted += [(Entity.PROFESSORS, professor), (Entity.SUBJECTS, subject)]
+        found = academic.get_records(self._tenant, wanted)
+        subject_record = found.get((Entity.SUBJECTS, subject))
         return {
             "subject": {
                 "code": subject,
                 "name": subject_record.data.get("name") if subject_record else None,
             },
-            "professor": _person(found.get((Entity.PROFESSORS.value, professor)), professor),
-            "students": [_person(found.get((Entity.STUDENTS.value, s)), s) for s in students],
+            "professor": _person(found.get((Entity.PROFESSORS, professor)), professor),
+            "students": [_person(found.get((Entity.STUDENTS, s)), s) for s in students],
             "students_count": len(students),
         }
 
     def _resolve_responsibles(
-        self, records: Iterable[repo.StoredRecord], rendered: list[dict[str, Any]]
+        self, records: Iterable[academic.StoredRecord], rendered: list[dict[str, Any]]
     ) -> None:
         """A course's responsible may be synced after the course: show it once it exists."""
         pairs = list(zip(records, rendered, strict=True))
@@ -174,7 +173,7 @@ class ReadService:
             if not r.data.get("responsible_code") and r.data.get("responsible_email")
         }
         owners = (
-            repo.get_claims(self._tenant, ((Entity.PROFESSORS.value, "email", e) for e in emails))
+            academic.get_claims(self._tenant, ((Entity.PROFESSORS, "email", e) for e in emails))
             if emails
             else {}
         )
@@ -184,7 +183,7 @@ class ReadService:
         }
         codes |= set(by_email.values())
         professors = (
-            repo.get_records(self._tenant, ((Entity.PROFESSORS.value, c) for c in codes))
+            academic.get_records(self._tenant, ((Entity.PROFESSORS, c) for c in codes))
             if codes
             else {}
         )
@@ -192,7 +191,7 @@ class ReadService:
             code = record.data.get("responsible_code") or by_email.get(
                 str(record.data.get("responsible_email"))
             )
-            professor = professors.get((Entity.PROFESSORS.value, str(code))) if code else None
+            professor = professors.get((Entity.PROFESSORS, str(code))) if code else None
             data["responsible"] = {
                 "code": record.data.get("responsible_code") or code,
                 "email": record.data.get("responsible_email")

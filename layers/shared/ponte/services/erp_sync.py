@@ -1,4 +1,4 @@
-"""Batch upsert of the ERP's records (seed 000): validate, compare, write what changed.
+"""Batch upsert of the ERP's records: validate, compare, write what changed.
 
 Per request: one batched read of the records, one batched read of what changed records refer
 to and the unique values they take, then transactions packing many records each. A record
@@ -17,6 +17,7 @@ from pydantic import ValidationError
 
 from ponte.clock import utcnow
 from ponte.domain import cpf as cpf_rules
+from ponte.domain import links
 from ponte.domain.academic import (
     SPECS,
     Enrollment,
@@ -27,8 +28,7 @@ from ponte.domain.academic import (
     Unit,
     search_text,
 )
-from ponte.repository import academic as repo
-from ponte.repository import counters
+from ponte.repository import academic, counters
 from ponte.services import placement
 from ponte.validation import field_errors
 
@@ -71,7 +71,7 @@ class SyncResult:
 class _Candidate:
     index: int
     record: Record
-    stored: repo.StoredRecord | None = None
+    stored: academic.StoredRecord | None = None
 
     @property
     def code(self) -> str:
@@ -122,7 +122,7 @@ class SyncService:
             plans, by_index = self._plan(spec, pending, result)
             if not plans:
                 break
-            failures = repo.commit(self._tenant, plans, now)
+            failures = academic.commit(self._tenant, plans, now)
             wrote = True
             failed = {f.ref for f in failures}
             placement.follow(
@@ -162,9 +162,9 @@ class SyncService:
     # -- planning --------------------------------------------------------------------------
     def _plan(
         self, spec: Spec, candidates: list[_Candidate], result: SyncResult
-    ) -> tuple[list[repo.Plan], dict[int, _Candidate]]:
-        entity = spec.entity.value
-        stored = repo.get_records(self._tenant, ((entity, c.code) for c in candidates))
+    ) -> tuple[list[academic.Plan], dict[int, _Candidate]]:
+        entity = spec.entity
+        stored = academic.get_records(self._tenant, ((entity, c.code) for c in candidates))
         changed: list[_Candidate] = []
         for candidate in candidates:
             candidate.stored = stored.get((entity, candidate.code))
@@ -179,7 +179,7 @@ class SyncService:
         if spec.entity is Entity.ENROLLMENTS:
             subjects = {c.data["subject_code"] for c in changed}
             places = placement.of_subjects(self._tenant, subjects, existing)
-        plans: list[repo.Plan] = []
+        plans: list[academic.Plan] = []
         by_index: dict[int, _Candidate] = {}
         for candidate in changed:
             issues = problems.get(candidate.index)
@@ -193,43 +193,43 @@ class SyncService:
 
     def _check(
         self, spec: Spec, changed: list[_Candidate]
-    ) -> tuple[dict[int, Errors], dict[tuple[str, str], repo.StoredRecord]]:
+    ) -> tuple[dict[int, Errors], dict[academic.RecordKey, academic.StoredRecord]]:
         """References that must exist and unique values that must be free, read in one go."""
         problems: dict[int, Errors] = {}
-        refs: set[tuple[str, str]] = set()
-        claims: set[tuple[str, str, str]] = set()
+        refs: set[academic.RecordKey] = set()
+        claims: set[academic.ClaimKey] = set()
         first_taker: dict[tuple[str, str], int] = {}
         for candidate in changed:
             refs.update(_references(spec, candidate))
             for unique_field, value in _new_unique_values(spec, candidate):
-                claims.add((spec.entity.value, unique_field, value))
+                claims.add((spec.entity, unique_field, value))
                 first = first_taker.setdefault((unique_field, value), candidate.index)
                 if first != candidate.index:  # two records of this request want the value
                     problems.setdefault(candidate.index, {})[unique_field] = [
                         _unique_message(spec, unique_field)
                     ]
             self._check_cpf(candidate, problems)
-        existing = repo.get_records(self._tenant, refs) if refs else {}
-        owners = repo.get_claims(self._tenant, claims) if claims else {}
+        existing = academic.get_records(self._tenant, refs) if refs else {}
+        owners = academic.get_claims(self._tenant, claims) if claims else {}
         for candidate in changed:
             errors = problems.setdefault(candidate.index, {})
             for ref in spec.references:
                 target = candidate.data.get(ref.field)
-                if _needs_record(ref, target) and (ref.entity.value, target) not in existing:
+                if _needs_record(ref, target) and (ref.entity, target) not in existing:
                     errors.setdefault(ref.field, []).append(ref.message)
-            students = Entity.STUDENTS.value
+            students = Entity.STUDENTS
             missing = [s for s in _added_students(candidate) if (students, s) not in existing]
             if missing:
                 errors["student_codes"] = [f"O aluno {s} não existe" for s in missing]
             unknown = [
                 m
                 for m in _added_members(candidate)
-                if (students, m) not in existing and (Entity.PROFESSORS.value, m) not in existing
+                if (students, m) not in existing and (Entity.PROFESSORS, m) not in existing
             ]
             if unknown:
                 errors["members"] = [f"O membro {m} não existe" for m in unknown]
             for unique_field, value in _new_unique_values(spec, candidate):
-                owner = owners.get((spec.entity.value, unique_field, value))
+                owner = owners.get((spec.entity, unique_field, value))
                 if owner is not None and owner != candidate.code:
                     errors[unique_field] = [_unique_message(spec, unique_field)]
         return {i: e for i, e in problems.items() if e}, existing
@@ -241,16 +241,18 @@ class SyncService:
         if self._strict_cpf():
             problems.setdefault(candidate.index, {}).setdefault("cpf", []).append(CPF_CHECK_DIGIT)
 
-    def _plan_record(self, spec: Spec, candidate: _Candidate, place: placement.Place) -> repo.Plan:
-        entity = spec.entity.value
+    def _plan_record(
+        self, spec: Spec, candidate: _Candidate, place: placement.Place
+    ) -> academic.Plan:
+        entity = spec.entity
         data = candidate.data
         stored = candidate.stored
         now = utcnow().isoformat()
         record = candidate.record
         if isinstance(record, Unit):
             place = placement.Place(record.institution)
-        ops: list[repo.Operation] = [
-            repo.PutRecord(
+        ops: list[academic.Operation] = [
+            academic.PutRecord(
                 entity=entity,
                 code=candidate.code,
                 data=data,
@@ -265,28 +267,29 @@ class SyncService:
         ]
         old_data = stored.data if stored else {}
         for unique in spec.unique:
-            new = set(unique.values(data, unique.field))
-            old = set(unique.values(old_data, unique.field))
-            ops.extend(
-                repo.Claim(entity, unique.field, v, candidate.code) for v in sorted(new - old)
+            values = links.diff(
+                unique.values(data, unique.field), unique.values(old_data, unique.field)
             )
             ops.extend(
-                repo.Release(entity, unique.field, v, candidate.code) for v in sorted(old - new)
+                academic.Claim(entity, unique.field, v, candidate.code) for v in values.added
+            )
+            ops.extend(
+                academic.Release(entity, unique.field, v, candidate.code) for v in values.removed
             )
         if isinstance(record, Enrollment):
             ops.extend(_enrollment_links(candidate))
         if isinstance(record, Student):
             ops.extend(_guardian_links(candidate))
         counts = placement.counter_deltas(spec.entity, data, stored, place.parent)
-        return repo.Plan(candidate.index, ops, counts)
+        return academic.Plan(candidate.index, ops, counts)
 
     # -- outcome ---------------------------------------------------------------------------
     def _settle(
         self,
         spec: Spec,
-        plans: list[repo.Plan],
+        plans: list[academic.Plan],
         by_index: dict[int, _Candidate],
-        failures: list[repo.Failure],
+        failures: list[academic.Failure],
         result: SyncResult,
     ) -> list[int]:
         """Count what was written, report lost uniqueness races, return records to re-read."""
@@ -295,7 +298,7 @@ class SyncService:
         for plan in plans:
             candidate = by_index[plan.ref]
             operation = failed.get(plan.ref)
-            if isinstance(operation, repo.Claim):
+            if isinstance(operation, academic.Claim):
                 message = _unique_message(spec, operation.field)
                 result.errors.append(
                     RecordIssue(plan.ref, candidate.code, {operation.field: [message]})
@@ -306,13 +309,13 @@ class SyncService:
                 self._count(candidate, plan, result)
         return retry
 
-    def _count(self, candidate: _Candidate, plan: repo.Plan, result: SyncResult) -> None:
+    def _count(self, candidate: _Candidate, plan: academic.Plan, result: SyncResult) -> None:
         if candidate.stored is None:
             result.created += 1
         else:
             result.updated += 1
         for op in plan.operations:
-            if isinstance(op, repo.StudentLink):
+            if isinstance(op, academic.StudentLink):
                 if op.present:
                     result.linked += 1
                 else:
@@ -324,16 +327,14 @@ class SyncService:
             )
 
 
-def _references(spec: Spec, candidate: _Candidate) -> set[tuple[str, str]]:
+def _references(spec: Spec, candidate: _Candidate) -> set[academic.RecordKey]:
     data = candidate.data
     refs = {
-        (r.entity.value, data[r.field])
-        for r in spec.references
-        if _needs_record(r, data.get(r.field))
+        (r.entity, data[r.field]) for r in spec.references if _needs_record(r, data.get(r.field))
     }
-    refs.update((Entity.STUDENTS.value, s) for s in _added_students(candidate))
+    refs.update((Entity.STUDENTS, s) for s in _added_students(candidate))
     for member in _added_members(candidate):  # a member is a student or a professor
-        refs.update({(Entity.STUDENTS.value, member), (Entity.PROFESSORS.value, member)})
+        refs.update({(Entity.STUDENTS, member), (Entity.PROFESSORS, member)})
     return refs
 
 
@@ -343,11 +344,11 @@ def _needs_record(ref: Any, target: Any) -> bool:
 
 def _new_unique_values(spec: Spec, candidate: _Candidate) -> list[tuple[str, str]]:
     """Unique values the record takes that it does not hold already."""
-    held = candidate.stored.data if candidate.stored else {}
+    held = _stored_data(candidate) or {}
     return [
         (u.field, value)
         for u in spec.unique
-        for value in sorted(set(u.values(candidate.data, u.field)) - set(u.values(held, u.field)))
+        for value in links.diff(u.values(candidate.data, u.field), u.values(held, u.field)).added
     ]
 
 
@@ -355,62 +356,41 @@ def _unique_message(spec: Spec, unique_field: str) -> str:
     return next(u.message for u in spec.unique if u.field == unique_field)
 
 
-def _students(candidate: _Candidate, stored: bool) -> set[str]:
-    source = candidate.stored.data if stored and candidate.stored else None
-    if stored:
-        return set(source.get("student_codes", [])) if source else set()
-    return set(candidate.data.get("student_codes", []))
+def _stored_data(candidate: _Candidate) -> dict[str, Any] | None:
+    return candidate.stored.data if candidate.stored else None
 
 
 def _added_students(candidate: _Candidate) -> list[str]:
     if not isinstance(candidate.record, Enrollment):
         return []
-    return sorted(_students(candidate, False) - _students(candidate, True))
-
-
-def _members(data: dict[str, Any] | None) -> dict[str, str]:
-    return {str(m["code"]): str(m["role"]) for m in (data or {}).get("members") or []}
+    return links.diff(links.students(candidate.data), links.students(_stored_data(candidate))).added
 
 
 def _added_members(candidate: _Candidate) -> list[str]:
     if not isinstance(candidate.record, Enrollment):
         return []
-    old = _members(candidate.stored.data if candidate.stored else None)
-    return sorted(set(_members(candidate.data)) - set(old))
+    old = links.members(_stored_data(candidate))
+    return sorted(set(links.members(candidate.data)) - set(old))
 
 
-def _guardian_links(candidate: _Candidate) -> list[repo.Operation]:
-    def emails(data: dict[str, Any] | None) -> set[str]:
-        return {str(g["email"]) for g in (data or {}).get("guardians") or []}
-
-    new = emails(candidate.data)
-    old = emails(candidate.stored.data if candidate.stored else None)
-    ops: list[repo.Operation] = [repo.GuardianLink(e, candidate.code) for e in sorted(new - old)]
-    ops.extend(repo.GuardianLink(e, candidate.code, present=False) for e in sorted(old - new))
+def _guardian_links(candidate: _Candidate) -> list[academic.Operation]:
+    change = links.diff(links.guardians(candidate.data), links.guardians(_stored_data(candidate)))
+    ops: list[academic.Operation] = [academic.GuardianLink(e, candidate.code) for e in change.added]
+    ops.extend(academic.GuardianLink(e, candidate.code, present=False) for e in change.removed)
     return ops
 
 
-def _enrollment_links(candidate: _Candidate) -> list[repo.Operation]:
-    code, data, stored = candidate.code, candidate.data, candidate.stored
-    new, old = _students(candidate, False), _students(candidate, True)
-    ops: list[repo.Operation] = [repo.StudentLink(code, s) for s in sorted(new - old)]
-    ops.extend(repo.StudentLink(code, s, present=False) for s in sorted(old - new))
-    new_members, old_members = _members(data), _members(stored.data if stored else None)
-    ops.extend(
-        repo.MemberLink(code, m, role)
-        for m, role in sorted(new_members.items())
-        if old_members.get(m) != role
-    )
-    ops.extend(
-        repo.MemberLink(code, m, present=False) for m in sorted(set(old_members) - set(new_members))
-    )
-    old_professor = stored.data.get("professor_code") if stored else None
-    if old_professor and old_professor != data["professor_code"]:
-        ops.append(repo.ProfessorLink(old_professor, code, present=False))
-    link_fields = ("subject_code", "semester", "status")
-    if old_professor != data["professor_code"] or any(
-        stored is None or stored.data.get(f) != data.get(f) for f in link_fields
-    ):
-        attributes = {f: data.get(f) for f in link_fields}
-        ops.append(repo.ProfessorLink(data["professor_code"], code, attributes))
+def _enrollment_links(candidate: _Candidate) -> list[academic.Operation]:
+    code, data, old = candidate.code, candidate.data, _stored_data(candidate)
+    students = links.diff(links.students(data), links.students(old))
+    ops: list[academic.Operation] = [academic.StudentLink(code, s) for s in students.added]
+    ops.extend(academic.StudentLink(code, s, present=False) for s in students.removed)
+    members = links.member_change(data, old)
+    ops.extend(academic.MemberLink(code, m, role) for m, role in members.placed)
+    ops.extend(academic.MemberLink(code, m, present=False) for m in members.removed)
+    teaching = links.teaching_change(data, old)
+    if teaching.dropped:
+        ops.append(academic.ProfessorLink(teaching.dropped, code, present=False))
+    if teaching.teaching is not None:
+        ops.append(academic.ProfessorLink(data["professor_code"], code, teaching.teaching))
     return ops

@@ -1,4 +1,4 @@
-"""Kommo accounts of a tenant (seed 001): register, change, remove; the token goes to Secrets
+"""Kommo accounts of a tenant: register, change, remove; the token goes to Secrets
 Manager and is never returned."""
 
 from __future__ import annotations
@@ -8,10 +8,10 @@ from typing import Annotated, Any, Literal
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints, ValidationError
 
 from ponte import errors
-from ponte.adapters import secrets
+from ponte.adapters import secret_store
 from ponte.clock import isoformat, utcnow
 from ponte.domain.kommo import Account
-from ponte.repository import kommo as repo
+from ponte.repository import kommo as kommo_store
 from ponte.repository.errors import ConditionFailed
 from ponte.validation import field_errors
 
@@ -52,22 +52,22 @@ def parse[M: BaseModel](model: type[M], payload: Any) -> M:
 
 
 def _secret(tenant_id: str, account_id: int) -> str:
-    return secrets.name(tenant_id, "kommo", str(account_id))
+    return secret_store.name(tenant_id, "kommo", str(account_id))
 
 
-def not_found(account_id: int) -> errors.ApiError:
+def not_found(account_id: int) -> errors.DomainError:
     return errors.not_found(f"Conta {account_id} não encontrada")
 
 
 def create(tenant_id: str, new: NewAccount) -> Account:
     now = isoformat(utcnow())
-    account_id = new.id or repo.next_account_id(tenant_id)
+    account_id = new.id or kommo_store.next_account_id(tenant_id)
     account = Account(account_id, new.subdomain, new.role, new.active, now, now)
-    if repo.get_account(tenant_id, account_id) is not None:
+    if kommo_store.get_account(tenant_id, account_id) is not None:
         raise errors.conflict("ACCOUNT_EXISTS", f"Conta {account_id} já existe")
-    secrets.put(_secret(tenant_id, account_id), new.token)
+    secret_store.put(_secret(tenant_id, account_id), new.token)
     try:
-        repo.put_account(tenant_id, account, new=True)
+        kommo_store.put_account(tenant_id, account, new=True)
     except ConditionFailed as exc:
         raise errors.conflict("ACCOUNT_EXISTS", f"Conta {account_id} já existe") from exc
     return account
@@ -76,7 +76,7 @@ def create(tenant_id: str, new: NewAccount) -> Account:
 def change(tenant_id: str, account_id: int, patch: AccountChange) -> Account:
     current = require(tenant_id, account_id)
     if patch.token:
-        secrets.put(_secret(tenant_id, account_id), patch.token)
+        secret_store.put(_secret(tenant_id, account_id), patch.token)
     changed = Account(
         id=account_id,
         subdomain=patch.subdomain or current.subdomain,
@@ -85,26 +85,26 @@ def change(tenant_id: str, account_id: int, patch: AccountChange) -> Account:
         created_at=current.created_at,
         updated_at=isoformat(utcnow()),
     )
-    repo.put_account(tenant_id, changed, new=False)
+    kommo_store.put_account(tenant_id, changed, new=False)
     return changed
 
 
 def remove(tenant_id: str, account_id: int) -> None:
     require(tenant_id, account_id)
-    repo.delete_account(tenant_id, account_id)
-    secrets.delete(_secret(tenant_id, account_id))
+    kommo_store.delete_account(tenant_id, account_id)
+    secret_store.delete(_secret(tenant_id, account_id))
 
 
 def require(tenant_id: str, account_id: int) -> Account:
-    account = repo.get_account(tenant_id, account_id)
+    account = kommo_store.get_account(tenant_id, account_id)
     if account is None:
         raise not_found(account_id)
     return account
 
 
 def token(tenant_id: str, account_id: int) -> str:
-    return secrets.get(_secret(tenant_id, account_id))
+    return secret_store.get(_secret(tenant_id, account_id))
 
 
 def listing(tenant_id: str) -> list[Account]:
-    return repo.list_accounts(tenant_id)
+    return kommo_store.list_accounts(tenant_id)

@@ -1,10 +1,10 @@
-"""Where the hierarchy (seed 002) finds records: a unit under its institution, a turma under
+"""Where the hierarchy finds records: a unit under its institution, a turma under
 the unit of its subject's course, an area or course under its responsible.
 
 A turma's unit is not something the ERP sends: it follows from subject → course → unit. It is
-worked out when the turma is written and kept on the record (GSI3), so "turmas of a unit" is
-one Query; when a course changes unit, or a subject changes course, :func:`follow` moves the
-turmas placed through it in the same sync call, so the hierarchy shows the move at once.
+worked out when the turma is written and kept on the record (and indexed), so "turmas of a
+unit" is one Query; when a course changes unit, or a subject changes course, :func:`follow`
+moves the turmas placed through it in the same sync call, so the hierarchy shows it at once.
 """
 
 from __future__ import annotations
@@ -15,10 +15,7 @@ from datetime import datetime
 from typing import Any
 
 from ponte.domain.academic import Entity
-from ponte.repository import academic as repo
-from ponte.repository import counters
-
-_COURSES, _SUBJECTS, _TURMAS = Entity.COURSES.value, Entity.SUBJECTS.value, Entity.ENROLLMENTS.value
+from ponte.repository import academic, counters
 
 
 @dataclass(frozen=True, slots=True)
@@ -28,7 +25,7 @@ class Place:
 
 
 NOWHERE = Place()
-Known = Mapping[tuple[str, str], repo.StoredRecord]
+Known = Mapping[academic.RecordKey, academic.StoredRecord]
 
 
 def of_subjects(tenant_id: str, subjects: Iterable[str], known: Known) -> dict[str, Place]:
@@ -36,20 +33,20 @@ def of_subjects(tenant_id: str, subjects: Iterable[str], known: Known) -> dict[s
     subjects come from the reference check that already read them)."""
     subjects = set(subjects)
     found = dict(known)
-    missing = {(_SUBJECTS, s) for s in subjects if (_SUBJECTS, s) not in found}
+    missing = {(Entity.SUBJECTS, s) for s in subjects if (Entity.SUBJECTS, s) not in found}
     if missing:
-        found |= repo.get_records(tenant_id, missing)
+        found |= academic.get_records(tenant_id, missing)
     course_of = {
         s: str(record.data["course_code"])
         for s in subjects
-        if (record := found.get((_SUBJECTS, s))) is not None
+        if (record := found.get((Entity.SUBJECTS, s))) is not None
     }
-    wanted = {(_COURSES, c) for c in course_of.values() if (_COURSES, c) not in found}
+    wanted = {(Entity.COURSES, c) for c in course_of.values() if (Entity.COURSES, c) not in found}
     if wanted:
-        found |= repo.get_records(tenant_id, wanted)
+        found |= academic.get_records(tenant_id, wanted)
     places: dict[str, Place] = {}
     for subject, course_code in course_of.items():
-        course = found.get((_COURSES, course_code))
+        course = found.get((Entity.COURSES, course_code))
         if course is not None:
             places[subject] = Place(str(course.data["unit_code"]), course_code)
     return places
@@ -65,7 +62,7 @@ def responsible(data: Mapping[str, Any]) -> str:
 
 
 def counter_deltas(
-    entity: Entity, data: Mapping[str, Any], stored: repo.StoredRecord | None, parent: str
+    entity: Entity, data: Mapping[str, Any], stored: academic.StoredRecord | None, parent: str
 ) -> dict[str, int]:
     """How writing ``data`` over ``stored`` changes the tenant's counters."""
     deltas: dict[str, int] = {}
@@ -103,42 +100,44 @@ def _people(data: Mapping[str, Any]) -> int:
 def follow(
     tenant_id: str,
     entity: Entity,
-    changes: list[tuple[repo.StoredRecord, dict[str, Any]]],
+    changes: list[tuple[academic.StoredRecord, dict[str, Any]]],
     synced_at: datetime,
 ) -> int:
     """Move the turmas of courses that changed unit and of subjects that changed course;
     return how many moved. A turma rewritten meanwhile placed itself and is left alone."""
-    moves: list[tuple[repo.StoredRecord, Place]] = []
+    moves: list[tuple[academic.StoredRecord, Place]] = []
     if entity is Entity.COURSES:
         for stored, data in changes:
             old_unit, new_unit = stored.data.get("unit_code"), data.get("unit_code")
             if old_unit != new_unit:
-                turmas = repo.placed_records(tenant_id, _TURMAS, str(old_unit), via=stored.code)
+                turmas = academic.placed_records(
+                    tenant_id, Entity.ENROLLMENTS, str(old_unit), via=stored.code
+                )
                 moves.extend((t, Place(str(new_unit), stored.code)) for t in turmas)
     elif entity is Entity.SUBJECTS:
         moved = [(s, d) for s, d in changes if s.data.get("course_code") != d.get("course_code")]
-        wanted = {(_COURSES, str(s.data["course_code"])) for s, _ in moved}
-        wanted |= {(_COURSES, str(d["course_code"])) for _, d in moved}
-        courses = repo.get_records(tenant_id, wanted) if wanted else {}
+        wanted = {(Entity.COURSES, str(s.data["course_code"])) for s, _ in moved}
+        wanted |= {(Entity.COURSES, str(d["course_code"])) for _, d in moved}
+        courses = academic.get_records(tenant_id, wanted) if wanted else {}
         for stored, data in moved:
-            old = courses.get((_COURSES, str(stored.data["course_code"])))
-            new = courses.get((_COURSES, str(data["course_code"])))
+            old = courses.get((Entity.COURSES, str(stored.data["course_code"])))
+            new = courses.get((Entity.COURSES, str(data["course_code"])))
             if old is None or new is None:
                 continue
-            turmas = repo.placed_records(
-                tenant_id, _TURMAS, str(old.data["unit_code"]), subject=stored.code
+            turmas = academic.placed_records(
+                tenant_id, Entity.ENROLLMENTS, str(old.data["unit_code"]), subject=stored.code
             )
             place = Place(str(new.data["unit_code"]), new.code)
             moves.extend((t, place) for t in turmas)
     plans = [
-        repo.Plan(
+        academic.Plan(
             i,
-            [repo.Move(_TURMAS, turma.code, turma.version, place.parent, place.via)],
+            [academic.Move(Entity.ENROLLMENTS, turma.code, turma.version, place.parent, place.via)],
             {
                 k: v
                 for k, v in (
-                    (counters.placed(_TURMAS, turma.parent), -1),
-                    (counters.placed(_TURMAS, place.parent), 1),
+                    (counters.placed(Entity.ENROLLMENTS, turma.parent), -1),
+                    (counters.placed(Entity.ENROLLMENTS, place.parent), 1),
                 )
                 if turma.parent != place.parent
             },
@@ -146,6 +145,6 @@ def follow(
         for i, (turma, place) in enumerate(moves)
     ]
     if plans:
-        failures = repo.commit(tenant_id, plans, synced_at)
+        failures = academic.commit(tenant_id, plans, synced_at)
         return len(plans) - len(failures)
     return 0

@@ -1,19 +1,20 @@
-"""GET sync-status (seed 000): last sync and per-entity totals from maintained counters."""
+"""GET sync-status: last sync and per-entity totals from maintained counters."""
 
 from __future__ import annotations
 
-from collections.abc import Mapping
 from datetime import datetime
 from typing import Any
 
 from ponte.auth.principals import Principal
 from ponte.clock import isoformat, utcnow
-from ponte.repository.counters import total
+from ponte.repository import counters as counter_store
 
 ENTITIES = ("units", "areas", "courses", "subjects", "professors", "students", "enrollments")
 
 
-def render(counters: Mapping[str, Any], client: Principal) -> dict[str, Any]:
+def describe(client: Principal) -> dict[str, Any]:
+    """The caller's tenant: last sync and totals (one read of the maintained counters)."""
+    counters = counter_store.get(client.tenant_id)
     last = counters.get("last_sync_at")
     last_sync = None
     if last:
@@ -22,7 +23,7 @@ def render(counters: Mapping[str, Any], client: Principal) -> dict[str, Any]:
         last_sync = {"timestamp": isoformat(moment), "minutes_ago": max(0, minutes)}
     return {
         "last_sync": last_sync,
-        "entities": {e: {"total": int(counters.get(total(e), 0))} for e in ENTITIES},
+        "entities": {e: {"total": int(counters.get(counter_store.total(e), 0))} for e in ENTITIES},
         "api_client": {
             "name": client.name,
             "scope": client.scope.value if client.scope else None,

@@ -10,7 +10,7 @@ from ponte import errors
 from ponte.auth import api_keys
 from ponte.clock import isoformat, utcnow
 from ponte.domain.tenancy import TENANT_ID, ApiClient, Scope, Tenant
-from ponte.repository import tenancy as repo
+from ponte.repository import tenancy as tenancy_store
 from ponte.repository.errors import ConditionFailed
 from ponte.settings import get_settings
 
@@ -32,14 +32,14 @@ def create_tenant(tenant_id: str, name: str, settings: dict[str, Any] | None = N
         id=tenant_id, name=name.strip() or tenant_id, created_at=utcnow(), settings=settings or {}
     )
     try:
-        repo.put_tenant(tenant)
+        tenancy_store.put_tenant(tenant)
     except ConditionFailed as exc:
         raise errors.conflict("TENANT_EXISTS", f"Tenant '{tenant_id}' já existe") from exc
     return tenant
 
 
 def require_tenant(tenant_id: str) -> Tenant:
-    tenant = repo.get_tenant(tenant_id)
+    tenant = tenancy_store.get_tenant(tenant_id)
     if tenant is None or not tenant.active:
         raise errors.not_found(f"Tenant '{tenant_id}' não encontrado")
     return tenant
@@ -60,21 +60,21 @@ def create_api_client(
         key_prefix=api_keys.display_prefix(key),
         created_at=utcnow(),
     )
-    repo.put_api_client(client)
+    tenancy_store.put_api_client(client)
     return IssuedKey(client=client, api_key=key)
 
 
 def list_api_clients(tenant_id: str) -> list[ApiClient]:
-    return repo.list_api_clients(tenant_id)
+    return tenancy_store.list_api_clients(tenant_id)
 
 
 def revoke_api_client(tenant_id: str, client_id: str) -> ApiClient:
-    client = repo.find_api_client(tenant_id, client_id)
+    client = tenancy_store.find_api_client(tenant_id, client_id)
     if client is None:
         raise errors.not_found(f"Cliente de API '{client_id}' não encontrado")
     if client.active:
-        repo.revoke_api_client(client, utcnow())
-    return repo.get_api_client_by_hash(client.key_hash) or client
+        tenancy_store.revoke_api_client(client, utcnow())
+    return tenancy_store.get_api_client_by_hash(client.key_hash) or client
 
 
 def describe_api_client(client: ApiClient) -> dict[str, Any]:
@@ -103,7 +103,7 @@ def _cached_tenant(tenant_id: str) -> Tenant | None:
     cached = _settings_cache.get(tenant_id)
     now = time.monotonic()
     if cached is None or now - cached[0] > _SETTINGS_TTL:
-        cached = (now, repo.get_tenant(tenant_id))
+        cached = (now, tenancy_store.get_tenant(tenant_id))
         _settings_cache[tenant_id] = cached
     return cached[1]
 

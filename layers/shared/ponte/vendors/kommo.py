@@ -1,4 +1,4 @@
-"""Kommo API v4 (vendor-apis.md §1): account and roles of one account.
+"""Kommo API v4: account and roles of one account.
 
 - ``https://{subdomain}.kommo.com`` by default; the template is a setting (``KOMMO_BASE_URL``)
   so the local stack and tests point it at a fake.

@@ -1,8 +1,8 @@
 """What hierarchy answers are made of, read in bulk: the tenant's institutions and units, the
 people of turmas, and each turma's people with their role.
 
-People are read with one BatchGetItem when they fit in one (100 keys), else by paging the
-entity's listing: the request count follows the size of the answer, never one per row.
+People are read in bulk (by key when they are few, else by paging the entity's listing): the
+request count follows the size of the answer, never one per row.
 """
 
 from __future__ import annotations
@@ -14,11 +14,9 @@ from typing import Any
 
 from ponte.domain.academic import DEFAULT_INSTITUTION, Entity, search_text
 from ponte.domain.hierarchy import PapelNaTurma
-from ponte.repository import academic as repo
-from ponte.repository.batch import BATCH_GET_LIMIT
+from ponte.repository import academic
 
-Record = repo.StoredRecord
-_STUDENTS, _PROFESSORS = Entity.STUDENTS.value, Entity.PROFESSORS.value
+Record = academic.StoredRecord
 
 
 @dataclass(frozen=True, slots=True)
@@ -38,7 +36,7 @@ class Catalog:
 
     @cached_property
     def units(self) -> dict[str, Record]:
-        records = repo.all_records(self._tenant, Entity.UNITS.value)
+        records = academic.all_records(self._tenant, Entity.UNITS)
         return {r.code: r for r in records if r.status != "inactive"}
 
     @cached_property
@@ -47,7 +45,7 @@ class Catalog:
             r.code: Institution(
                 r.code, str(r.data["name"]), r.data.get("address"), str(r.data["type"])
             )
-            for r in repo.all_records(self._tenant, Entity.INSTITUTIONS.value)
+            for r in academic.all_records(self._tenant, Entity.INSTITUTIONS)
             if r.status != "inactive"
         }
         in_use = any(u.parent == DEFAULT_INSTITUTION for u in self.units.values())
@@ -77,7 +75,7 @@ class Person:
     role: PapelNaTurma
 
 
-def people_of(tenant_id: str, turmas: Iterable[Record]) -> dict[tuple[str, str], Record]:
+def people_of(tenant_id: str, turmas: Iterable[Record]) -> dict[academic.RecordKey, Record]:
     """The student and professor records of everyone in ``turmas``."""
     students: set[str] = set()
     professors: set[str] = set()
@@ -87,41 +85,30 @@ def people_of(tenant_id: str, turmas: Iterable[Record]) -> dict[tuple[str, str],
         for member in turma.data.get("members") or []:  # a student's or a professor's code
             students.add(str(member["code"]))
             professors.add(str(member["code"]))
-    return load_people(tenant_id, {_STUDENTS: students, _PROFESSORS: professors})
+    return academic.records_by_code(
+        tenant_id, {Entity.STUDENTS: students, Entity.PROFESSORS: professors}
+    )
 
 
-def load_people(tenant_id: str, wanted: Mapping[str, set[str]]) -> dict[tuple[str, str], Record]:
-    found: dict[tuple[str, str], Record] = {}
-    keys: list[tuple[str, str]] = []
-    for entity, codes in wanted.items():
-        if len(codes) > BATCH_GET_LIMIT:  # cheaper to page the listing than to batch-get
-            found |= {
-                (entity, r.code): r for r in repo.all_records(tenant_id, entity) if r.code in codes
-            }
-        else:
-            keys.extend((entity, c) for c in codes)
-    if keys:
-        found |= repo.get_records(tenant_id, keys)
-    return found
-
-
-def members(turma: Record, people: Mapping[tuple[str, str], Record]) -> list[Person]:
+def members(turma: Record, people: Mapping[academic.RecordKey, Record]) -> list[Person]:
     """Everyone in a turma with their role: students (Aluno), its professor (Professor) and
     its other members (a member's code is a student's, else a professor's)."""
 
-    def person(entity: str, code: str, role: PapelNaTurma) -> Person:
+    def person(entity: Entity, code: str, role: PapelNaTurma) -> Person:
         record = people.get((entity, code))
         data: dict[str, Any] = record.data if record else {}
         return Person(code, data.get("name"), data.get("phone"), role)
 
     found = [
-        person(_STUDENTS, str(code), PapelNaTurma.Aluno)
+        person(Entity.STUDENTS, str(code), PapelNaTurma.Aluno)
         for code in turma.data.get("student_codes") or []
     ]
-    found.append(person(_PROFESSORS, str(turma.data["professor_code"]), PapelNaTurma.Professor))
+    found.append(
+        person(Entity.PROFESSORS, str(turma.data["professor_code"]), PapelNaTurma.Professor)
+    )
     for member in turma.data.get("members") or []:
         code = str(member["code"])
-        entity = _STUDENTS if (_STUDENTS, code) in people else _PROFESSORS
+        entity = Entity.STUDENTS if (Entity.STUDENTS, code) in people else Entity.PROFESSORS
         found.append(person(entity, code, PapelNaTurma[str(member["role"])]))
     return sorted(found, key=lambda p: (sort_key(p.name or p.code), p.code, p.role))
 

@@ -1,4 +1,4 @@
-"""What a user of the hierarchy API may see (architecture §5).
+"""What a user of the hierarchy API may see.
 
 - admin: the whole tenant;
 - coordinator: the units they coordinate — a ``units`` claim, or units whose areas/courses
@@ -21,9 +21,7 @@ from typing import Any
 from ponte.auth.principals import Principal, Role
 from ponte.domain.academic import Entity
 from ponte.domain.hierarchy import STAFF, PapelNaTurma
-from ponte.repository import academic as repo
-
-_PROFESSORS = Entity.PROFESSORS.value
+from ponte.repository import academic
 
 
 @dataclass(frozen=True, slots=True)
@@ -35,7 +33,7 @@ class Visibility:
     students: frozenset[str] | None = None  # a guardian sees only these students
     identity: Mapping[str, Any] = field(default_factory=dict)  # for the audit line
 
-    def sees_turma(self, turma: repo.StoredRecord) -> bool:
+    def sees_turma(self, turma: academic.StoredRecord) -> bool:
         return self.everything or turma.parent in self.units or turma.code in self.turmas
 
     def sees_whole_unit(self, unit: str) -> bool:
@@ -45,7 +43,7 @@ class Visibility:
         return self.students is None or role in STAFF or code in self.students
 
     def describe(self) -> dict[str, Any]:
-        """The scope as the audit log records it."""
+        """What the caller may see, as the audit line records it."""
         if self.everything:
             return {"role": self.role.value, "tenant": True}
         described: dict[str, Any] = {"role": self.role.value, **self.identity}
@@ -56,7 +54,7 @@ class Visibility:
         return described
 
 
-def _codes(raw: Any) -> frozenset[str]:
+def claim_codes(raw: Any) -> frozenset[str]:
     """A list claim; issuers that only carry strings (Cognito custom attributes) send CSV."""
     if isinstance(raw, str):
         raw = raw.split(",")
@@ -73,12 +71,12 @@ def resolve(principal: Principal) -> Visibility:
     if role is Role.ADMIN:
         return Visibility(Role.ADMIN, everything=True)
     if role is Role.COORDINATOR:
-        units = set(_codes(attributes.get("units")))
+        units = set(claim_codes(attributes.get("units")))
         names = [email] if email else []
-        names += [f"code:{c}" for c in _codes([attributes.get("code") or ""])]
+        names += [f"code:{c}" for c in claim_codes([attributes.get("code") or ""])]
         for responsible in names:
             units.update(
-                str(r.data["unit_code"]) for r in repo.responsible_records(tenant, responsible)
+                str(r.data["unit_code"]) for r in academic.responsible_records(tenant, responsible)
             )
         return Visibility(role, units=frozenset(units), identity={"email": email})
     if role is Role.PROFESSOR:
@@ -86,18 +84,18 @@ def resolve(principal: Principal) -> Visibility:
         turmas: set[str] = set()
         if code:
             turmas.update(
-                str(x["enrollment_code"]) for x in repo.professor_enrollments(tenant, code)
+                str(x["enrollment_code"]) for x in academic.professor_enrollments(tenant, code)
             )
-            turmas.update(t for t, _ in repo.member_turmas(tenant, code))
+            turmas.update(t for t, _ in academic.member_turmas(tenant, code))
         return Visibility(role, turmas=frozenset(turmas), identity={"professor": code})
     if role is Role.GUARDIAN:
-        students = _codes(attributes.get("students"))
+        students = claim_codes(attributes.get("students"))
         if not students and email:
-            students = frozenset(repo.guardian_students(tenant, email))
+            students = frozenset(academic.guardian_students(tenant, email))
         turmas = set()
         for student in sorted(students):  # a guardian has a handful of students
-            turmas.update(repo.student_turmas(tenant, student))
-            turmas.update(t for t, _ in repo.member_turmas(tenant, student))
+            turmas.update(academic.student_turmas(tenant, student))
+            turmas.update(t for t, _ in academic.member_turmas(tenant, student))
         return Visibility(
             role, turmas=frozenset(turmas), students=students, identity={"students": len(students)}
         )
@@ -107,5 +105,5 @@ def resolve(principal: Principal) -> Visibility:
 def _professor_by_email(tenant: str, email: str) -> str:
     if not email:
         return ""
-    owners = repo.get_claims(tenant, [(_PROFESSORS, "email", email)])
-    return owners.get((_PROFESSORS, "email", email), "")
+    owners = academic.get_claims(tenant, [(Entity.PROFESSORS, "email", email)])
+    return owners.get((Entity.PROFESSORS, "email", email), "")
