@@ -16,12 +16,17 @@ from ponte.auth.jwt_verifier import JwksCache, JwtVerifier
 from ponte.auth.rate_limit import RateLimiter
 from ponte.observability import count, instrument, logger
 from ponte.repository import rate_limits, tenancy
-from ponte.settings import get_settings
+from ponte.settings import Settings, get_settings
+
+
+def authenticator() -> Authenticator:
+    return _authenticator(get_settings())
 
 
 @cache
-def authenticator() -> Authenticator:
-    settings = get_settings()
+def _authenticator(settings: Settings) -> Authenticator:
+    """One per cold start: per settings, so a process that hosts several local stacks in turn
+    (the benchmarks) verifies each stack's tokens against that stack's issuer."""
     jwks = JwksCache(settings.jwt.jwks_url, settings.jwt.jwks_cache_seconds)
     return Authenticator(
         settings=settings,
