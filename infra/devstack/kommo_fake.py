@@ -20,11 +20,11 @@ import re
 import threading
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
-from socketserver import ThreadingMixIn
 from typing import Any
 from urllib.parse import parse_qs
-from wsgiref.simple_server import WSGIRequestHandler, WSGIServer, make_server
+from wsgiref.simple_server import WSGIServer
 
+from devstack import fakes
 from ponte.clock import get_clock
 
 StartResponse = Callable[..., Any]
@@ -64,6 +64,8 @@ class Recorded:
 
 
 class KommoFake:
+    name = "kommo"
+
     def __init__(self) -> None:
         self.accounts: dict[str, FakeAccount] = {}
         self.requests: list[Recorded] = []
@@ -108,7 +110,7 @@ class KommoFake:
         with self._lock:
             self.requests.append(Recorded(subdomain, request.method, request.path, arrived, status))
         headers = [("Content-Type", content_type)] if body else []
-        start_response(f"{status} {_REASONS.get(status, 'Status')}", headers)
+        start_response(f"{status} {fakes.REASONS.get(status, 'Status')}", headers)
         return [body]
 
     def _answer(self, request: _Request, arrived: float) -> Answer:  # noqa: PLR0911 - a router
@@ -198,43 +200,17 @@ class KommoFake:
         return created
 
 
-_REASONS = {
-    200: "OK",
-    204: "No Content",
-    400: "Bad Request",
-    401: "Unauthorized",
-    403: "Forbidden",
-    404: "Not Found",
-    429: "Too Many Requests",
-    500: "Internal Server Error",
-    502: "Bad Gateway",
-    503: "Service Unavailable",
-}
-
-
 def _hal(body: dict[str, Any]) -> Answer:
     return 200, json.dumps(body).encode(), "application/hal+json"
 
 
 def _problem(status: int, detail: str) -> Answer:
-    body = {"title": _REASONS.get(status, "Error"), "type": f"https://httpstatus.es/{status}",
+    body = {"title": fakes.REASONS.get(status, "Error"), "type": f"https://httpstatus.es/{status}",
             "status": status, "detail": detail}  # fmt: skip
     return status, json.dumps(body).encode(), "application/problem+json"
 
 
-class _QuietHandler(WSGIRequestHandler):
-    def log_message(self, format: str, *args: Any) -> None:
-        return
-
-
-class _ThreadingServer(ThreadingMixIn, WSGIServer):
-    daemon_threads = True
-
-
 def serve(fake: KommoFake, host: str = "127.0.0.1", port: int = 0) -> tuple[WSGIServer, str]:
     """Serve ``fake`` over HTTP on a thread; returns the server and the KOMMO_BASE_URL."""
-    server: WSGIServer = make_server(
-        host, port, fake, server_class=_ThreadingServer, handler_class=_QuietHandler
-    )
-    threading.Thread(target=server.serve_forever, name="kommo-fake", daemon=True).start()
-    return server, f"http://{host}:{server.server_port}/{{subdomain}}"
+    server, origin = fakes.serve(fake, host, port)
+    return server, f"{origin}/{{subdomain}}"

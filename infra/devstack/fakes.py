@@ -1,0 +1,167 @@
+"""What every vendor fake shares: a WSGI request, a record of each request with its
+(virtual) time, rolling-window rate limits, failures on demand, and an HTTP server on a thread.
+"""
+
+from __future__ import annotations
+
+import json
+import threading
+from collections import deque
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from socketserver import ThreadingMixIn
+from typing import Any
+from urllib.parse import parse_qs
+from wsgiref.simple_server import WSGIRequestHandler, WSGIServer, make_server
+
+from ponte.clock import get_clock
+
+StartResponse = Callable[..., Any]
+
+
+@dataclass(frozen=True)
+class Request:
+    method: str
+    path: str
+    query: dict[str, str]
+    body: bytes
+    headers: dict[str, str]
+
+    def json(self) -> Any:
+        return json.loads(self.body or b"null")
+
+
+@dataclass(frozen=True)
+class Answer:
+    status: int
+    body: bytes = b""
+    content_type: str = "application/json; charset=utf-8"
+    headers: tuple[tuple[str, str], ...] = ()
+
+
+@dataclass(frozen=True)
+class Recorded:
+    account: str
+    method: str
+    path: str
+    at: float
+    status: int
+
+
+def json_answer(status: int, body: Any, headers: tuple[tuple[str, str], ...] = ()) -> Answer:
+    return Answer(status, json.dumps(body).encode(), headers=headers)
+
+
+def request_of(environ: dict[str, Any]) -> Request:
+    size = int(environ.get("CONTENT_LENGTH") or 0)
+    return Request(
+        method=environ["REQUEST_METHOD"],
+        path=environ.get("PATH_INFO", ""),
+        query={k: v[0] for k, v in parse_qs(environ.get("QUERY_STRING", "")).items()},
+        body=environ["wsgi.input"].read(size) if size else b"",
+        headers={
+            k[5:].replace("_", "-").lower(): str(v)
+            for k, v in environ.items()
+            if k.startswith("HTTP_")
+        },
+    )
+
+
+class RollingLimit:
+    """At most ``limit`` requests in any ``window`` seconds; beyond, the wait until a slot."""
+
+    def __init__(self, limit: int, window: float) -> None:
+        self.limit = limit
+        self.window = window
+        self._times: deque[float] = deque()
+
+    def admit(self, now: float) -> float | None:
+        """None when the request is within the limit (it is counted), else seconds to wait."""
+        while self._times and self._times[0] <= now - self.window:
+            self._times.popleft()
+        if len(self._times) >= self.limit:
+            return self._times[0] + self.window - now
+        self._times.append(now)
+        return None
+
+
+@dataclass
+class Failures:
+    """Failures on demand: the next requests' statuses (with a Retry-After for a 429)."""
+
+    next: list[tuple[int, float | None]] = field(default_factory=list)
+
+    def fail_next(self, *statuses: int, retry_after: float | None = None) -> None:
+        self.next.extend((s, retry_after) for s in statuses)
+
+    def take(self) -> tuple[int, float | None] | None:
+        return self.next.pop(0) if self.next else None
+
+
+class Fake:
+    """A WSGI vendor fake: subclasses answer requests; every request is recorded."""
+
+    name = "fake"
+
+    def __init__(self) -> None:
+        self.requests: list[Recorded] = []
+        self.lock = threading.RLock()
+
+    def answer(self, request: Request, now: float) -> tuple[str, Answer]:
+        """(the account it concerns, the answer)."""
+        raise NotImplementedError
+
+    def __call__(self, environ: dict[str, Any], start_response: StartResponse) -> list[bytes]:
+        request = request_of(environ)
+        now = get_clock().now().timestamp()
+        with self.lock:
+            account, answer = self.answer(request, now)
+            self.requests.append(
+                Recorded(account, request.method, request.path, now, answer.status)
+            )
+        headers = [("Content-Type", answer.content_type)] if answer.body else []
+        headers.extend(answer.headers)
+        start_response(f"{answer.status} {REASONS.get(answer.status, 'Status')}", headers)
+        return [answer.body]
+
+    def made(self, account: str = "", *, status: int | None = None) -> list[Recorded]:
+        """The requests an account received (every account's without one)."""
+        return [
+            r
+            for r in self.requests
+            if (not account or r.account == account) and (status is None or r.status == status)
+        ]
+
+
+REASONS = {
+    200: "OK",
+    201: "Created",
+    204: "No Content",
+    400: "Bad Request",
+    401: "Unauthorized",
+    403: "Forbidden",
+    404: "Not Found",
+    429: "Too Many Requests",
+    500: "Internal Server Error",
+    502: "Bad Gateway",
+    503: "Service Unavailable",
+}
+
+
+class _QuietHandler(WSGIRequestHandler):
+    def log_message(self, format: str, *args: Any) -> None:
+        return
+
+
+class _ThreadingServer(ThreadingMixIn, WSGIServer):
+    daemon_threads = True
+
+
+def serve(app: Any, host: str = "127.0.0.1", port: int = 0) -> tuple[WSGIServer, str]:
+    """Serve a WSGI fake over HTTP on a thread; returns the server and its origin."""
+    server: WSGIServer = make_server(
+        host, port, app, server_class=_ThreadingServer, handler_class=_QuietHandler
+    )
+    name = getattr(app, "name", "fake")
+    threading.Thread(target=server.serve_forever, name=f"{name}-fake", daemon=True).start()
+    return server, f"http://{host}:{server.server_port}"

@@ -1,0 +1,247 @@
+"""The toolkit under every connector's vendor client: one request path with pacing, retries
+and redaction.
+
+- Pacing before every attempt (``pacing``: the vendor's limits, held across invocations).
+- 429 and 5xx, timeouts and dropped connections are retried (tenacity: stop after
+  ``max_attempts``, wait the vendor's ``Retry-After`` when it gives one, else exponential
+  backoff with full jitter); 401/403 are the credentials' failure and never retried; other
+  4xx are the request's fault.
+- Messages name the vendor, the method, the path and the status, never a header, a query
+  string or a body we sent, so a token cannot leak through an error or a log line.
+- Bodies that are not JSON are reported as such, not crashed on.
+- Time comes from :mod:`ponte.clock`: every wait runs in virtual time in tests.
+- :func:`safe_base_url` holds a base URL that a user supplies to https and public addresses.
+"""
+
+from __future__ import annotations
+
+import ipaddress
+import socket
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
+from urllib.parse import urlsplit
+
+from ponte.clock import Clock, get_clock
+from ponte.vendors.pacing import Pacer
+
+if TYPE_CHECKING:  # httpx costs ~170 ms to import: only code that calls a vendor pays it
+    import httpx
+
+TIMEOUT_SECONDS, CONNECT_SECONDS = 30.0, 5.0
+MAX_RETRY_AFTER = 300.0  # a longer Retry-After ends the attempt: the run reports it
+
+
+class VendorError(Exception):
+    """A vendor call that failed; the message is for people (no secrets in it)."""
+
+
+class VendorAuthError(VendorError):
+    """401/403: the credentials are wrong, revoked or lack a permission."""
+
+    def __init__(self, message: str, status: int = 401) -> None:
+        super().__init__(message)
+        self.status = status
+
+
+class VendorRejected(VendorError):
+    """Another 4xx (or an answer that is not JSON): the vendor refused this request."""
+
+    def __init__(self, message: str, status: int, detail: str = "") -> None:
+        super().__init__(message)
+        self.status = status
+        self.detail = detail
+
+
+class VendorUnavailable(VendorError):
+    """Retries exhausted: 429, 5xx or the network did not clear."""
+
+    def __init__(self, message: str, problem: str, attempts: int) -> None:
+        super().__init__(message)
+        self.problem = problem  # the last attempt's: "HTTP 503", "network error (...)"
+        self.attempts = attempts
+
+
+class UnsafeUrl(ValueError):
+    """A user-supplied base URL that must not be called; the message says why."""
+
+
+class _Retryable(Exception):
+    def __init__(self, problem: str, retry_after: float | None = None) -> None:
+        super().__init__(problem)
+        self.retry_after = retry_after
+
+
+@dataclass
+class VendorHttp:
+    """Requests to one vendor account. ``pacers`` names each limit a request may count
+    against; a request lists the names it consumes (every request counts against "default")."""
+
+    vendor: str
+    base_url: str
+    headers: Mapping[str, str]
+    pacers: Mapping[str, Pacer] = field(default_factory=dict)
+    auth: Any = None  # an httpx auth (Zendesk's basic auth)
+    transport: Any = None  # an httpx transport (tests mount a fake)
+    clock: Clock | None = None
+    max_attempts: int = 5
+    requests: int = 0  # sent, retries included
+    on_request: Callable[[str, str], None] | None = None  # (method, path): counting in tests
+    _client: Any = None
+
+    def _http(self) -> httpx.Client:
+        client: httpx.Client | None = self._client
+        if client is None:
+            import httpx
+
+            client = httpx.Client(
+                base_url=self.base_url,
+                headers=dict(self.headers),
+                auth=self.auth,
+                transport=self.transport,
+                timeout=httpx.Timeout(TIMEOUT_SECONDS, connect=CONNECT_SECONDS),
+            )
+            self._client = client
+        return client
+
+    def close(self) -> None:
+        if self._client is not None:
+            self._client.close()
+
+    def get(self, path: str, *, params: Mapping[str, Any] | None = None,
+            limits: Sequence[str] = ()) -> Any:  # fmt: skip
+        return self.request("GET", path, params=params, limits=limits)
+
+    def post(self, path: str, body: Any, *, limits: Sequence[str] = ()) -> Any:
+        return self.request("POST", path, json=body, limits=limits)
+
+    def request(
+        self,
+        method: str,
+        path: str,
+        *,
+        params: Mapping[str, Any] | None = None,
+        json: Any = None,
+        limits: Sequence[str] = (),
+    ) -> Any:
+        """The JSON body of a successful answer (None for an empty one)."""
+        from tenacity import RetryError, Retrying, retry_if_exception_type, stop_after_attempt
+
+        clock = self.clock or get_clock()
+        retrying = Retrying(
+            stop=stop_after_attempt(self.max_attempts),
+            wait=_wait,
+            retry=retry_if_exception_type(_Retryable),
+            sleep=clock.sleep,
+        )
+        where = f"{self.vendor} {method} {path}"
+        try:
+            for attempt in retrying:
+                with attempt:
+                    return self._once(
+                        clock, method, path, params=params, body=json, limits=limits, where=where
+                    )
+        except RetryError as exc:
+            problem = str(exc.last_attempt.exception())
+            raise VendorUnavailable(
+                f"{where}: {problem} after {self.max_attempts} attempts",
+                problem,
+                self.max_attempts,
+            ) from None
+        raise AssertionError("unreachable")  # pragma: no cover - tenacity returns or raises
+
+    def _once(
+        self,
+        clock: Clock,
+        method: str,
+        path: str,
+        *,
+        params: Mapping[str, Any] | None,
+        body: Any,
+        limits: Sequence[str],
+        where: str,
+    ) -> Any:
+        import httpx
+
+        for name in ("default", *limits):
+            pacer = self.pacers.get(name)
+            if pacer is not None:
+                pacer.wait(clock)
+        self.requests += 1
+        if self.on_request is not None:
+            self.on_request(method, path)
+        try:
+            response = self._http().request(method, path, params=params, json=body)
+        except httpx.TransportError as exc:
+            raise _Retryable(f"network error ({type(exc).__name__})") from None
+        status = response.status_code
+        if status in (401, 403):
+            raise VendorAuthError(f"{where}: the credentials were refused (HTTP {status})", status)
+        if status == 429 or status >= 500:
+            raise _Retryable(f"HTTP {status}", _retry_after(response))
+        if status >= 400:
+            detail = _detail(response)
+            raise VendorRejected(f"{where}: HTTP {status} {detail}", status, detail)
+        if not response.content:
+            return None
+        try:
+            return response.json()
+        except ValueError:
+            raise VendorRejected(f"{where}: the answer is not JSON", status) from None
+
+
+def _wait(state: Any) -> float:
+    """The vendor's Retry-After when it gave one, else exponential backoff, full jitter."""
+    from tenacity import wait_random_exponential
+
+    outcome = state.outcome
+    error = outcome.exception() if outcome is not None else None
+    hint = getattr(error, "retry_after", None)
+    if hint is not None:
+        return float(min(hint, MAX_RETRY_AFTER))
+    return float(wait_random_exponential(multiplier=0.5, max=30)(state))
+
+
+def _retry_after(response: httpx.Response) -> float | None:
+    raw = response.headers.get("Retry-After", "").strip()
+    try:
+        return max(0.0, float(raw)) if raw else None
+    except ValueError:
+        return None  # an HTTP date: back off on our own schedule instead
+
+
+_DETAIL_FIELDS = ("detail", "message", "description", "title", "error")
+
+
+def _detail(response: httpx.Response) -> str:
+    """The vendor's own error text, when its body is JSON; never echoes what we sent."""
+    try:
+        body = response.json()
+    except ValueError:
+        return response.reason_phrase
+    if not isinstance(body, dict):
+        return response.reason_phrase
+    text = next((body[k] for k in _DETAIL_FIELDS if body.get(k)), None)
+    return str(text or response.reason_phrase)[:300]
+
+
+def safe_base_url(url: str, *, allow_private: bool) -> str:
+    """``url`` without a trailing slash, if it may be called: https on a public address, or
+    (``allow_private``, the local stack) any scheme on any address."""
+    parts = urlsplit(url.strip())
+    if parts.scheme not in ("https", "http") or not parts.hostname:
+        raise UnsafeUrl("the base URL must be an absolute http(s) URL")
+    if parts.username or parts.password:
+        raise UnsafeUrl("the base URL must not carry credentials")
+    if not allow_private:
+        if parts.scheme != "https":
+            raise UnsafeUrl("the base URL must use https")
+        try:
+            infos = socket.getaddrinfo(parts.hostname, parts.port or 443)
+        except (OSError, UnicodeError) as exc:
+            raise UnsafeUrl(f"the host {parts.hostname} does not resolve") from exc
+        for info in infos:
+            address = ipaddress.ip_address(info[4][0])
+            if not address.is_global:
+                raise UnsafeUrl(f"the host {parts.hostname} resolves to a private or local address")
+    return url.strip().rstrip("/")
