@@ -13,6 +13,7 @@ import os
 import signal
 import sys
 import threading
+from typing import Any
 
 import httpx
 
@@ -42,7 +43,7 @@ def _start_moto(moto_port: int, endpoint: str) -> object:
     return server
 
 
-def seed(stack: LocalStack, endpoint: str) -> dict[str, str]:
+def seed(stack: LocalStack, endpoint: str) -> dict[str, Any]:
     """Tenant `demo`, one API client per scope and an admin token; written to dev.json."""
     from ponte.domain.tenancy import Scope
     from ponte.services import tenancy
@@ -52,7 +53,7 @@ def seed(stack: LocalStack, endpoint: str) -> dict[str, str]:
         scope: tenancy.create_api_client(DEMO_TENANT, f"dev {scope.value}", scope).api_key
         for scope in Scope
     }
-    credentials = {
+    credentials: dict[str, Any] = {
         "base_url": stack.base_url,
         "aws_endpoint_url": endpoint,
         "region": os.environ["AWS_DEFAULT_REGION"],
@@ -66,6 +67,7 @@ def seed(stack: LocalStack, endpoint: str) -> dict[str, str]:
     }
     if stack.kommo is not None:
         credentials["kommo_accounts"] = _seed_kommo(stack)
+    credentials["connections"] = _seed_connections(stack)
     STATE_DIR.mkdir(exist_ok=True)
     dev_json = STATE_DIR / "dev.json"
     dev_json.write_text(json.dumps(credentials, indent=2) + "\n")
@@ -93,6 +95,35 @@ def _seed_kommo(stack: LocalStack) -> str:
         )
         kommo_accounts.create(DEMO_TENANT, new)
     return "demo-master, demo-slave1, demo-slave2 (in the local Kommo fake)"
+
+
+def _seed_connections(stack: LocalStack) -> dict[str, str]:
+    """A HubSpot and a Zendesk account in their fakes, each with a connection: their ids."""
+    from ponte.services import connections
+
+    made: dict[str, str] = {}
+    if stack.hubspot is not None:
+        stack.hubspot.add_account("local-hubspot-token", contacts=300, companies=40, deals=25)
+        body = connections.NewConnection(
+            name="HubSpot (local fake)",
+            platform="hubspot",
+            credentials={"accessToken": "local-hubspot-token"},
+        )
+        made["hubspot"] = connections.create(DEMO_TENANT, body).id
+    if stack.zendesk is not None:
+        stack.zendesk.add_account("demo", "admin@demo.com", "local-zendesk-token",
+                                  tickets=1200, users=80)  # fmt: skip
+        body = connections.NewConnection(
+            name="Zendesk (local fake)",
+            platform="zendesk",
+            credentials={
+                "email": "admin@demo.com",
+                "apiToken": "local-zendesk-token",
+                "subdomain": "demo",
+            },
+        )
+        made["zendesk"] = connections.create(DEMO_TENANT, body).id
+    return made
 
 
 def _write_sam_env(stack: LocalStack) -> None:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+import json
 import zipfile
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -81,6 +82,22 @@ def provision(
         s3.create_bucket(Bucket=name)
         template.physical[logical_id] = name
         template.attributes[(logical_id, "Arn")] = f"arn:aws:s3:::{name}"
+
+    sqs = session.client("sqs")
+    queues = template.resources("AWS::SQS::Queue")
+    # Dead-letter queues first: a queue's redrive policy names its DLQ's ARN.
+    for logical_id in sorted(queues, key=lambda q: "RedrivePolicy" in queues[q]["Properties"]):
+        props = template.resolve(queues[logical_id].get("Properties") or {})
+        attributes = {k: json.dumps(v) if isinstance(v, dict) else str(v) for k, v in props.items()}
+        url = sqs.create_queue(QueueName=f"{PREFIX}-{logical_id}", Attributes=attributes)[
+            "QueueUrl"
+        ]
+        arn = sqs.get_queue_attributes(QueueUrl=url, AttributeNames=["QueueArn"])["Attributes"][
+            "QueueArn"
+        ]
+        template.physical[logical_id] = url
+        template.attributes[(logical_id, "Arn")] = arn
+        template.attributes[(logical_id, "QueueName")] = f"{PREFIX}-{logical_id}"
 
     iam = session.client("iam")
     role_arn = iam.create_role(

@@ -12,11 +12,16 @@ from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
+from devstack import fakes
+from devstack.fakes import Fake
 from devstack.gateway import Answer, Gateway, GatewayServer, bind
+from devstack.hubspot_fake import HubSpotFake
 from devstack.idp import AUDIENCE, ISSUER_PATH, JWKS_PATH, LocalIdentityProvider
 from devstack.kommo_fake import KommoFake, serve
 from devstack.provision import Provisioned, provision
+from devstack.queues import Consumer, QueuePoller
 from devstack.template import ROOT
+from devstack.zendesk_fake import ZendeskFake
 from ponte import aws
 from ponte.settings import get_settings
 
@@ -32,6 +37,9 @@ class LocalStack:
     server: GatewayServer
     state_dir: Path
     kommo: KommoFake | None = None  # the Kommo fake, unless KOMMO_BASE_URL named another
+    hubspot: HubSpotFake | None = None  # likewise HUBSPOT_BASE_URL
+    zendesk: ZendeskFake | None = None  # likewise ZENDESK_BASE_URL
+    poller: QueuePoller | None = None
 
     @property
     def table_name(self) -> str:
@@ -74,29 +82,68 @@ def run_local_stack(
     base_url = f"http://{host}:{server.port}"
     issuer = base_url + ISSUER_PATH
     kommo_url = os.environ.get("KOMMO_BASE_URL", "")
+    hubspot_url = os.environ.get("HUBSPOT_BASE_URL", "")
+    zendesk_url = os.environ.get("ZENDESK_BASE_URL", "")
     with ExitStack() as cleanup:
         cleanup.callback(server.server_close)
         cleanup.callback(server.shutdown)
-        kommo = None
+        kommo = hubspot = zendesk = None
         if not kommo_url:  # no Kommo named: serve the fake
             kommo = KommoFake()
             kommo_server, kommo_url = serve(kommo, host)
             cleanup.callback(kommo_server.server_close)
             cleanup.callback(kommo_server.shutdown)
+        if not hubspot_url:
+            hubspot = HubSpotFake()
+            hubspot_url = _serve(cleanup, hubspot, host)
+        if not zendesk_url:
+            zendesk = ZendeskFake()
+            zendesk_url = _serve(cleanup, zendesk, host) + "/{subdomain}/api/v2"
         provisioned = provision(
             {
                 "JwtIssuer": issuer,
                 "JwtAudience": AUDIENCE,
                 "JwksUrl": base_url + JWKS_PATH,
                 "KommoBaseUrl": kommo_url,
+                "HubSpotBaseUrl": hubspot_url,
+                "ZendeskBaseUrl": zendesk_url,
             }
         )
-        cleanup.enter_context(function_environment(provisioned.environment))
+        # The local stack's vendors (fakes) live on loopback.
+        environment = provisioned.environment | {"ALLOW_PRIVATE_VENDOR_URLS": "true"}
+        cleanup.enter_context(function_environment(environment))
         cleanup.enter_context(provisioned.runtime.moto_hook())
+        poller = _queue_poller(provisioned)
+        poller.start()
+        cleanup.callback(poller.stop)
         idp = LocalIdentityProvider(state_dir / "local-idp.pem", issuer)
         template = provisioned.template
         gateway = Gateway(template.routes(), provisioned.runtime, template.authorizer_function())
         jwks = idp.jwks_json().encode()
         gateway.extra[JWKS_PATH] = lambda: Answer(200, {"content-type": "application/json"}, jwks)
         server.start(gateway)
-        yield LocalStack(base_url, provisioned, gateway, idp, server, state_dir, kommo)
+        yield LocalStack(
+            base_url, provisioned, gateway, idp, server, state_dir, kommo, hubspot, zendesk, poller
+        )
+
+
+def _serve(cleanup: ExitStack, fake: Fake, host: str) -> str:
+    fake_server, origin = fakes.serve(fake, host)
+    cleanup.callback(fake_server.server_close)
+    cleanup.callback(fake_server.shutdown)
+    return origin
+
+
+def _queue_poller(provisioned: Provisioned) -> QueuePoller:
+    """The template's SQS event sources, delivered in the background."""
+    template = provisioned.template
+    consumers = [
+        Consumer(
+            queue_url=template.physical[queue],
+            queue_arn=template.attributes[(queue, "Arn")],
+            function=function,
+            batch_size=size,
+        )
+        for queue, function, size in template.queue_consumers()
+    ]
+    return QueuePoller(provisioned.runtime, consumers, lambda: aws.client("sqs"))

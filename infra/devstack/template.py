@@ -153,6 +153,19 @@ class Template:
         # Literal segments beat parameters, as in API Gateway.
         return sorted(routes, key=lambda r: (r.path.count("{"), -len(r.path)))
 
+    def queue_consumers(self) -> list[tuple[str, str, int]]:
+        """(queue logical id, function logical id, batch size) of every SQS event source."""
+        found = []
+        for logical_id, resource in self.resources("AWS::Serverless::Function").items():
+            for event in (resource["Properties"].get("Events") or {}).values():
+                if event["Type"] != "SQS":
+                    continue
+                queue = event["Properties"]["Queue"]
+                queue_id = queue["Fn::GetAtt"][0] if isinstance(queue, dict) else str(queue)
+                size = int(event["Properties"].get("BatchSize", 10))
+                found.append((queue_id, logical_id, size))
+        return found
+
     def state_machine_definition(self, logical_id: str) -> str:
         """The state machine's ASL with its DefinitionSubstitutions filled in."""
         props = self.resources("AWS::Serverless::StateMachine")[logical_id]["Properties"]

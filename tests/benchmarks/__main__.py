@@ -2,6 +2,7 @@
 
 from tests.benchmarks import (
     cold_start,
+    connectors,
     erp_requests,
     full_sync,
     hierarchy_requests,
@@ -19,6 +20,8 @@ def main() -> None:
     hierarchy_requests.report()
     print()
     kommo_requests.report()
+    print()
+    connectors.report()
 
 
 if __name__ == "__main__":

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import threading
 from collections import Counter
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -19,6 +20,7 @@ class Tally:
     keys_read: int = 0
     entity_writes: int = 0  # records (not claims, links or counters) put
     bytes_read: int = 0  # size of the items Query/GetItem/BatchGetItem answered (wire JSON)
+    pacing: int = 0  # requests on vendor pacing schedules (counted in ``requests`` too)
 
     @property
     def total(self) -> int:
@@ -30,6 +32,8 @@ class Tally:
 
     def add(self, operation: str, params: dict[str, Any]) -> None:
         self.requests[operation] += 1
+        if str(params.get("Key", {}).get("PK", {}).get("S", "")).startswith("PACE#"):
+            self.pacing += 1
         if operation == "BatchGetItem":
             self.keys_read += sum(len(t["Keys"]) for t in params["RequestItems"].values())
         elif operation == "GetItem":
@@ -49,12 +53,15 @@ class Tally:
 
 
 @contextmanager
-def count_dynamodb() -> Iterator[Tally]:
+def count_dynamodb(thread: str = "") -> Iterator[Tally]:
+    """Count every DynamoDB request (only those of the thread named ``thread``, if given)."""
     tally = Tally()
     original = BaseClient._make_api_call
 
     def counting(self: BaseClient, operation: str, params: dict[str, Any]) -> Any:
-        if self.meta.service_model.service_name != "dynamodb":
+        if self.meta.service_model.service_name != "dynamodb" or (
+            thread and threading.current_thread().name != thread
+        ):
             return original(self, operation, params)
         tally.add(operation, params)
         result = original(self, operation, params)

@@ -45,6 +45,7 @@ def test_functions_resolve_to_modules() -> None:
     template.physical["BundleBucket"] = "bundles"
     template.physical["FullSyncStateMachine"] = "arn:aws:states:us-east-1:1:stateMachine:fs"
     template.physical["RoleSyncStateMachine"] = "arn:aws:states:us-east-1:1:stateMachine:rs"
+    template.physical["PullQueue"] = "https://sqs.us-east-1.amazonaws.com/1/pull"
     health = template.functions()["HealthFunction"]
     assert (health.module, health.attribute) == ("functions.health.app", "handler")
     assert health.environment["TABLE_NAME"] == "tbl"

@@ -78,6 +78,13 @@ def validation_error(errors: Mapping[str, list[str]]) -> DomainError:
     )
 
 
+def invalid_fields(errors: Mapping[str, list[str]]) -> DomainError:
+    """A body whose fields are wrong, where the API answers 400 (the connectors API)."""
+    return DomainError(
+        Kind.INVALID, "VALIDATION_ERROR", "Dados inválidos", "Validation failed", errors
+    )
+
+
 def rate_limited(retry_after: int) -> DomainError:
     return DomainError(
         Kind.RATE_LIMITED,

@@ -86,6 +86,18 @@ class Settings:
     kommo_base_url: str = _env("KOMMO_BASE_URL", "https://{subdomain}.kommo.com")
     role_sync_state_machine: str = _env("ROLE_SYNC_STATE_MACHINE_ARN", "")
     role_sync_map_concurrency: int = _env("ROLE_SYNC_MAP_CONCURRENCY", 2, parse=int)
+    # SaaS connectors: the run queue, vendor base URLs and limits, the worker's lease.
+    pull_queue_url: str = _env("PULL_QUEUE_URL", "")
+    hubspot_base_url: str = _env("HUBSPOT_BASE_URL", "https://api.hubapi.com")
+    hubspot_requests_per_10s: int = _env("HUBSPOT_REQUESTS_PER_10S", 100, parse=int)
+    zendesk_base_url: str = _env("ZENDESK_BASE_URL", "https://{subdomain}.zendesk.com/api/v2")
+    zendesk_exports_per_minute: int = _env("ZENDESK_EXPORTS_PER_MINUTE", 10, parse=int)
+    allow_private_vendor_urls: bool = _env(
+        "ALLOW_PRIVATE_VENDOR_URLS", False, parse=lambda raw: raw.lower() in ("1", "true")
+    )
+    pull_lease_seconds: int = _env("PULL_LEASE_SECONDS", 120, parse=int)
+    pull_stale_seconds: int = _env("PULL_STALE_SECONDS", 300, parse=int)
+    pull_time_margin_seconds: int = _env("PULL_TIME_MARGIN_SECONDS", 30, parse=int)
 
     @classmethod
     def from_env(cls, env: Mapping[str, str]) -> Settings:

@@ -119,15 +119,22 @@ def json_body(
         raise errors.bad_request(INVALID_JSON, message_en="Invalid JSON") from exc
 
 
-def validated[M: BaseModel](model: type[M], payload: Any, prefix: str = "") -> M:
-    """``payload`` as ``model``; a 422 whose field errors are named under ``prefix``."""
+def validated[M: BaseModel](
+    model: type[M],
+    payload: Any,
+    prefix: str = "",
+    *,
+    refusal: Callable[[dict[str, list[str]]], DomainError] = errors.validation_error,
+) -> M:
+    """``payload`` as ``model``; else the API's ``refusal`` (a 422 unless told) naming each
+    bad field under ``prefix``."""
     from pydantic import ValidationError
 
     try:
         return model.model_validate(payload)
     except ValidationError as exc:
         problems = field_errors(exc.errors())
-        raise errors.validation_error({f"{prefix}{k}": v for k, v in problems.items()}) from exc
+        raise refusal({f"{prefix}{k}": v for k, v in problems.items()}) from exc
 
 
 def parse_body[M: BaseModel](app: APIGatewayHttpResolver, model: type[M]) -> M:

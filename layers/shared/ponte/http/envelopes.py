@@ -67,4 +67,6 @@ def error_body(error: DomainError, flavor: Flavor) -> dict[str, Any]:
             "timestamp": isoformat(utcnow()),
         }
     details = [{"field": k, "messages": list(v)} for k, v in error.errors.items()]
-    return {"success": False, "error": error.english, "code": error.code, "details": details}
+    # The seed names one code for every authentication failure.
+    code = "UNAUTHORIZED" if error.kind is Kind.UNAUTHENTICATED else error.code
+    return {"success": False, "error": error.english, "code": code, "details": details}

@@ -26,9 +26,20 @@ def _backoff(attempt: int) -> None:
     get_clock().sleep(min(2.0, 0.05 * 2**attempt))
 
 
-def batch_get(keys: Iterable[Mapping[str, str]]) -> dict[tuple[str, str], Item]:
-    """Items by (PK, SK); absent keys are simply missing. Duplicate keys are read once."""
+def batch_get(
+    keys: Iterable[Mapping[str, str]],
+    *,
+    projection: str = "",
+    names: Mapping[str, str] | None = None,
+) -> dict[tuple[str, str], Item]:
+    """Items by (PK, SK); absent keys are simply missing. Duplicate keys are read once.
+    With ``projection`` (it must name PK and SK), only those attributes."""
     unique = list({(k["PK"], k["SK"]): k for k in keys}.values())
+    request: dict[str, Any] = {"ConsistentRead": True}
+    if projection:
+        request["ProjectionExpression"] = projection
+    if names:
+        request["ExpressionAttributeNames"] = dict(names)
     found: dict[tuple[str, str], Item] = {}
     client = aws.dynamodb()
     name = table_name()
@@ -42,7 +53,7 @@ def batch_get(keys: Iterable[Mapping[str, str]]) -> dict[tuple[str, str], Item]:
                 raise Transient("UnprocessedKeys")
             with translated():
                 response: dict[str, Any] = client.batch_get_item(  # type: ignore[assignment]
-                    RequestItems={name: {"Keys": pending, "ConsistentRead": True}}
+                    RequestItems={name: request | {"Keys": pending}}  # type: ignore[dict-item]
                 )
             for raw in response.get("Responses", {}).get(name, []):
                 item = deserialize(raw)
@@ -57,15 +68,14 @@ def batch_get(keys: Iterable[Mapping[str, str]]) -> dict[tuple[str, str], Item]:
 def put_all(items: Sequence[Mapping[str, Any]]) -> None:
     """Put items (no conditions) with BatchWriteItem, 25 per request, retrying what DynamoDB
     hands back a few times."""
+    _write_all([{"PutRequest": {"Item": serialize(item)}} for item in items])
+
+
+def _write_all(requests: Sequence[dict[str, Any]]) -> None:
     client = aws.dynamodb()
     name = table_name()
-    for start in range(0, len(items), BATCH_WRITE_LIMIT):
-        pending: dict[str, Any] = {
-            name: [
-                {"PutRequest": {"Item": serialize(item)}}
-                for item in items[start : start + BATCH_WRITE_LIMIT]
-            ]
-        }
+    for start in range(0, len(requests), BATCH_WRITE_LIMIT):
+        pending: dict[str, Any] = {name: list(requests[start : start + BATCH_WRITE_LIMIT])}
         attempt = 0
         while pending:
             if attempt >= _MAX_ATTEMPTS:
@@ -76,6 +86,11 @@ def put_all(items: Sequence[Mapping[str, Any]]) -> None:
                 response = client.batch_write_item(RequestItems=pending)
             pending = dict(response.get("UnprocessedItems") or {})
             attempt += 1
+
+
+def delete_all(keys: Sequence[Mapping[str, str]]) -> None:
+    """Delete items by key with BatchWriteItem, 25 per request (a few retries of leftovers)."""
+    _write_all([{"DeleteRequest": {"Key": serialize(k)}} for k in keys])
 
 
 class TransactionCancelled(Exception):

@@ -194,3 +194,53 @@ def role_sync_slave(tenant_id: str, run_id: str, slave: int | None = None) -> Ke
 def sync_log(tenant_id: str, finished_at: str = "", run_id: str = "", slave: int = 0) -> Key:
     sk = f"{finished_at}#{run_id}#{slave:09d}" if finished_at else ""
     return {"PK": f"T#{tenant_id}#SYNCLOG", "SK": sk}
+
+
+# -- SaaS connectors -----------------------------------------------------------------------
+# A connection: PK T#{tenant}#CONN, SK {connection_id}   (ids sort by creation time)
+# A sync run:   PK T#{tenant}#SYNCRUN, SK {run_id}        (ids sort by creation time)
+#               GSI1 T#{tenant}#SYNCRUN#{connection} / {run_id}   (a connection's runs)
+# Its pages:    PK T#{tenant}#SYNCRUN#{run_id}, SK P#{seq:07d}  (cursor saves, the run's log)
+# A record:     PK T#{tenant}#REC#{connection}#{stream}, SK {vendor id}
+#               GSI2 T#{tenant}#REC#{connection}#{stream} / {vendor updated_at}#{vendor id}
+# Pacing:       PK PACE#{vendor account}, SK SCHEDULE      (shared by every tenant's runs)
+def connection(tenant_id: str, connection_id: str = "") -> Key:
+    return {"PK": f"T#{tenant_id}#CONN", "SK": connection_id}
+
+
+def sync_run(tenant_id: str, run_id: str = "") -> Key:
+    return {"PK": f"T#{tenant_id}#SYNCRUN", "SK": run_id}
+
+
+def sync_run_index(tenant_id: str, connection_id: str, run_id: str = "") -> Key:
+    key = {"GSI1PK": f"T#{tenant_id}#SYNCRUN#{connection_id}"}
+    if run_id:
+        key["GSI1SK"] = run_id
+    return key
+
+
+def sync_run_page(tenant_id: str, run_id: str, seq: int | None = None) -> Key:
+    """A run's stored page; without ``seq``, the prefix of every page of the run."""
+    return {"PK": f"T#{tenant_id}#SYNCRUN#{run_id}", "SK": "P#" if seq is None else f"P#{seq:07d}"}
+
+
+def pulled_records(tenant_id: str, connection_id: str, stream: str) -> str:
+    """The partition of one stream's records (and of its by-update-time index)."""
+    return f"T#{tenant_id}#REC#{connection_id}#{stream}"
+
+
+def pulled_record(tenant_id: str, connection_id: str, stream: str, vendor_id: str) -> Key:
+    return {"PK": pulled_records(tenant_id, connection_id, stream), "SK": vendor_id}
+
+
+def pulled_record_index(
+    tenant_id: str, connection_id: str, stream: str, updated_at: str, vendor_id: str
+) -> Key:
+    return {
+        "GSI2PK": pulled_records(tenant_id, connection_id, stream),
+        "GSI2SK": f"{updated_at}#{vendor_id}",
+    }
+
+
+def pace(account: str) -> Key:
+    return {"PK": f"PACE#{account}", "SK": "SCHEDULE"}

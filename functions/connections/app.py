@@ -1,0 +1,138 @@
+"""/api/v1/sync/connections… — SaaS connections and their manual syncs; admin users only.
+
+One module serves the routes; the template deploys each route as its own function.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Annotated, Any
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from ponte import errors
+from ponte.auth.principals import Role
+from ponte.domain.connectors import Trigger
+from ponte.http import connectors as rows
+from ponte.http.api import (
+    create_app,
+    json_body,
+    json_response,
+    lambda_handler,
+    principal,
+    user,
+    validated,
+)
+from ponte.http.envelopes import Flavor
+from ponte.services import connections
+from ponte.services.pulls import starting, views
+
+app = create_app(Flavor.CONNECTORS)
+BASE = "/api/v1/sync/connections"
+admins = [user(Role.ADMIN)]
+
+
+class ListParams(BaseModel):
+    model_config = ConfigDict(extra="ignore")
+
+    page: Annotated[int, Field(ge=1, le=100_000)] = 1
+    limit: Annotated[int, Field(ge=1, le=100)] = 10
+    platform: Annotated[str, Field(max_length=40)] = ""
+    enabled: bool | None = None
+
+
+class SyncBody(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    fullSync: bool = False
+
+
+class RecordParams(BaseModel):
+    model_config = ConfigDict(extra="ignore")
+
+    stream: Annotated[str, Field(min_length=1, max_length=40)]
+    updatedSince: datetime | None = None
+    cursor: Annotated[str, Field(max_length=2048)] = ""
+    limit: Annotated[int, Field(ge=1, le=100)] = 50
+
+
+def _query[M: BaseModel](model: type[M]) -> M:
+    raw = app.current_event.query_string_parameters or {}
+    return validated(model, raw, refusal=errors.invalid_fields)
+
+
+def _body[M: BaseModel](model: type[M], default: Any = None) -> M:
+    payload = json_body(app) if default is None else json_body(app, default=default)
+    return validated(model, payload, refusal=errors.invalid_fields)
+
+
+def _tenant() -> str:
+    return principal(app).tenant_id
+
+
+@app.get(BASE, middlewares=admins)
+def list_connections() -> Any:
+    params = _query(ListParams)
+    found = connections.listing(_tenant(), platform=params.platform, enabled=params.enabled)
+    start = (params.page - 1) * params.limit
+    data = [rows.connection(c) for c in found[start : start + params.limit]]
+    meta = {
+        "total": len(found),
+        "page": params.page,
+        "limit": params.limit,
+        "totalPages": -(-len(found) // params.limit),
+    }
+    return json_response(200, {"success": True, "data": data, "meta": meta})
+
+
+@app.post(BASE, middlewares=admins)
+def create_connection() -> Any:
+    created = connections.create(_tenant(), _body(connections.NewConnection))
+    return json_response(201, {"success": True, "data": rows.created_connection(created)})
+
+
+@app.get(f"{BASE}/<connection_id>", middlewares=admins)
+def get_connection(connection_id: str) -> Any:
+    found = connections.get(_tenant(), connection_id)
+    return json_response(200, {"success": True, "data": rows.connection(found)})
+
+
+@app.patch(f"{BASE}/<connection_id>", middlewares=admins)
+def change_connection(connection_id: str) -> Any:
+    changed = connections.change(_tenant(), connection_id, _body(connections.ConnectionChange))
+    return json_response(200, {"success": True, "data": rows.connection(changed)})
+
+
+@app.delete(f"{BASE}/<connection_id>", middlewares=admins)
+def delete_connection(connection_id: str) -> Any:
+    purge = (app.current_event.query_string_parameters or {}).get("purge", "") == "true"
+    removed = connections.remove(_tenant(), connection_id, purge=purge)
+    data = {"id": connection_id, "deleted": True, "purged": removed if purge else None}
+    return json_response(200, {"success": True, "data": data})
+
+
+@app.post(f"{BASE}/<connection_id>/sync", middlewares=admins)
+def sync_connection(connection_id: str) -> Any:
+    body = _body(SyncBody, default={})
+    run = starting.start(_tenant(), connection_id, full=body.fullSync, trigger=Trigger.MANUAL)
+    data = {"runId": run.id, "status": "in_progress", "message": "Sync job started"}
+    return json_response(200, {"success": True, "data": data})
+
+
+@app.get(f"{BASE}/<connection_id>/records", middlewares=admins)
+def list_records(connection_id: str) -> Any:
+    params = _query(RecordParams)
+    page = views.records(
+        _tenant(),
+        connection_id,
+        stream=params.stream,
+        updated_since=params.updatedSince,
+        cursor=params.cursor,
+        limit=params.limit,
+    )
+    data = [rows.record(params.stream, r) for r in page.records]
+    meta = {"limit": params.limit, "nextCursor": page.next_cursor}
+    return json_response(200, {"success": True, "data": data, "meta": meta})
+
+
+handler = lambda_handler(app)

@@ -1,0 +1,100 @@
+"""/api/v1/sync/run and /api/v1/sync/runs… — start a run, run history and logs; admins only.
+
+One module serves the routes; the template deploys each route as its own function.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Annotated, Any
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from ponte import errors
+from ponte.auth.principals import Role
+from ponte.clock import isoformat
+from ponte.domain.connectors import Trigger
+from ponte.http import connectors as rows
+from ponte.http.api import (
+    create_app,
+    json_body,
+    json_response,
+    lambda_handler,
+    principal,
+    user,
+    validated,
+)
+from ponte.http.envelopes import Flavor
+from ponte.services.pulls import starting, views
+
+app = create_app(Flavor.CONNECTORS)
+admins = [user(Role.ADMIN)]
+
+
+class StartRun(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    connectionId: Annotated[str, Field(min_length=1, max_length=64)]
+    fullSync: bool = False  # the seed's field names
+
+
+class RunParams(BaseModel):
+    model_config = ConfigDict(extra="ignore")
+
+    page: Annotated[int, Field(ge=1, le=100_000)] = 1
+    limit: Annotated[int, Field(ge=1, le=100)] = 20
+    connectionId: Annotated[str, Field(max_length=64)] = ""
+    status: Annotated[str, Field(max_length=20)] = ""
+
+
+def _tenant() -> str:
+    return principal(app).tenant_id
+
+
+@app.post("/api/v1/sync/run", middlewares=admins)
+def start_run() -> Any:
+    body = validated(StartRun, json_body(app), refusal=errors.invalid_fields)
+    run = starting.start(_tenant(), body.connectionId, full=body.fullSync, trigger=Trigger.MANUAL)
+    data = {
+        "runId": run.id,
+        "connectionId": run.connection_id,
+        "status": run.status.value,
+        "createdAt": isoformat(datetime.fromisoformat(run.created_at)),
+    }
+    return json_response(200, {"success": True, "data": data})
+
+
+@app.get("/api/v1/sync/runs", middlewares=admins)
+def list_runs() -> Any:
+    raw = app.current_event.query_string_parameters or {}
+    params = validated(RunParams, raw, refusal=errors.invalid_fields)
+    found, total = views.list_runs(
+        _tenant(),
+        page=params.page,
+        limit=params.limit,
+        connection_id=params.connectionId,
+        status=params.status,
+    )
+    meta = {
+        "total": total,
+        "page": params.page,
+        "limit": params.limit,
+        "totalPages": -(-total // params.limit),
+    }
+    data = [rows.run(r) for r in found]
+    return json_response(200, {"success": True, "data": data, "meta": meta})
+
+
+@app.get("/api/v1/sync/runs/<run_id>", middlewares=admins)
+def get_run(run_id: str) -> Any:
+    data = rows.run_detail(views.get_run(_tenant(), run_id))
+    return json_response(200, {"success": True, "data": data})
+
+
+@app.get("/api/v1/sync/runs/<run_id>/logs", middlewares=admins)
+def get_logs(run_id: str) -> Any:
+    data = rows.run_logs(*views.run_log(_tenant(), run_id))
+    return json_response(200, {"success": True, "data": data})
+
+
+handler = lambda_handler(app)

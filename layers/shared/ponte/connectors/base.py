@@ -1,0 +1,83 @@
+"""What the run engine needs from a connector: streams that turn a cursor into a page."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from typing import Any, Protocol
+
+from ponte.domain.connectors import Platform
+
+Cursor = dict[str, Any]  # JSON-able: stored on the run after each page
+
+
+class StreamStuck(Exception):
+    """A stream cannot make progress (for example, more records share one timestamp than a
+    vendor search can page through)."""
+
+
+@dataclass(frozen=True, slots=True)
+class Item:
+    id: str
+    updated_at: str  # normalised: ISO-8601 UTC with milliseconds
+    data: dict[str, Any]
+
+    @property
+    def hash(self) -> str:
+        canonical = json.dumps(self.data, sort_keys=True, ensure_ascii=False, default=str)
+        return hashlib.sha256(canonical.encode()).hexdigest()[:32]
+
+
+@dataclass(frozen=True, slots=True)
+class Page:
+    items: list[Item]
+    cursor: Cursor  # where the next page starts
+    done: bool
+    problems: list[tuple[str, str]] = field(default_factory=list)  # (record ref, message)
+
+
+class Stream(Protocol):
+    name: str
+
+    def start(self, saved: Cursor | None, full: bool) -> Cursor:
+        """Where a run starts: the saved resume point (incremental) or the beginning."""
+        ...
+
+    def page(self, cursor: Cursor) -> Page: ...
+
+    def resume_point(self, cursor: Cursor, saved: Cursor | None) -> Cursor | None:
+        """Where the next incremental run starts, once this run's stream is done."""
+        ...
+
+
+@dataclass
+class Connector:
+    platform: Platform
+    streams: list[Stream]
+    check: Callable[[], None]  # one cheap authenticated call: raises VendorAuthError
+    close: Callable[[], None] = lambda: None
+    requests: Callable[[], int] = lambda: 0
+
+
+def normalised_time(raw: Any) -> str:
+    """A vendor timestamp (ISO-8601, or epoch milliseconds) as ``YYYY-MM-DDTHH:MM:SS.mmmZ``,
+    so stored times sort as text; '' when there is none."""
+    if raw is None or raw == "":
+        return ""
+    if isinstance(raw, int | float) or (isinstance(raw, str) and raw.isdigit()):
+        moment = datetime.fromtimestamp(int(raw) / 1000, UTC)
+    else:
+        moment = datetime.fromisoformat(str(raw).replace("Z", "+00:00"))
+        if moment.tzinfo is None:
+            moment = moment.replace(tzinfo=UTC)
+    return (
+        moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.") + f"{moment.microsecond // 1000:03d}Z"
+    )
+
+
+def millis(iso: str) -> int:
+    """Epoch milliseconds of a normalised time."""
+    return int(datetime.fromisoformat(iso.replace("Z", "+00:00")).timestamp() * 1000)

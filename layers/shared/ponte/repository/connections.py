@@ -1,0 +1,193 @@
+"""SaaS connections in the table, and the claim a run holds on its connection."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+from ponte import aws
+from ponte.domain.connectors import Connection, Platform, RunStatus
+from ponte.repository import batch, keys
+from ponte.repository.errors import ConditionFailed, is_condition_failure, translated
+from ponte.repository.table import (
+    Item,
+    deserialize,
+    get_item,
+    query_pages,
+    serialize,
+    table_name,
+    values,
+)
+
+_FIELDS = (
+    "id",
+    "name",
+    "platform",
+    "enabled",
+    "created_at",
+    "updated_at",
+    "last_sync_at",
+    "last_sync_status",
+    "synced_records",
+    "disabled_reason",
+    "auth_failures",
+    "cursors",
+    "active_run",
+)
+
+
+def _connection(item: Item) -> Connection:
+    status = item.get("last_sync_status")
+    return Connection(
+        id=str(item["id"]),
+        name=str(item["name"]),
+        platform=Platform(item["platform"]),
+        enabled=bool(item["enabled"]),
+        created_at=str(item["created_at"]),
+        updated_at=str(item["updated_at"]),
+        last_sync_at=item.get("last_sync_at"),
+        last_sync_status=RunStatus(status) if status else None,
+        synced_records=int(item.get("synced_records", 0)),
+        disabled_reason=item.get("disabled_reason"),
+        auth_failures=int(item.get("auth_failures", 0)),
+        cursors=dict(item.get("cursors") or {}),
+        active_run=item.get("active_run"),
+    )
+
+
+def _item(tenant_id: str, connection: Connection) -> Item:
+    body = {name: getattr(connection, name) for name in _FIELDS}
+    return {**keys.connection(tenant_id, connection.id), "type": "connection", **body}
+
+
+def put_new(tenant_id: str, connection: Connection) -> None:
+    try:
+        with translated():
+            aws.dynamodb().put_item(
+                TableName=table_name(),
+                Item=serialize(_item(tenant_id, connection)),
+                ConditionExpression="attribute_not_exists(PK)",
+            )
+    except Exception as exc:
+        if is_condition_failure(exc):
+            raise ConditionFailed(connection.id) from exc
+        raise
+
+
+def get(tenant_id: str, connection_id: str) -> Connection | None:
+    item = get_item(keys.connection(tenant_id, connection_id))
+    return _connection(item) if item else None
+
+
+def listing(tenant_id: str) -> list[Connection]:
+    """The tenant's connections, oldest first (one Query page per MB)."""
+    key = keys.connection(tenant_id)
+    return [
+        _connection(item)
+        for page in query_pages(
+            KeyConditionExpression="PK = :pk",
+            ExpressionAttributeValues=values({":pk": key["PK"]}),
+        )
+        for item in page
+    ]
+
+
+def update(
+    tenant_id: str, connection_id: str, fields: Mapping[str, Any], *, remove: tuple[str, ...] = ()
+) -> Connection:
+    """Set ``fields`` (and remove ``remove``) on an existing connection; return it."""
+    names = {f"#f{i}": name for i, name in enumerate(fields)}
+    names |= {f"#r{i}": name for i, name in enumerate(remove)}
+    expression = "SET " + ", ".join(f"#f{i} = :f{i}" for i in range(len(fields)))
+    if remove:
+        expression += " REMOVE " + ", ".join(f"#r{i}" for i in range(len(remove)))
+    try:
+        with translated():
+            response = aws.dynamodb().update_item(
+                TableName=table_name(),
+                Key=serialize(keys.connection(tenant_id, connection_id)),
+                UpdateExpression=expression,
+                ConditionExpression="attribute_exists(PK)",
+                ExpressionAttributeNames=names,
+                ExpressionAttributeValues=values(
+                    {f":f{i}": v for i, v in enumerate(fields.values())}
+                ),
+                ReturnValues="ALL_NEW",
+            )
+    except Exception as exc:
+        if is_condition_failure(exc):
+            raise ConditionFailed(connection_id) from exc
+        raise
+    return _connection(deserialize(response["Attributes"]))
+
+
+def delete(tenant_id: str, connection_id: str) -> None:
+    with translated():
+        aws.dynamodb().delete_item(
+            TableName=table_name(), Key=serialize(keys.connection(tenant_id, connection_id))
+        )
+
+
+def claim_for_run(
+    tenant_id: str, connection_id: str, run_item: Item, *, replacing: str | None
+) -> None:
+    """Make ``run_item`` the connection's active run and store it, in one transaction: the
+    connection must have no active run (or still hold ``replacing``, a dead one), and be
+    enabled. Raises ConditionFailed otherwise."""
+    vals: dict[str, Any] = {":run": run_item["id"], ":on": True}
+    condition = "attribute_exists(PK) AND enabled = :on AND "
+    if replacing:
+        condition += "active_run = :old"
+        vals[":old"] = replacing
+    else:
+        condition += "attribute_not_exists(active_run)"
+    try:
+        batch.transact(
+            [
+                {
+                    "Update": {
+                        "TableName": table_name(),
+                        "Key": serialize(keys.connection(tenant_id, connection_id)),
+                        "UpdateExpression": "SET active_run = :run",
+                        "ConditionExpression": condition,
+                        "ExpressionAttributeValues": values(vals),
+                    }
+                },
+                {
+                    "Put": {
+                        "TableName": table_name(),
+                        "Item": serialize(run_item),
+                        "ConditionExpression": "attribute_not_exists(PK)",
+                    }
+                },
+            ]
+        )
+    except batch.TransactionCancelled as exc:
+        raise ConditionFailed(connection_id) from exc
+
+
+def release_run(
+    tenant_id: str, connection_id: str, run_id: str, fields: Mapping[str, Any]
+) -> Connection | None:
+    """Let go of the connection (if ``run_id`` still holds it) and record the run's outcome;
+    None when the connection is gone or held by another run."""
+    names = {"#active": "active_run"} | {f"#f{i}": name for i, name in enumerate(fields)}
+    sets = ", ".join(f"#f{i} = :f{i}" for i in range(len(fields)))
+    try:
+        with translated():
+            response = aws.dynamodb().update_item(
+                TableName=table_name(),
+                Key=serialize(keys.connection(tenant_id, connection_id)),
+                UpdateExpression=(f"SET {sets} " if fields else "") + "REMOVE #active",
+                ConditionExpression="#active = :run",
+                ExpressionAttributeNames=names,
+                ExpressionAttributeValues=values(
+                    {":run": run_id} | {f":f{i}": v for i, v in enumerate(fields.values())}
+                ),
+                ReturnValues="ALL_NEW",
+            )
+    except Exception as exc:
+        if is_condition_failure(exc):
+            return None
+        raise
+    return _connection(deserialize(response["Attributes"]))

@@ -1,0 +1,65 @@
+"""The pacing schedule of each vendor account, shared by every process that calls it.
+
+One item per vendor account holds the time after which the next slot is free (``tat``, the
+theoretical arrival time of a generic cell rate algorithm). A reservation moves it forward by
+``count`` slots with one conditional update; the value this process last saw is tried first,
+so a single run pays one write per reservation and concurrent runs retry on what they read.
+"""
+
+from __future__ import annotations
+
+import threading
+from typing import Any
+
+from ponte import aws
+from ponte.repository import keys
+from ponte.repository.errors import is_condition_failure, translated
+from ponte.repository.table import serialize, table_name, values
+
+_ATTEMPTS = 8
+_HOUR = 3600
+
+
+class DynamoSchedule:
+    """``pacing.Schedule`` in the table (expires an hour after its last reservation)."""
+
+    def __init__(self) -> None:
+        self._seen: dict[str, float] = {}
+        self._lock = threading.Lock()
+
+    def reserve(self, key: str, count: int, interval: float, now: float) -> float:
+        with self._lock:
+            known = self._seen.get(key)
+        for _ in range(_ATTEMPTS):
+            start = max(now, known) if known is not None else now
+            end = start + count * interval
+            condition, vals = _condition(known, now)
+            try:
+                with translated():
+                    aws.dynamodb().update_item(
+                        TableName=table_name(),
+                        Key=serialize(keys.pace(key)),
+                        UpdateExpression="SET tat = :end, expires_at = :expires",
+                        ConditionExpression=condition,
+                        ExpressionAttributeValues=values(
+                            vals | {":end": end, ":expires": int(end) + _HOUR}
+                        ),
+                        ReturnValuesOnConditionCheckFailure="ALL_OLD",
+                    )
+            except Exception as exc:
+                if not is_condition_failure(exc):
+                    raise
+                old: dict[str, Any] = getattr(exc, "response", {}).get("Item") or {}
+                known = float(old["tat"]["N"]) if "tat" in old else None
+                continue
+            with self._lock:
+                self._seen[key] = end
+            return start
+        raise RuntimeError(f"pacing schedule {key}: too many concurrent reservations")
+
+
+def _condition(known: float | None, now: float) -> tuple[str, dict[str, Any]]:
+    """Take the schedule as last seen; unknown, take it if it is free by now."""
+    if known is not None and known > now:
+        return "tat = :known", {":known": known}
+    return "attribute_not_exists(tat) OR tat <= :now", {":now": now}

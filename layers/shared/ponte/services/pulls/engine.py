@@ -1,0 +1,279 @@
+"""The run engine: one worker invocation takes a run's lease and pulls its streams page by
+page, until the run is done or the invocation's time runs short; then it enqueues a
+continuation and returns. A run of any size finishes across as many invocations as it needs.
+
+Per page: the vendor page, one read of the page's keys (created / updated / unchanged; an
+unchanged record costs no write), the changed records written, then the stream's cursor saved
+with the page's counts. The cursor is saved only after the page it covers is stored; a worker
+killed in between stores the page again on the next attempt, and the records written by that
+same run and page are counted as they were the first time: nothing lost, nothing counted twice.
+"""
+
+from __future__ import annotations
+
+import secrets
+from collections.abc import Callable
+from dataclasses import dataclass, replace
+from typing import Any
+
+from ponte.adapters import queue
+from ponte.clock import get_clock, isoformat, utcnow
+from ponte.connectors import registry
+from ponte.connectors.base import Connector, Item, Page, Stream, StreamStuck
+from ponte.domain.connectors import (
+    AUTH_FAILURES_BEFORE_DISABLE,
+    ERRORS_PER_PAGE,
+    Connection,
+    PageRecord,
+    PullRun,
+    RunStatus,
+    StreamState,
+    final_status,
+)
+from ponte.observability import logger
+from ponte.repository import connections as connection_store
+from ponte.repository import pulls as pull_store
+from ponte.repository.errors import ConditionFailed
+from ponte.repository.pacing import DynamoSchedule
+from ponte.repository.pulls import PulledRecord
+from ponte.services import connections
+from ponte.services.pulls.starting import fail
+from ponte.settings import get_settings
+from ponte.vendors.http import VendorAuthError, VendorError
+
+
+@dataclass(frozen=True, slots=True)
+class Message:
+    """A run's queue message (the first one and every continuation are alike)."""
+
+    tenant_id: str
+    run_id: str
+
+
+class _LeaseLost(Exception):
+    """Another worker took the run over: this invocation stops without touching it."""
+
+
+def work(message: Message, remaining_seconds: float) -> str:
+    """Pull what this invocation has time for; return what happened (for the log)."""
+    settings = get_settings()
+    clock = get_clock()
+    started = clock.now().timestamp()
+    deadline = started + remaining_seconds - settings.pull_time_margin_seconds
+    lease = secrets.token_hex(8)
+    run = pull_store.take_lease(
+        message.tenant_id,
+        message.run_id,
+        lease,
+        now=started,
+        until=started + settings.pull_lease_seconds,
+        started_at=utcnow().isoformat(),
+    )
+    if run is None:
+        return "skipped"  # finished, or another worker holds it (its own message goes on)
+    worker = _Worker(message.tenant_id, run, lease, lambda: deadline - clock.now().timestamp())
+    try:
+        return worker.run()
+    except _LeaseLost:
+        return "lease lost"
+    except Exception:
+        pull_store.release_lease(message.tenant_id, run.id, lease)  # the retry starts at once
+        raise
+
+
+class _Worker:
+    def __init__(
+        self, tenant_id: str, run: PullRun, lease: str, time_left: Callable[[], float]
+    ) -> None:
+        self.tenant = tenant_id
+        # Pages a crashed worker stored after the last checkpoint count in.
+        self.run_state = run.with_pages(pull_store.pages(tenant_id, run.id, after=run.page_seq))
+        self.lease = lease
+        self.time_left = time_left
+        self.renew_at = get_clock().now().timestamp() + get_settings().pull_lease_seconds / 2
+
+    def run(self) -> str:
+        connection = connection_store.get(self.tenant, self.run_state.connection_id)
+        if connection is None:
+            fail(self.tenant, self.run_state, "The connection was deleted", "CONNECTION_NOT_FOUND")
+            return "connection deleted"
+        connector = registry.build(
+            connection.platform, connections.credentials(self.tenant, connection), DynamoSchedule()
+        )
+        try:
+            for stream in connector.streams:
+                state = self.run_state.streams.get(stream.name, StreamState())
+                if state.status in ("done", "failed"):
+                    continue
+                outcome = self._pull(stream, state, connection)
+                if outcome != "done":
+                    return outcome
+        except VendorAuthError as exc:
+            self._refused(connection, str(exc))
+            return "credentials refused"
+        finally:
+            connector.close()
+        self._finish(connection, connector)
+        return "finished"
+
+    # -- one stream ------------------------------------------------------------------------
+    def _pull(self, stream: Stream, state: StreamState, connection: Connection) -> str:
+        cursor = state.cursor or stream.start(
+            connection.cursors.get(stream.name), self.run_state.full_sync
+        )
+        while True:
+            if self.time_left() <= 0:
+                self._continue()
+                return "continued"
+            try:
+                page = stream.page(cursor)
+            except VendorAuthError:
+                raise
+            except (VendorError, StreamStuck) as exc:
+                self._stream_failed(stream.name, str(exc))
+                return "done"
+            self._store(stream.name, page)
+            cursor = page.cursor
+            if page.done:
+                return "done"
+
+    def _store(self, stream: str, page: Page) -> None:
+        run = self.run_state
+        seq = run.page_seq + 1
+        items = list({i.id: i for i in page.items}.values())  # a vendor may repeat an id
+        stored = pull_store.versions(self.tenant, run.connection_id, stream, (i.id for i in items))
+        now = utcnow()
+        writes: list[tuple[PulledRecord, str]] = []
+        counts = {"created": 0, "updated": 0, "unchanged": 0}
+        for item in items:
+            action = _action(stored.get(item.id), item, run.id, seq)
+            counts[action if action != "again" else stored[item.id].action] += 1
+            if action in ("created", "updated"):
+                writes.append((_record(item, now.isoformat()), action))
+            elif action == "again" and stored[item.id].hash != item.hash:
+                writes.append((_record(item, now.isoformat()), stored[item.id].action))
+        pull_store.put_records(
+            self.tenant, run.connection_id, stream, writes, run_id=run.id, page=seq
+        )
+        problems = [
+            {"stream": stream, "record": ref, "page": seq, "message": message}
+            for ref, message in page.problems
+        ]
+        record = PageRecord(
+            seq=seq,
+            stream=stream,
+            cursor=page.cursor,
+            done=page.done,
+            at=isoformat(get_clock().now()),
+            fetched=len(items),
+            failed=len(problems),
+            errors=problems[:ERRORS_PER_PAGE],
+            **counts,
+        )
+        try:  # the cursor, saved after the page it covers
+            pull_store.put_page(self.tenant, run.id, self.lease, record)
+        except ConditionFailed as exc:
+            raise _LeaseLost(run.id) from exc
+        self.run_state = run.with_pages([record])
+        if get_clock().now().timestamp() >= self.renew_at:
+            self._checkpoint({})
+
+    def _checkpoint(self, fields: dict[str, Any]) -> None:
+        """Write the run's state (renewing the lease unless ``fields`` say otherwise)."""
+        now = get_clock().now()
+        lease = get_settings().pull_lease_seconds
+        renewal = {"lease_until": now.timestamp() + lease, "heartbeat_at": now.isoformat()}
+        try:
+            pull_store.checkpoint(
+                self.tenant, self.run_state.id, self.lease, self.run_state, renewal | fields
+            )
+        except ConditionFailed as exc:
+            raise _LeaseLost(self.run_state.id) from exc
+        self.renew_at = now.timestamp() + lease / 2
+
+    def _stream_failed(self, stream: str, message: str) -> None:
+        logger.warning("stream failed", extra={"run": self.run_state.id, "stream": stream})
+        state = self.run_state.streams.get(stream, StreamState())
+        streams = self.run_state.streams | {stream: replace(state, status="failed", error=message)}
+        self.run_state = replace(self.run_state, streams=streams)
+        self._checkpoint({})
+
+    # -- the run's end ---------------------------------------------------------------------
+    def _continue(self) -> None:
+        """Hand the run to the next invocation: its state written, the lease let go, and a
+        message on the queue."""
+        self._checkpoint({"lease_until": 0})
+        message = {"tenant_id": self.tenant, "run_id": self.run_state.id}
+        queue.send(get_settings().pull_queue_url, message)
+
+    def _finish(self, connection: Connection, connector: Connector) -> None:
+        run = self.run_state
+        failed = [s for s in run.streams.values() if s.status == "failed"]
+        landed = run.total("created") + run.total("updated") + run.total("unchanged")
+        status = final_status(landed, len(failed), run.error_count, len(run.streams))
+        now = utcnow().isoformat()
+        fields: dict[str, Any] = {"status": status.value, "completed_at": now}
+        if failed and status is RunStatus.ERROR:
+            fields["error"] = failed[0].error
+            fields["error_code"] = "STREAM_FAILED"
+        self._checkpoint(fields)
+        cursors = dict(connection.cursors)
+        for stream in connector.streams:
+            state = run.streams.get(stream.name)
+            if state is not None and state.status == "done" and state.cursor is not None:
+                resume = stream.resume_point(state.cursor, cursors.get(stream.name))
+                if resume is not None:
+                    cursors[stream.name] = resume
+        connection_store.release_run(
+            self.tenant,
+            connection.id,
+            run.id,
+            {
+                "last_sync_at": now,
+                "last_sync_status": status.value,
+                "synced_records": connection.synced_records + run.records_synced,
+                "cursors": cursors,
+                "auth_failures": 0,
+            },
+        )
+
+    def _refused(self, connection: Connection, message: str) -> None:
+        """The vendor refused the credentials: the run fails; after a few such runs in a row
+        the connection is disabled, with the reason shown in its listing."""
+        run = self.run_state
+        now = utcnow().isoformat()
+        self._checkpoint(
+            {
+                "status": RunStatus.ERROR.value,
+                "error": f"{message}: update the connection's credentials",
+                "error_code": "INVALID_CREDENTIALS",
+                "completed_at": now,
+            }
+        )
+        failures = connection.auth_failures + 1
+        fields: dict[str, Any] = {
+            "last_sync_at": now,
+            "last_sync_status": RunStatus.ERROR.value,
+            "auth_failures": failures,
+        }
+        if failures >= AUTH_FAILURES_BEFORE_DISABLE:
+            fields["enabled"] = False
+            fields["disabled_reason"] = (
+                f"Disabled after {failures} consecutive runs whose credentials were refused "
+                "(INVALID_CREDENTIALS); update the credentials and enable it again"
+            )
+        connection_store.release_run(self.tenant, connection.id, run.id, fields)
+
+
+def _action(stored: pull_store.Version | None, item: Item, run_id: str, seq: int) -> str:
+    """created / updated / unchanged, or "again": this run's same page, stored before a
+    crash (counted as it was then)."""
+    if stored is None:
+        return "created"
+    if stored.run == run_id and stored.page == seq:
+        return "again"
+    return "unchanged" if stored.hash == item.hash else "updated"
+
+
+def _record(item: Item, synced_at: str) -> PulledRecord:
+    return PulledRecord(item.id, item.updated_at, item.data, item.hash, synced_at)

@@ -1,0 +1,165 @@
+"""Connector runs on the local stack against the vendor fakes, in virtual time: 25,000 HubSpot
+contacts and 20,000 Zendesk tickets, a first run and an unchanged full rerun.
+
+Printed: vendor requests; the achieved request rate as a fraction of the vendor's limit (its
+steady rate between the first and the last request, target >= 0.9) and the busiest window
+(never above the limit); 429s the fakes answered (target 0); and the worker's DynamoDB
+requests per 100 records for the pages' work (targets: a first run <= 1 read + ceil(100/25)
+writes + 1 cursor write = 6; an unchanged rerun <= the read and the cursor = 2), with the
+per-run requests (lease, checkpoints, finish) and the pacing reservations shown apart.
+"""
+
+from __future__ import annotations
+
+import tempfile
+import threading
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+from tests.benchmarks.dynamodb_counter import Tally, count_dynamodb
+from tests.benchmarks.erp_requests import _environment
+
+_pause = threading.Event()  # never set: its wait() is a plain real-time pause
+HUBSPOT_CONTACTS = 25_000
+ZENDESK_TICKETS = 20_000
+
+
+def _busiest(times: list[float], window: float) -> int:
+    ordered = sorted(times)
+    best, start = 0, 0
+    for end, t in enumerate(ordered):
+        while ordered[start] <= t - window:
+            start += 1
+        best = max(best, end - start + 1)
+    return best
+
+
+def _rate(times: list[float], limit: int, window: float) -> float:
+    if len(times) < 2:
+        return 0.0
+    return (len(times) - 1) / (max(times) - min(times)) / (limit / window)
+
+
+def report() -> dict[str, Any]:
+    _environment()
+    from moto import mock_aws
+
+    with mock_aws():
+        import httpx
+
+        from devstack.stack import run_local_stack
+        from ponte.observability import logger
+        from ponte.services import tenancy
+        from tests.support.virtual_time import virtual_time
+
+        with (
+            virtual_time(datetime.now(UTC)) as clock,
+            run_local_stack(state_dir=Path(tempfile.mkdtemp())) as stack,
+            httpx.Client(base_url=stack.base_url, timeout=60) as api,
+        ):
+            logger.setLevel("ERROR")
+            assert stack.hubspot is not None
+            assert stack.zendesk is not None
+            tenancy.create_tenant("bench", "Benchmark")
+            headers = {"Authorization": f"Bearer {stack.idp.mint('bench', 'admin')}"}
+            stack.hubspot.add_account("bench-token", contacts=HUBSPOT_CONTACTS)
+            stack.zendesk.add_account("bench", "admin@bench.com", "zd", tickets=ZENDESK_TICKETS)
+            hubspot_id = _create(api, headers, "hubspot", {"accessToken": "bench-token"})
+            zendesk_id = _create(api, headers, "zendesk", {
+                "email": "admin@bench.com", "apiToken": "zd", "subdomain": "bench",
+            })  # fmt: skip
+            print(
+                "Connectors: runs on the local stack against the fakes, in virtual time "
+                "(worker requests only)"
+            )
+            figures: dict[str, Any] = {}
+            for name, connection, fake, account, limit, window in (
+                ("HubSpot contacts", hubspot_id, stack.hubspot, "-token", 100, 10.0),
+                ("Zendesk tickets", zendesk_id, stack.zendesk, "bench", 10, 60.0),
+            ):
+                for label, full in (("first run", False), ("unchanged rerun", True)):
+                    before = len(fake.requests)
+                    started = clock.now().timestamp()
+                    with count_dynamodb(thread="sqs-poller") as tally:
+                        run = _run(api, headers, connection, full)
+                    made = [r for r in fake.requests[before:] if r.account.endswith(account)]
+                    figures[f"{name} {label}"] = _row(
+                        name, label, run, made=made, tally=tally, limit=limit, window=window,
+                        started=started,
+                    )  # fmt: skip
+    return figures
+
+
+def _create(api: Any, headers: dict[str, str], platform: str, credentials: dict[str, str]) -> str:
+    body = {"name": platform, "platform": platform, "credentials": credentials}
+    answer = api.post("/api/v1/sync/connections", headers=headers, json=body)
+    assert answer.status_code == 201, answer.text
+    return str(answer.json()["data"]["id"])
+
+
+def _run(api: Any, headers: dict[str, str], connection: str, full: bool) -> dict[str, Any]:
+    started = api.post(
+        f"/api/v1/sync/connections/{connection}/sync", headers=headers, json={"fullSync": full}
+    )
+    assert started.status_code == 200, started.text
+    run_id = started.json()["data"]["runId"]
+    from ponte.repository import pulls
+
+    while True:  # read the run directly: the API's own requests are not the worker's
+        run = pulls.get_run("bench", run_id)
+        if run is not None and run.status.finished:
+            answer = api.get(f"/api/v1/sync/runs/{run_id}", headers=headers)
+            detail: dict[str, Any] = answer.json()["data"]
+            return detail
+        _pause.wait(0.2)  # real time: virtual time patches time.sleep
+
+
+def _row(
+    name: str,
+    label: str,
+    run: dict[str, Any],
+    *,
+    made: list[Any],
+    tally: Tally,
+    limit: int,
+    window: float,
+    started: float,
+) -> dict[str, Any]:
+    times = [r.at for r in made]
+    records = sum(s["fetched"] for s in run["streams"].values())
+    # Page work: the read of a page's keys, its record writes, its cursor save.
+    paged = sum(
+        tally.requests[op] for op in ("BatchGetItem", "BatchWriteItem", "TransactWriteItems")
+    )
+    per_100 = paged / (records / 100) if records else 0.0
+    overhead = tally.total - tally.pacing - paged
+    changed = run["recordsCreated"] + run["recordsUpdated"]
+    target = 1 + -(-min(100, changed * 100 // max(records, 1)) // 25) + 1
+    rate = _rate(times, limit, window)
+    busiest = _busiest(times, window)
+    throttled = sum(1 for r in made if r.status == 429)
+    print(
+        f"  {name:<17} {label:<16} {run['status']:<8} records {records:>6}  "
+        f"vendor requests {len(made):>4}  rate {rate:.2f} of {limit}/{window:g}s "
+        f"(busiest window {busiest}/{limit})  429s {throttled}"
+    )
+    print(
+        f"    DynamoDB per 100 records {per_100:5.2f} (target <= {target})  + per run: "
+        f"lease/checkpoints/finish {overhead}, pacing reservations {tally.pacing}  "
+        f"({dict(tally.requests)}; {times[-1] - started if times else 0:,.0f} s virtual)"
+    )
+    return {
+        "records": records,
+        "vendor_requests": len(made),
+        "rate": round(rate, 3),
+        "busiest": busiest,
+        "throttled": throttled,
+        "dynamodb_per_100": round(per_100, 2),
+        "run_overhead": overhead,
+        "pacing": tally.pacing,
+    }
+
+
+if __name__ == "__main__":
+    report()
