@@ -170,10 +170,15 @@ class _Worker:
             errors=problems[:ERRORS_PER_PAGE],
             **counts,
         )
-        try:  # the cursor, saved after the page it covers
-            pull_store.put_page(self.tenant, run.id, self.lease, record)
-        except ConditionFailed as exc:
-            raise _LeaseLost(run.id) from exc
+        # The cursor, saved after the page it covers. A page that brought nothing (the
+        # common case of a frequent incremental run) is not written on its own: its cursor
+        # reaches the table with the next checkpoint, and a crash before then only asks the
+        # vendor the same empty question again.
+        if items or problems:
+            try:
+                pull_store.put_page(self.tenant, run.id, self.lease, record)
+            except ConditionFailed as exc:
+                raise _LeaseLost(run.id) from exc
         self.run_state = run.with_pages([record])
         if get_clock().now().timestamp() >= self.renew_at:
             self._checkpoint({})
