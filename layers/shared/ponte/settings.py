@@ -95,8 +95,10 @@ class Settings:
     allow_private_vendor_urls: bool = _env(
         "ALLOW_PRIVATE_VENDOR_URLS", False, parse=lambda raw: raw.lower() in ("1", "true")
     )
-    pull_lease_seconds: int = _env("PULL_LEASE_SECONDS", 120, parse=int)
-    pull_stale_seconds: int = _env("PULL_STALE_SECONDS", 300, parse=int)
+    # A worker renews its lease every half lease; a run silent for longer than "stale" (a
+    # page's retries included: 5 attempts of at most 60 s) is taken over by the next start.
+    pull_lease_seconds: int = _env("PULL_LEASE_SECONDS", 300, parse=int)
+    pull_stale_seconds: int = _env("PULL_STALE_SECONDS", 600, parse=int)
     pull_time_margin_seconds: int = _env("PULL_TIME_MARGIN_SECONDS", 30, parse=int)
 
     @classmethod

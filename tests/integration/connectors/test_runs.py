@@ -342,3 +342,19 @@ def test_an_increment_past_the_search_ceiling_misses_nothing(
     assert run["recordsUpdated"] == 10_300  # every one, each written once
     assert run["recordsUnchanged"] <= 100  # only those at the restart's time came back
     assert connectors.hubspot.made(token[-6:], status=400) == []
+
+
+def test_deleting_a_connection_ends_its_run(connectors: Connectors) -> None:
+    connection_id, _ = connectors.hubspot_connection(contacts=5)
+    poller = connectors.stack.poller
+    assert poller is not None
+    poller.pause()
+    run_id = connectors.start(connection_id).json()["data"]["runId"]
+
+    deleted = connectors.api.delete(f"{CONNECTIONS}/{connection_id}", headers=connectors.headers)
+    poller.resume()
+
+    assert deleted.status_code == 200
+    run = connectors.wait(run_id)
+    assert (run["status"], run["errorCode"]) == ("error", "CONNECTION_DELETED")
+    assert run["recordsSynced"] == 0  # the worker found it ended and did nothing

@@ -19,6 +19,7 @@ from ponte.repository import pulls as pull_store
 from ponte.repository.errors import ConditionFailed
 from ponte.repository.pacing import DynamoSchedule
 from ponte.services.ids import new_id
+from ponte.services.pulls import ending
 from ponte.validation import field_errors
 from ponte.vendors.http import VendorAuthError, VendorError
 
@@ -168,6 +169,8 @@ def remove(tenant_id: str, connection_id: str, *, purge: bool) -> dict[str, int]
     connection = get(tenant_id, connection_id)
     secret_store.delete(_secret(tenant_id, connection))
     connection_store.delete(tenant_id, connection_id)
+    if connection.active_run:  # its worker loses the lease and stops at its next page
+        ending.end(tenant_id, connection.active_run, ending.DELETED, "CONNECTION_DELETED")
     if not purge:
         return {"runs": 0, "records": 0}
     streams = streams_of(connection)

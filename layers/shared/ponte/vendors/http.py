@@ -29,7 +29,8 @@ if TYPE_CHECKING:  # httpx costs ~170 ms to import: only code that calls a vendo
     import httpx
 
 TIMEOUT_SECONDS, CONNECT_SECONDS = 30.0, 5.0
-MAX_RETRY_AFTER = 300.0  # a longer Retry-After ends the attempt: the run reports it
+MAX_RETRY_AFTER = 60.0  # a longer Retry-After is cut short: the retries run out and it is
+# reported (a daily quota does not come back within a run)
 
 
 class VendorError(Exception):

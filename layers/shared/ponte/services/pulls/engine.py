@@ -37,6 +37,7 @@ from ponte.repository.errors import ConditionFailed
 from ponte.repository.pacing import DynamoSchedule
 from ponte.repository.pulls import PulledRecord
 from ponte.services import connections
+from ponte.services.pulls.ending import DELETED
 from ponte.services.pulls.starting import fail
 from ponte.settings import get_settings
 from ponte.vendors.http import VendorAuthError, VendorError
@@ -95,7 +96,7 @@ class _Worker:
     def run(self) -> str:
         connection = connection_store.get(self.tenant, self.run_state.connection_id)
         if connection is None:
-            fail(self.tenant, self.run_state, "The connection was deleted", "CONNECTION_NOT_FOUND")
+            fail(self.tenant, self.run_state, DELETED, "CONNECTION_DELETED")
             return "connection deleted"
         connector = registry.build(
             connection.platform, connections.credentials(self.tenant, connection), DynamoSchedule()

@@ -27,9 +27,8 @@ from ponte.repository import pulls as pull_store
 from ponte.repository.errors import ConditionFailed
 from ponte.services import connections
 from ponte.services.ids import new_id
+from ponte.services.pulls.ending import ABANDONED, end
 from ponte.settings import get_settings
-
-ABANDONED = "The run stopped giving signs of life and was taken over by a new run"
 
 
 def in_progress() -> errors.DomainError:
@@ -90,16 +89,7 @@ def _claim(tenant_id: str, connection: Connection, run: PullRun, now: datetime) 
     if holder is not None and not holder.status.finished and _alive(holder, now):
         raise in_progress()
     if holder is not None and not holder.status.finished:
-        pull_store.set_run(
-            tenant_id,
-            holder.id,
-            {
-                "status": RunStatus.ERROR.value,
-                "error": ABANDONED,
-                "error_code": "ABANDONED",
-                "completed_at": now.isoformat(),
-            },
-        )
+        end(tenant_id, holder.id, ABANDONED, "ABANDONED")
     try:
         connection_store.claim_for_run(tenant_id, connection.id, item, replacing=current.active_run)
     except ConditionFailed as exc:
