@@ -39,7 +39,6 @@ class QueuePoller:
         self._running.set()
         self._gate = threading.Lock()  # held while a round of polls is under way
         self._thread = threading.Thread(target=self._loop, name="sqs-poller", daemon=True)
-        self.delivered = 0
 
     def start(self) -> None:
         self._thread.start()
@@ -100,7 +99,6 @@ class QueuePoller:
                 sqs.delete_message(
                     QueueUrl=consumer.queue_url, ReceiptHandle=message["ReceiptHandle"]
                 )
-                self.delivered += 1
         return True
 
 

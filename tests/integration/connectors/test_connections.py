@@ -93,6 +93,10 @@ def test_a_bad_body_is_a_validation_error_with_details(connectors: Connectors) -
     assert fields == {"credentials.accessToken", "credentials.apiKey"}
     assert not_json.status_code == 400
     assert not_json.json()["success"] is False
+    nested = connectors.api.post(CONNECTIONS, headers=connectors.headers, content=b"[" * 100_000)
+    assert (nested.status_code, nested.json()["code"]) == (400, "BAD_REQUEST")
+    huge = connectors.api.get(CONNECTIONS, headers=connectors.headers, params={"limit": "²"})
+    assert (huge.status_code, huge.json()["code"]) == (400, "VALIDATION_ERROR")
 
 
 def test_unknown_connections_are_404_everywhere(connectors: Connectors) -> None:

@@ -59,7 +59,6 @@ class Connector:
     streams: list[Stream]
     check: Callable[[], None]  # one cheap authenticated call: raises VendorAuthError
     close: Callable[[], None] = lambda: None
-    requests: Callable[[], int] = lambda: 0
 
 
 def normalised_time(raw: Any) -> str:

@@ -37,7 +37,6 @@ def _connector(
         streams,
         check=lambda: check(http),
         close=http.close,
-        requests=lambda: http.requests,
     )
 
 

@@ -115,7 +115,8 @@ def json_body(
         return default
     try:
         return json.loads(raw)
-    except (json.JSONDecodeError, UnicodeDecodeError) as exc:
+    except (json.JSONDecodeError, UnicodeDecodeError, RecursionError) as exc:
+        # RecursionError: nesting deeper than the parser goes is no JSON we accept either.
         raise errors.bad_request(INVALID_JSON, message_en="Invalid JSON") from exc
 
 

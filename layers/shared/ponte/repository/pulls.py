@@ -257,30 +257,18 @@ def checkpoint(
         raise
 
 
-def set_run(
-    tenant_id: str, run_id: str, fields: Mapping[str, Any], *, unless_finished: bool = True
-) -> bool:
-    """Set top-level fields (and ``streams.<name>.<field>`` given as a dotted name)."""
-    names: dict[str, str] = {"#st": "status"}
-    sets = []
-    vals: dict[str, Any] = {}
-    for i, (name, value) in enumerate(fields.items()):
-        parts = name.split(".")
-        for j, part in enumerate(parts):
-            names[f"#a{i}_{j}"] = part
-        sets.append(".".join(f"#a{i}_{j}" for j in range(len(parts))) + f" = :v{i}")
-        vals[f":v{i}"] = value
-    condition = "attribute_exists(PK)"
-    if unless_finished:
-        condition += " AND #st IN (:pending, :running)"
-        vals |= {":pending": RunStatus.PENDING.value, ":running": RunStatus.IN_PROGRESS.value}
+def set_run(tenant_id: str, run_id: str, fields: Mapping[str, Any]) -> bool:
+    """Set fields on a run that has not finished; False when it has (or is gone)."""
+    names = {"#st": "status"} | {f"#f{i}": name for i, name in enumerate(fields)}
+    vals: dict[str, Any] = {f":v{i}": value for i, value in enumerate(fields.values())}
+    vals |= {":pending": RunStatus.PENDING.value, ":running": RunStatus.IN_PROGRESS.value}
     try:
         with translated():
             aws.dynamodb().update_item(
                 TableName=table_name(),
                 Key=serialize(keys.sync_run(tenant_id, run_id)),
-                UpdateExpression="SET " + ", ".join(sets),
-                ConditionExpression=condition,
+                UpdateExpression="SET " + ", ".join(f"#f{i} = :v{i}" for i in range(len(fields))),
+                ConditionExpression="attribute_exists(PK) AND #st IN (:pending, :running)",
                 ExpressionAttributeNames=names,
                 ExpressionAttributeValues=values(vals),
             )
