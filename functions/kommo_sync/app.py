@@ -5,7 +5,10 @@ One module serves the eight routes; the template deploys each as its own functio
 
 from __future__ import annotations
 
-from typing import Any
+import re
+from typing import Annotated, Any
+
+from pydantic import BaseModel, ConfigDict, Field
 
 from ponte import errors
 from ponte.auth.principals import Role
@@ -17,6 +20,7 @@ from ponte.services.role_sync import api as role_sync
 from ponte.services.role_sync.model import RoleSyncRequest
 
 app = create_app(Flavor.KOMMO)
+_ID = re.compile(r"[0-9]{1,9}")
 admins = [user(Role.ADMIN)]
 
 
@@ -25,7 +29,7 @@ def _body() -> Any:
 
 
 def _account_id(raw: str) -> int:
-    if not raw.isdigit():
+    if not _ID.fullmatch(raw):  # ASCII digits only: str.isdigit() takes "²" too
         raise errors.bad_request("O id da conta deve ser um número inteiro")
     return int(raw)
 
@@ -96,12 +100,17 @@ def sync_stop() -> Any:
     return json_response(200, body)
 
 
+class LogParams(BaseModel):
+    model_config = ConfigDict(extra="ignore")
+
+    limit: Annotated[int, Field(ge=1, le=200, strict=False)] = 50
+
+
 @app.get("/sync/logs", middlewares=admins)
 def sync_logs() -> Any:
-    raw = (app.current_event.query_string_parameters or {}).get("limit", "50")
-    if not raw.isdigit() or not 1 <= int(raw) <= 200:
-        raise errors.bad_request("limit deve ser um inteiro entre 1 e 200")
-    return json_response(200, {"success": True, "data": role_sync.logs(_tenant(), int(raw))})
+    raw = app.current_event.query_string_parameters or {}
+    limit = kommo_accounts.parse(LogParams, raw).limit
+    return json_response(200, {"success": True, "data": role_sync.logs(_tenant(), limit)})
 
 
 handler = lambda_handler(app)

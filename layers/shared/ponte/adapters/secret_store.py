@@ -16,7 +16,10 @@ def put(secret_name: str, value: str) -> None:
     try:
         client.put_secret_value(SecretId=secret_name, SecretString=value)
     except client.exceptions.ResourceNotFoundException:
-        client.create_secret(Name=secret_name, SecretString=value)
+        try:
+            client.create_secret(Name=secret_name, SecretString=value)
+        except client.exceptions.ResourceExistsException:  # created meanwhile: update it
+            client.put_secret_value(SecretId=secret_name, SecretString=value)
 
 
 def get(secret_name: str) -> str:

@@ -63,13 +63,17 @@ def create(tenant_id: str, new: NewAccount) -> Account:
     now = isoformat(utcnow())
     account_id = new.id or kommo_store.next_account_id(tenant_id)
     account = Account(account_id, new.subdomain, new.role, new.active, now, now)
-    if kommo_store.get_account(tenant_id, account_id) is not None:
-        raise errors.conflict("ACCOUNT_EXISTS", f"Conta {account_id} já existe")
-    secret_store.put(_secret(tenant_id, account_id), new.token)
+    # The account is claimed first (a conditional write): of concurrent requests for one id,
+    # only the one that wins stores its token.
     try:
         kommo_store.put_account(tenant_id, account, new=True)
     except ConditionFailed as exc:
         raise errors.conflict("ACCOUNT_EXISTS", f"Conta {account_id} já existe") from exc
+    try:
+        secret_store.put(_secret(tenant_id, account_id), new.token)
+    except Exception:
+        kommo_store.delete_account(tenant_id, account_id)
+        raise
     return account
 
 
