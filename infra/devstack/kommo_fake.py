@@ -7,7 +7,8 @@ behaving as Kommo's API v4 does (HAL paging, 204 for an empty list, 429 past 7 r
   ``limit`` ≤ 250, ``_links.next``), 204 with no body for an empty page; POST takes an array,
   PATCH one role, DELETE answers 204;
 - more than 7 requests in a second to one account → 429 with an HTML body;
-- failures on demand: ``fail_next`` (statuses for the next requests), ``failing_paths``
+- failures on demand: ``fail_next`` (statuses for the next requests), ``lose_answers`` (a
+  POST applied, its answer lost), ``failing_paths``
   (500 there), ``down`` (every request 500), ``blocked`` (every request 403, as Kommo does to
   abusive accounts).
 Every request is recorded with its (virtual) time.
@@ -42,6 +43,7 @@ class FakeAccount:
     failing_paths: set[str] = field(default_factory=set)  # always 500 on these paths
     down: bool = False
     blocked: bool = False
+    lose_answers: int = 0  # writes applied whose answer is then lost (a 502)
 
 
 @dataclass(frozen=True)
@@ -134,7 +136,11 @@ class KommoFake:
             if request.method == "GET":
                 return self._list(account, request.query)
             if request.method == "POST":
-                return self._add(account, request.body)
+                answer = self._add(account, request.body)
+                if account.lose_answers and answer[0] == 200:
+                    account.lose_answers -= 1
+                    return 502, b"<html><body>502 Bad Gateway</body></html>", "text/html"
+                return answer
         found = _ROLE.match(request.path)
         if found and request.method in ("PATCH", "DELETE"):
             return self._change(account, int(found.group(1)), request)

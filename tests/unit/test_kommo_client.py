@@ -131,3 +131,30 @@ def test_create_update_delete(fake: KommoFake, clock: VirtualClock) -> None:
 
     assert fake.role_names("acme") == ["A", "B"]
     assert [r.method for r in fake.writes("acme")] == ["POST", "PATCH", "DELETE"]
+
+
+def test_a_create_whose_answer_was_lost_is_not_repeated(
+    fake: KommoFake, clock: VirtualClock
+) -> None:
+    fake.add_account("acme", "tok", roles(1))
+    fake.accounts["acme"].lose_answers = 1  # the roles are created, the answer is a 502
+
+    created = client(fake).create_roles([{"name": "A", "rights": {}}, {"name": "B", "rights": {}}])
+
+    assert sorted(r["name"] for r in created) == ["A", "B"]
+    assert fake.role_names("acme") == ["A", "B", "Role 000"]  # each once
+    assert [(r.method, r.status) for r in fake.requests] == [("POST", 502), ("GET", 200)]
+
+
+def test_a_create_that_did_not_land_sends_only_the_missing_roles(
+    fake: KommoFake, clock: VirtualClock
+) -> None:
+    fake.add_account("acme", "tok")
+    fake.accounts["acme"].fail_next = [503]  # refused before anything was created
+
+    created = client(fake).create_roles([{"name": "A", "rights": {}}])
+
+    assert [r["name"] for r in created] == ["A"]
+    assert [(r.method, r.status) for r in fake.requests] == [
+        ("POST", 503), ("GET", 204), ("POST", 200)
+    ]  # fmt: skip

@@ -68,9 +68,12 @@ class UnsafeUrl(ValueError):
 
 
 class _Retryable(Exception):
-    def __init__(self, problem: str, retry_after: float | None = None) -> None:
+    def __init__(
+        self, problem: str, retry_after: float | None = None, *, refused: bool = False
+    ) -> None:
         super().__init__(problem)
         self.retry_after = retry_after
+        self.refused = refused  # a 429: the vendor did not act on the request
 
 
 @dataclass
@@ -113,8 +116,10 @@ class VendorHttp:
             limits: Sequence[str] = ()) -> Any:  # fmt: skip
         return self.request("GET", path, params=params, limits=limits)
 
-    def post(self, path: str, body: Any, *, limits: Sequence[str] = ()) -> Any:
-        return self.request("POST", path, json=body, limits=limits)
+    def post(
+        self, path: str, body: Any, *, limits: Sequence[str] = (), idempotent: bool = True
+    ) -> Any:
+        return self.request("POST", path, json=body, limits=limits, idempotent=idempotent)
 
     def request(
         self,
@@ -124,15 +129,20 @@ class VendorHttp:
         params: Mapping[str, Any] | None = None,
         json: Any = None,
         limits: Sequence[str] = (),
+        idempotent: bool = True,
     ) -> Any:
-        """The JSON body of a successful answer (None for an empty one)."""
-        from tenacity import RetryError, Retrying, retry_if_exception_type, stop_after_attempt
+        """The JSON body of a successful answer (None for an empty one). A request that is
+        not ``idempotent`` is retried only when the vendor refused it (429): after a 5xx or a
+        timeout it may have been applied, and only the caller can tell."""
+        from tenacity import RetryError, Retrying, retry_if_exception, stop_after_attempt
 
         clock = self.clock or get_clock()
         retrying = Retrying(
             stop=stop_after_attempt(self.max_attempts),
             wait=_wait,
-            retry=retry_if_exception_type(_Retryable),
+            retry=retry_if_exception(
+                lambda e: isinstance(e, _Retryable) and (idempotent or e.refused)
+            ),
             sleep=clock.sleep,
         )
         where = f"{self.vendor} {method} {path}"
@@ -142,6 +152,8 @@ class VendorHttp:
                     return self._once(
                         clock, method, path, params=params, body=json, limits=limits, where=where
                     )
+        except _Retryable as exc:  # not idempotent: the first 5xx or timeout ends it
+            raise VendorUnavailable(f"{where}: {exc} (not retried)", str(exc), 1) from None
         except RetryError as exc:
             problem = str(exc.last_attempt.exception())
             raise VendorUnavailable(
@@ -179,7 +191,7 @@ class VendorHttp:
         if status in (401, 403):
             raise VendorAuthError(f"{where}: the credentials were refused (HTTP {status})", status)
         if status == 429 or status >= 500:
-            raise _Retryable(f"HTTP {status}", _retry_after(response))
+            raise _Retryable(f"HTTP {status}", _retry_after(response), refused=status == 429)
         if status >= 400:
             detail = _detail(response)
             raise VendorRejected(f"{where}: HTTP {status} {detail}", status, detail)

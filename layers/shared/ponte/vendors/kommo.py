@@ -98,10 +98,27 @@ class KommoClient:
             page += 1
 
     def create_roles(self, roles: list[dict[str, Any]]) -> list[dict[str, Any]]:
-        """Create roles in one request (the body is a JSON array)."""
-        payload = [{"name": r["name"], "rights": r["rights"]} for r in roles]
-        body = self._request("POST", "/api/v4/roles", json=payload) or {}
-        created: list[dict[str, Any]] = body.get("_embedded", {}).get("roles", [])
+        """Create roles in one request (the body is a JSON array). A create is not repeated
+        blindly: after a 5xx or a timeout it may have landed, so the roles are read again and
+        only the missing ones are sent (Kommo refuses a second role of the same name)."""
+        pending = [{"name": r["name"], "rights": r["rights"]} for r in roles]
+        created: list[dict[str, Any]] = []
+        attempts = self._http.max_attempts
+        for attempt in range(attempts):
+            try:
+                body = self._request("POST", "/api/v4/roles", json=pending, idempotent=False)
+            except KommoUnavailable as exc:
+                if attempt == attempts - 1:
+                    raise KommoUnavailable(
+                        f"Kommo não confirmou a criação de papéis após {attempts} tentativas"
+                    ) from exc
+                existing = {r["name"]: r for r in self.roles()}
+                created += [existing[p["name"]] for p in pending if p["name"] in existing]
+                pending = [p for p in pending if p["name"] not in existing]
+                if not pending:
+                    return created
+                continue
+            return created + list((body or {}).get("_embedded", {}).get("roles", []))
         return created
 
     def update_role(self, role_id: int, name: str, rights: dict[str, Any]) -> None:
