@@ -9,6 +9,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from datetime import UTC, datetime
 from typing import Annotated, Any, Literal
+from urllib.parse import unquote
 
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -79,7 +80,7 @@ def _list_route(entity: Entity) -> Callable[[], Any]:
 
 def _get_route(entity: Entity) -> Callable[[str], Any]:
     def get_record(code: str) -> Any:
-        data = ReadService(principal(app).tenant_id).get(entity, code)
+        data = ReadService(principal(app).tenant_id).get(entity, unquote(code))
         return json_response(200, {"success": True, "data": data})
 
     return get_record
@@ -92,7 +93,7 @@ for _entity in Entity:
 
 @app.get(f"{BASE}/professors/<code>/subjects", middlewares=readers)
 def professor_subjects(code: str) -> Any:
-    data = ReadService(principal(app).tenant_id).professor_subjects(code)
+    data = ReadService(principal(app).tenant_id).professor_subjects(unquote(code))
     return json_response(200, {"success": True, "data": data})
 
 

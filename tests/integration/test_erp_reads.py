@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from urllib.parse import quote
+
 import httpx
 import pytest
 
@@ -142,3 +144,13 @@ def test_reads_never_scan_nor_loop_per_row(erp: Erp, path: str) -> None:
     assert "Scan" not in tally.requests
     # The authorizer's GetItem + UpdateItem aside, a handful of requests whatever the rows.
     assert tally.total - 2 <= 4, tally.requests
+
+
+@pytest.mark.parametrize("code", ["CAMPUS NORTE", "SÃO-JOÃO", "A/B", "A#1", "50%", "QUEM?"])
+def test_a_code_with_any_character_is_found_by_its_url(erp: Erp, code: str) -> None:
+    erp.ok("units", [{"code": code, "name": "Unidade"}])
+
+    found = erp.get(f"units/{quote(code, safe='')}")
+
+    assert found.status_code == 200, found.text
+    assert found.json()["data"]["code"] == code

@@ -269,3 +269,26 @@ def test_read_scope_cannot_start_and_other_tenants_cannot_see(
     stranger = Erp(api, other_tenant)
     assert api.get(f"{BASE}/{run_id}", headers=stranger.headers).status_code == 404
     assert api.get(BASE, headers=stranger.headers).json()["data"] == []
+
+
+def test_a_lone_surrogate_is_refused_before_anything_is_stored(erp: Erp, api: httpx.Client) -> None:
+    headers = {**erp.headers, "content-type": "application/json"}
+    bundle = api.post(BASE, headers=headers, content=b'{"units": [], "x": "\\ud800"}')
+    record = api.post(
+        "/api/integration/v1/units/sync",
+        headers=headers,
+        content=b'{"units": [{"code": "U1", "name": "a\\udfff"}]}',
+    )
+
+    for refused in (bundle, record):
+        assert refused.status_code == 400, refused.text
+        assert refused.json()["message"] == "JSON inválido no corpo da requisição"
+    assert api.get(BASE, headers=erp.headers).json()["data"] == []  # no run started
+    assert erp.get("units/U1").status_code == 404
+    paired = api.post(  # a surrogate pair is a character like any other
+        "/api/integration/v1/units/sync",
+        headers=headers,
+        content=b'{"units": [{"code": "U1", "name": "Campus \\ud83c\\udf93"}]}',
+    )
+    assert paired.status_code == 200, paired.text
+    assert erp.get("units/U1").json()["data"]["name"] == "Campus \U0001f393"

@@ -140,3 +140,15 @@ def test_field_errors_pass_custom_messages() -> None:
         }
     ]
     assert field_errors(raw) == {"cpf": ["CPF deve conter 11 dígitos"]}
+
+
+def test_a_text_too_long_is_measured_in_characters_not_items() -> None:
+    from pydantic import ValidationError
+
+    from ponte.domain.academic import SPECS, Entity
+    from ponte.validation import field_errors
+
+    with pytest.raises(ValidationError) as raised:
+        SPECS[Entity.UNITS].model.model_validate({"code": "U1", "name": "a" * 3_000_000})
+
+    assert field_errors(raised.value.errors()) == {"name": ["Deve ter no máximo 255 caracteres"]}

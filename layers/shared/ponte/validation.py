@@ -37,6 +37,8 @@ def field_errors(raw: Iterable[Any]) -> dict[str, list[str]]:
     for item in raw:
         name = ".".join(str(part) for part in item.get("loc", ())) or "body"
         kind = str(item.get("type", ""))
+        if kind in {"too_long", "too_short"} and isinstance(item.get("input"), str):
+            kind = f"string_{kind}"  # a text's length is in characters, not items
         template = _MESSAGES.get(kind)
         if (
             kind in {"too_short", "string_too_short"}

@@ -114,10 +114,13 @@ def json_body(
             raise errors.bad_request("Corpo da requisição vazio", message_en="Empty body")
         return default
     try:
-        return json.loads(raw)
-    except (json.JSONDecodeError, UnicodeDecodeError, RecursionError) as exc:
+        payload = json.loads(raw)
+        if "\\u" in raw:  # an escaped lone surrogate parses, but is no text: refuse it here
+            json.dumps(payload, ensure_ascii=False).encode()
+    except (json.JSONDecodeError, UnicodeError, RecursionError) as exc:
         # RecursionError: nesting deeper than the parser goes is no JSON we accept either.
         raise errors.bad_request(INVALID_JSON, message_en="Invalid JSON") from exc
+    return payload
 
 
 def validated[M: BaseModel](
