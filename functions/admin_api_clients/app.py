@@ -5,12 +5,9 @@ One module serves the three routes; the template deploys each route as its own f
 
 from __future__ import annotations
 
-from typing import Annotated, Any
-
-from pydantic import BaseModel, Field
+from typing import Any
 
 from ponte.auth.principals import Role
-from ponte.domain.tenancy import Scope
 from ponte.http.api import (
     create_app,
     json_response,
@@ -26,15 +23,9 @@ app = create_app(Flavor.ERP)
 admin_only = [user(Role.ADMIN)]
 
 
-class NewApiClient(BaseModel):
-    name: Annotated[str, Field(min_length=1, max_length=120)]
-    scope: Scope
-    rate_limit: Annotated[int, Field(ge=1, le=100_000)] | None = None
-
-
 @app.post("/api/admin/api-clients", middlewares=admin_only)
 def create_api_client() -> Any:
-    body = parse_body(app, NewApiClient)
+    body = parse_body(app, tenancy.NewApiClient)
     issued = tenancy.create_api_client(
         principal(app).tenant_id, body.name, body.scope, body.rate_limit
     )

@@ -212,7 +212,8 @@ def main(argv: list[str] | None = None) -> int:
     try:
         args.func(args)
     except DomainError as exc:
-        print(f"ponte: {exc.message}", file=sys.stderr)
+        problems = "; ".join(f"{k}: {', '.join(v)}" for k, v in exc.errors.items())
+        print(f"ponte: {exc.message}" + (f" ({problems})" if problems else ""), file=sys.stderr)
         return 1
     return 0
 

@@ -79,6 +79,21 @@ def test_api_client_for_unknown_tenant_fails_cleanly(cli) -> None:  # type: igno
     assert code == 1
 
 
+@pytest.mark.parametrize(
+    ("name", "rate_limit"), [("ERP", "0"), ("ERP", "-5"), ("   ", "30"), ("", "30")]
+)
+def test_api_client_values_are_validated_as_the_api_does(  # type: ignore[no-untyped-def]
+    cli, name: str, rate_limit: str
+) -> None:
+    assert cli("tenants", "create", "acme-v")[0] == 0
+    args = ("--tenant", "acme-v", "--name", name, "--scope", "read", "--rate-limit", rate_limit)
+
+    code, _ = cli("api-clients", "create", *args)
+
+    assert code == 1
+    assert cli("api-clients", "list", "--tenant", "acme-v") == (0, [])  # nothing stored
+
+
 def test_token_is_accepted_by_the_stack(
     cli, stack: LocalStack, api: httpx.Client, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:  # type: ignore[no-untyped-def]

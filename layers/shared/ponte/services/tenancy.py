@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import uuid
 from dataclasses import dataclass
-from typing import Any
+from typing import Annotated, Any
+
+from pydantic import BaseModel, ConfigDict, Field, StringConstraints, ValidationError
 
 from ponte import errors
 from ponte.auth import api_keys
@@ -13,6 +15,17 @@ from ponte.domain.tenancy import TENANT_ID, ApiClient, Scope, Tenant
 from ponte.repository import tenancy as tenancy_store
 from ponte.repository.errors import ConditionFailed
 from ponte.settings import get_settings
+from ponte.validation import field_errors
+
+
+class NewApiClient(BaseModel):
+    """What an API client is created with; the admin API and the CLI validate alike."""
+
+    model_config = ConfigDict(extra="ignore")
+
+    name: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=120)]
+    scope: Scope
+    rate_limit: Annotated[int, Field(ge=1, le=100_000)] | None = None  # per minute
 
 
 @dataclass(frozen=True, slots=True)
@@ -48,20 +61,28 @@ def require_tenant(tenant_id: str) -> Tenant:
 def create_api_client(
     tenant_id: str, name: str, scope: Scope, rate_limit: int | None = None
 ) -> IssuedKey:
+    request = _validated(NewApiClient, {"name": name, "scope": scope, "rate_limit": rate_limit})
     require_tenant(tenant_id)
     key = api_keys.generate()
     client = ApiClient(
         id=uuid.uuid4().hex[:12],
         tenant_id=tenant_id,
-        name=name.strip(),
-        scope=scope,
-        rate_limit=rate_limit or get_settings().api_client_rate_limit,
+        name=request.name,
+        scope=request.scope,
+        rate_limit=request.rate_limit or get_settings().api_client_rate_limit,
         key_hash=api_keys.hash_key(key),
         key_prefix=api_keys.display_prefix(key),
         created_at=utcnow(),
     )
     tenancy_store.put_api_client(client)
     return IssuedKey(client=client, api_key=key)
+
+
+def _validated[M: BaseModel](model: type[M], payload: dict[str, Any]) -> M:
+    try:
+        return model.model_validate(payload)
+    except ValidationError as exc:
+        raise errors.validation_error(field_errors(exc.errors())) from exc
 
 
 def list_api_clients(tenant_id: str) -> list[ApiClient]:
