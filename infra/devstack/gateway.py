@@ -166,6 +166,9 @@ class GatewayServer(ThreadingHTTPServer):
     """Binds first (so an ephemeral port is known), then serves whichever gateway it is given."""
 
     daemon_threads = True
+    # socketserver's default listen backlog is 5: a burst of clients (an ERP sending in
+    # parallel) would see connections reset, where API Gateway would queue them.
+    request_queue_size = 256
     gateway: Gateway | None = None
 
     @property

@@ -527,3 +527,39 @@ def test_sync_is_rate_limited_per_client(
     assert limited.headers["Retry-After"] == "60"
     assert limited.json()["code"] == "RATE_LIMITED"
     assert Erp(api, tenant).get("units/X").status_code == 404  # nothing written
+
+
+def test_concurrent_updates_of_one_record_are_retried_not_refused(
+    api: httpx.Client, tenant: TenantFixture, stack: object
+) -> None:
+    """20 clients rename one unit at once: conflicts are retried inside; one that still loses
+    is a 409 with Retry-After (resend it), never a 422 (nothing was wrong with it)."""
+    erp = Erp(api, tenant)
+    erp.ok("units", [{"code": "U1", "name": "Unidade"}])
+    answers: list[httpx.Response] = []
+    barrier = threading.Barrier(20)
+
+    def rename(i: int) -> None:
+        with httpx.Client(base_url=api.base_url, timeout=30) as own:
+            barrier.wait()
+            answers.append(
+                own.post(
+                    f"{BASE}/units/sync",
+                    headers=erp.headers,
+                    json={"units": [{"code": "U1", "name": f"Unidade {i}"}]},
+                )
+            )
+
+    threads = [threading.Thread(target=rename, args=(i,)) for i in range(20)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+
+    statuses = [a.status_code for a in answers]
+    assert set(statuses) <= {200, 409}, [a.text for a in answers if a.status_code not in (200, 409)]
+    assert statuses.count(200) >= 10
+    for refused in (a for a in answers if a.status_code == 409):
+        assert refused.headers["Retry-After"] == "1"
+        assert refused.json()["code"] == "CONCURRENT_UPDATE"
+        assert refused.json()["message"] == "Registro alterado simultaneamente; reenvie"

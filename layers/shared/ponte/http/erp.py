@@ -9,7 +9,7 @@ from aws_lambda_powertools.event_handler import Response
 from ponte import errors
 from ponte.domain.academic import MAX_BATCH, SPECS, Entity
 from ponte.http.api import json_response
-from ponte.services.erp_sync import RecordIssue, SyncResult
+from ponte.services.erp_sync import CONFLICT, RecordIssue, SyncResult
 
 
 def sync_records(entity: Entity, payload: Any) -> list[Any]:
@@ -52,6 +52,11 @@ def sync_response(result: SyncResult) -> Response[Any]:
             for e in result.errors
             for name, messages in e.messages.items()
         }
+        if result.conflicts == result.failed:  # nothing wrong with them: send them again
+            raise errors.DomainError(
+                errors.Kind.CONFLICT, "CONCURRENT_UPDATE", CONFLICT, "Concurrent update", flat,
+                headers={"Retry-After": "1"},
+            )  # fmt: skip
         body = {"success": False, "message": "Validation error", "errors": flat, "data": data}
         return json_response(422, body)
     label = SPECS[result.entity].label

@@ -8,6 +8,7 @@ an identical record is ``unchanged`` and costs no write.
 
 from __future__ import annotations
 
+import random
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
@@ -15,7 +16,7 @@ from typing import Any
 
 from pydantic import ValidationError
 
-from ponte.clock import utcnow
+from ponte.clock import get_clock, utcnow
 from ponte.domain import cpf as cpf_rules
 from ponte.domain import links
 from ponte.domain.academic import (
@@ -34,7 +35,9 @@ from ponte.validation import field_errors
 
 CPF_CHECK_DIGIT = "CPF com dígito verificador inválido"
 DUPLICATE_CODE = "Código duplicado na requisição"
-_MAX_ROUNDS = 3  # re-reads after a concurrent writer changed a record under us
+_MAX_ROUNDS = 6  # re-reads after a concurrent writer changed a record under us
+_ROUND_PAUSE = 0.02  # seconds, doubled each round, full jitter: concurrent writers spread out
+CONFLICT = "Registro alterado simultaneamente; reenvie"
 # `sync-status` shows the last sync to the minute: a call that writes nothing stamps it at
 # most once a minute per container (a call that writes stamps it in its transactions).
 _TOUCH_EVERY = timedelta(minutes=1)
@@ -61,6 +64,7 @@ class SyncResult:
     warnings: list[RecordIssue] = field(default_factory=list)
     linked: int = 0
     unlinked: int = 0
+    conflicts: int = 0  # records still changed under us after every round: worth resending
 
     @property
     def failed(self) -> int:
@@ -116,9 +120,11 @@ class SyncService:
         pending = parse(spec, raw, result)
         now = utcnow()
         wrote = False
-        for _ in range(_MAX_ROUNDS):
+        for round_number in range(_MAX_ROUNDS):
             if not pending:
                 break
+            if round_number:
+                get_clock().sleep(random.uniform(0, _ROUND_PAUSE * 2**round_number))  # noqa: S311
             plans, by_index = self._plan(spec, pending, result)
             if not plans:
                 break
@@ -140,12 +146,9 @@ class SyncService:
         else:
             for candidate in pending:
                 result.errors.append(
-                    RecordIssue(
-                        candidate.index,
-                        candidate.code,
-                        {"code": ["Registro alterado simultaneamente; reenvie"]},
-                    )
+                    RecordIssue(candidate.index, candidate.code, {"code": [CONFLICT]})
                 )
+            result.conflicts = len(pending)
         self._stamp(now, wrote)
         result.errors.sort(key=lambda issue: issue.index)
         result.warnings.sort(key=lambda issue: issue.index)
