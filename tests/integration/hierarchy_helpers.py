@@ -16,11 +16,20 @@ BASE = "/api/hierarquia"
 CALLERS: dict[str, dict[str, Any]] = {
     "admin": {"role": "admin"},
     # Named responsible by area A1 (unit U1) through their email.
-    "coordinator": {"role": "coordinator", "claims": {"email": "coord1@alfa.edu"}},
+    "coordinator": {
+        "role": "coordinator",
+        "claims": {"email": "coord1@alfa.edu", "email_verified": True},
+    },
     # Professor P2: teaches T3 and T5, Treinador in T1 (found by email).
-    "professor": {"role": "professor", "claims": {"email": "bruno@alfa.edu"}},
+    "professor": {
+        "role": "professor",
+        "claims": {"email": "bruno@alfa.edu", "email_verified": True},
+    },
     # Guardian of AL1 (T1, T4) and AL4 (T2), found by email.
-    "guardian": {"role": "guardian", "claims": {"email": "maria@familia.com"}},
+    "guardian": {
+        "role": "guardian",
+        "claims": {"email": "maria@familia.com", "email_verified": "true"},  # Cognito's text
+    },
 }
 
 

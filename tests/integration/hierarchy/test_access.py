@@ -302,3 +302,20 @@ def test_a_unit_the_erp_deactivates_leaves_the_hierarchy(school: tuple[Erp, Hier
     assert hier.get("turmas/U4").status_code == 404
     assert "T4" not in {r["turmaId"] for r in hier.ok("buscar-usuarios")}
     assert hier.ok("destinatarios")["unidades"] == 3
+
+
+@pytest.mark.parametrize("verified", [False, "false", None])
+def test_an_unverified_email_scopes_nothing(
+    api: httpx.Client, tenant: TenantFixture, hier: Hierarchy, verified: object
+) -> None:
+    """A guardian found by email is trusted only when the issuer verified that email: anyone
+    who could set their own email to a guardian's would otherwise read that family's data."""
+    claims: dict[str, object] = {"email": "maria@familia.com"}
+    if verified is not None:
+        claims["email_verified"] = verified
+    token = tenant.token("guardian", claims=claims)
+
+    answer = api.get("/api/hierarquia/turmas/U1", headers={"Authorization": f"Bearer {token}"})
+
+    assert answer.status_code == 403
+    assert hier.get("turmas/U1", "guardian").status_code == 200  # the verified one sees

@@ -106,7 +106,9 @@ class Authenticator:
                 name=str(claims.get("name") or claims.get("email") or claims["sub"]),
                 role=Role.parse(claims.get(jwt_settings.role_claim)),
                 rate_limit=self._settings.user_rate_limit_per_hour,
-                email=str(claims.get("email", "")),
+                # Scoping by email trusts only an email the issuer has verified: a user who
+                # could set their own email could otherwise take a guardian's.
+                email=str(claims.get("email", "")) if _verified(claims) else "",
                 attributes=attributes,
             )
         )
@@ -114,3 +116,9 @@ class Authenticator:
     def _rate(self, principal: Principal) -> Any:
         window = 60 if principal.kind is PrincipalKind.API_CLIENT else 3600
         return self._limiter.check(principal.rate_key, principal.rate_limit, window)
+
+
+def _verified(claims: dict[str, Any]) -> bool:
+    """OIDC's ``email_verified`` (a boolean; some issuers send the text "true")."""
+    flag = claims.get("email_verified")
+    return flag is True or str(flag).lower() == "true"
