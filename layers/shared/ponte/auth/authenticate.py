@@ -6,8 +6,10 @@ functions render 401/403/429 in their own API's envelope.
 
 from __future__ import annotations
 
+import threading
+from collections import OrderedDict
 from collections.abc import Callable, Mapping
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import Any
 
 from ponte.auth import api_keys
@@ -20,6 +22,8 @@ from ponte.settings import Settings
 
 # Touch `last_used_at` at most once a minute per client: a write per request would double
 # the authorizer's DynamoDB cost for a value nobody reads to the second.
+UNKNOWN_KEY_MEMORY = timedelta(seconds=30)
+UNKNOWN_KEYS_KEPT = 10_000
 _TOUCH_EVERY = timedelta(minutes=1)
 
 
@@ -40,6 +44,10 @@ class Authenticator:
         self._verifier = verifier
         self._limiter = limiter
         self._clock = clock
+        # Keys just found unknown, answered without a read for a while: a flood of made-up
+        # keys must not become a flood of table reads.
+        self._unknown: OrderedDict[str, datetime] = OrderedDict()
+        self._unknown_lock = threading.Lock()
 
     def authenticate(self, headers: Mapping[str, str]) -> AuthContext:
         lowered = {k.lower(): v for k, v in headers.items()}
@@ -62,12 +70,21 @@ class Authenticator:
         if not api_keys.is_well_formed(key):
             return AuthContext(failure="MALFORMED_CREDENTIALS")
         key_hash = api_keys.hash_key(key)
+        now = (self._clock or get_clock()).now()
+        with self._unknown_lock:
+            seen = self._unknown.get(key_hash)
+        if seen is not None and timedelta(0) <= now - seen < UNKNOWN_KEY_MEMORY:
+            return AuthContext(failure="INVALID_API_KEY")
         client = self._find_client(key_hash)
         if client is None:
+            with self._unknown_lock:
+                self._unknown[key_hash] = now
+                self._unknown.move_to_end(key_hash)
+                while len(self._unknown) > UNKNOWN_KEYS_KEPT:
+                    self._unknown.popitem(last=False)
             return AuthContext(failure="INVALID_API_KEY")
         if not client.active:
             return AuthContext(failure="REVOKED_API_KEY")
-        now = (self._clock or get_clock()).now()
         if client.last_used_at is None or now - client.last_used_at >= _TOUCH_EVERY:
             self._touch_client(key_hash, now)
         return AuthContext(
