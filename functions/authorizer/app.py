@@ -31,6 +31,7 @@ def _authenticator(settings: Settings) -> Authenticator:
     return Authenticator(
         settings=settings,
         find_client=tenancy.get_api_client_by_hash,
+        find_tenant=tenancy.get_tenant,
         touch_client=tenancy.touch_api_client,
         verifier=JwtVerifier(settings.jwt, jwks),
         limiter=RateLimiter(rate_limits.hit),

@@ -145,3 +145,23 @@ def test_non_admin_roles_are_forbidden(api: httpx.Client, tenant: TenantFixture,
 def test_api_key_cannot_use_the_admin_api(api: httpx.Client, tenant: TenantFixture) -> None:
     response = api.get(ADMIN, headers=tenant.headers(tenant.api_key()))
     assert response.status_code == 403
+
+
+@pytest.mark.parametrize("tenant_id", ["ghost-tenant", "a#b", "T#x#KOMMO"])
+def test_a_token_for_a_tenant_that_does_not_exist_gets_nothing(
+    api: httpx.Client, stack: LocalStack, tenant_id: str
+) -> None:
+    """An admin token of a tenant Ponte does not know creates nothing, anywhere."""
+    token = stack.idp.mint(tenant_id, "admin")
+    headers = {"Authorization": f"Bearer {token}"}
+
+    created = api.post(
+        "/sync/accounts",
+        headers=headers,
+        json={"subdomain": "ghost", "role": "master", "token": "a-token-long-enough"},
+    )
+    listed = api.get("/api/v1/sync/connections", headers=headers)
+
+    assert created.status_code == 401
+    assert created.json()["error"] == "Tenant desconhecido ou inativo"
+    assert (listed.status_code, listed.json()["code"]) == (401, "UNAUTHORIZED")

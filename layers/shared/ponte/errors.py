@@ -108,6 +108,7 @@ AUTH_FAILURES: dict[str, tuple[str, str]] = {
     "INVALID_API_KEY": ("Chave de API inválida", "Invalid API key"),
     "REVOKED_API_KEY": ("Chave de API revogada", "Revoked API key"),
     "INVALID_TOKEN": ("Token inválido ou expirado", "Invalid or expired token"),
+    "INVALID_TENANT": ("Tenant desconhecido ou inativo", "Unknown or inactive tenant"),
 }
 
 WRONG_PRINCIPAL = (

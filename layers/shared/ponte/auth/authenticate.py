@@ -17,12 +17,13 @@ from ponte.auth.jwt_verifier import InvalidToken, JwtVerifier
 from ponte.auth.principals import AuthContext, Principal, PrincipalKind, Role
 from ponte.auth.rate_limit import RateLimiter
 from ponte.clock import Clock, get_clock
-from ponte.domain.tenancy import ApiClient
+from ponte.domain.tenancy import TENANT_ID, ApiClient, Tenant
 from ponte.settings import Settings
 
 # Touch `last_used_at` at most once a minute per client: a write per request would double
 # the authorizer's DynamoDB cost for a value nobody reads to the second.
 UNKNOWN_KEY_MEMORY = timedelta(seconds=30)
+TENANT_MEMORY = timedelta(minutes=1)
 UNKNOWN_KEYS_KEPT = 10_000
 _TOUCH_EVERY = timedelta(minutes=1)
 
@@ -37,6 +38,7 @@ class Authenticator:
         verifier: JwtVerifier,
         limiter: RateLimiter,
         clock: Clock | None = None,
+        find_tenant: Callable[[str], Tenant | None] | None = None,
     ) -> None:
         self._settings = settings
         self._find_client = find_client
@@ -48,6 +50,8 @@ class Authenticator:
         # keys must not become a flood of table reads.
         self._unknown: OrderedDict[str, datetime] = OrderedDict()
         self._unknown_lock = threading.Lock()
+        self._find_tenant = find_tenant
+        self._tenants: dict[str, tuple[bool, datetime]] = {}  # tenant -> (usable, checked at)
 
     def authenticate(self, headers: Mapping[str, str]) -> AuthContext:
         lowered = {k.lower(): v for k, v in headers.items()}
@@ -64,7 +68,24 @@ class Authenticator:
             outcome = self._user(credential)
         if outcome.principal is None:
             return outcome
+        if not self._tenant_usable(outcome.principal.tenant_id):
+            return AuthContext(failure="INVALID_TENANT")
         return AuthContext(principal=outcome.principal, rate=self._rate(outcome.principal))
+
+    def _tenant_usable(self, tenant_id: str) -> bool:
+        """The principal's tenant exists and is active (remembered for a minute)."""
+        if not TENANT_ID.match(tenant_id):
+            return False  # key characters ('#') and the like never reach the table
+        if self._find_tenant is None:
+            return True
+        now = (self._clock or get_clock()).now()
+        known = self._tenants.get(tenant_id)
+        if known is not None and timedelta(0) <= now - known[1] < TENANT_MEMORY:
+            return known[0]
+        tenant = self._find_tenant(tenant_id)
+        usable = tenant is not None and tenant.active
+        self._tenants[tenant_id] = (usable, now)
+        return usable
 
     def _api_client(self, key: str) -> AuthContext:
         if not api_keys.is_well_formed(key):
