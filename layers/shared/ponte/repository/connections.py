@@ -11,6 +11,7 @@ from ponte.repository import batch, keys
 from ponte.repository.errors import ConditionFailed, is_condition_failure, translated
 from ponte.repository.table import (
     Item,
+    assignments,
     deserialize,
     get_item,
     query_pages,
@@ -96,9 +97,9 @@ def update(
     tenant_id: str, connection_id: str, fields: Mapping[str, Any], *, remove: tuple[str, ...] = ()
 ) -> Connection:
     """Set ``fields`` (and remove ``remove``) on an existing connection; return it."""
-    names = {f"#f{i}": name for i, name in enumerate(fields)}
+    sets, names, vals = assignments(fields)
     names |= {f"#r{i}": name for i, name in enumerate(remove)}
-    expression = "SET " + ", ".join(f"#f{i} = :f{i}" for i in range(len(fields)))
+    expression = f"SET {sets}"
     if remove:
         expression += " REMOVE " + ", ".join(f"#r{i}" for i in range(len(remove)))
     try:
@@ -109,9 +110,7 @@ def update(
                 UpdateExpression=expression,
                 ConditionExpression="attribute_exists(PK)",
                 ExpressionAttributeNames=names,
-                ExpressionAttributeValues=values(
-                    {f":f{i}": v for i, v in enumerate(fields.values())}
-                ),
+                ExpressionAttributeValues=values(vals),
                 ReturnValues="ALL_NEW",
             )
     except Exception as exc:
@@ -171,8 +170,8 @@ def release_run(
 ) -> Connection | None:
     """Let go of the connection (if ``run_id`` still holds it) and record the run's outcome;
     None when the connection is gone or held by another run."""
-    names = {"#active": "active_run"} | {f"#f{i}": name for i, name in enumerate(fields)}
-    sets = ", ".join(f"#f{i} = :f{i}" for i in range(len(fields)))
+    sets, names, vals = assignments(fields)
+    names["#active"] = "active_run"
     try:
         with translated():
             response = aws.dynamodb().update_item(
@@ -181,9 +180,7 @@ def release_run(
                 UpdateExpression=(f"SET {sets} " if fields else "") + "REMOVE #active",
                 ConditionExpression="#active = :run",
                 ExpressionAttributeNames=names,
-                ExpressionAttributeValues=values(
-                    {":run": run_id} | {f":f{i}": v for i, v in enumerate(fields.values())}
-                ),
+                ExpressionAttributeValues=values({":run": run_id} | vals),
                 ReturnValues="ALL_NEW",
             )
     except Exception as exc:

@@ -13,6 +13,7 @@ from ponte.repository import batch, keys
 from ponte.repository.errors import ConditionFailed, is_condition_failure, translated
 from ponte.repository.table import (
     Item,
+    assignments,
     first_page,
     get_item,
     query_pages,
@@ -171,13 +172,12 @@ def add_slave_counts(
 
 
 def set_slave(tenant_id: str, run_id: str, account_id: int, fields: Mapping[str, Any]) -> None:
-    names = {f"#f{i}": name for i, name in enumerate(fields)}
-    vals = {f":f{i}": v for i, v in enumerate(fields.values())}
+    sets, names, vals = assignments(fields)
     with translated():
         aws.dynamodb().update_item(
             TableName=table_name(),
             Key=serialize(keys.role_sync_slave(tenant_id, run_id, account_id)),
-            UpdateExpression="SET " + ", ".join(f"#f{i} = :f{i}" for i in range(len(fields))),
+            UpdateExpression=f"SET {sets}",
             ExpressionAttributeNames=names,
             ExpressionAttributeValues=values(vals),
         )

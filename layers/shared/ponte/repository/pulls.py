@@ -31,6 +31,7 @@ from ponte.repository import batch, keys
 from ponte.repository.errors import ConditionFailed, is_condition_failure, translated
 from ponte.repository.table import (
     Item,
+    assignments,
     deserialize,
     get_item,
     query_page,
@@ -238,18 +239,16 @@ def checkpoint(
         "errors": run.errors,
         "error_count": run.error_count,
     } | dict(fields)
-    names = {f"#f{i}": name for i, name in enumerate(state)}
+    sets, names, vals = assignments(state)
     try:
         with translated():
             aws.dynamodb().update_item(
                 TableName=table_name(),
                 Key=serialize(keys.sync_run(tenant_id, run_id)),
-                UpdateExpression="SET " + ", ".join(f"#f{i} = :f{i}" for i in range(len(state))),
+                UpdateExpression=f"SET {sets}",
                 ConditionExpression="lease_id = :me",
                 ExpressionAttributeNames=names,
-                ExpressionAttributeValues=values(
-                    {":me": lease_id} | {f":f{i}": v for i, v in enumerate(state.values())}
-                ),
+                ExpressionAttributeValues=values({":me": lease_id} | vals),
             )
     except Exception as exc:
         if is_condition_failure(exc):
@@ -259,15 +258,15 @@ def checkpoint(
 
 def set_run(tenant_id: str, run_id: str, fields: Mapping[str, Any]) -> bool:
     """Set fields on a run that has not finished; False when it has (or is gone)."""
-    names = {"#st": "status"} | {f"#f{i}": name for i, name in enumerate(fields)}
-    vals: dict[str, Any] = {f":v{i}": value for i, value in enumerate(fields.values())}
+    sets, names, vals = assignments(fields)
+    names["#st"] = "status"
     vals |= {":pending": RunStatus.PENDING.value, ":running": RunStatus.IN_PROGRESS.value}
     try:
         with translated():
             aws.dynamodb().update_item(
                 TableName=table_name(),
                 Key=serialize(keys.sync_run(tenant_id, run_id)),
-                UpdateExpression="SET " + ", ".join(f"#f{i} = :v{i}" for i in range(len(fields))),
+                UpdateExpression=f"SET {sets}",
                 ConditionExpression="attribute_exists(PK) AND #st IN (:pending, :running)",
                 ExpressionAttributeNames=names,
                 ExpressionAttributeValues=values(vals),

@@ -13,6 +13,7 @@ from ponte.repository import batch, keys
 from ponte.repository.errors import ConditionFailed, is_condition_failure, translated
 from ponte.repository.table import (
     Item,
+    assignments,
     first_page,
     get_item,
     serialize,
@@ -158,12 +159,11 @@ def _update_params(
     *,
     unless_finished: bool = False,
 ) -> dict[str, Any]:
-    names = {f"#f{i}": name for i, name in enumerate(fields)}
-    vals: dict[str, Any] = {f":v{i}": value for i, value in enumerate(fields.values())}
+    sets, names, vals = assignments(fields)
     params: dict[str, Any] = {
         "TableName": table_name(),
         "Key": serialize(keys.run(tenant_id, kind, run_id)),
-        "UpdateExpression": "SET " + ", ".join(f"#f{i} = :v{i}" for i in range(len(fields))),
+        "UpdateExpression": f"SET {sets}",
         "ConditionExpression": "attribute_exists(PK)",
     }
     if unless_finished:

@@ -56,6 +56,14 @@ def deserialize(raw: Mapping[str, Any]) -> Item:
     return {k: _from_dynamodb(deserializer.deserialize(v)) for k, v in raw.items()}
 
 
+def assignments(fields: Mapping[str, Any]) -> tuple[str, dict[str, str], dict[str, Any]]:
+    """``#f0 = :f0, #f1 = :f1, …`` for ``fields`` (every name through a placeholder: many are
+    reserved words), with its attribute names and its (unserialised) values."""
+    names = {f"#f{i}": name for i, name in enumerate(fields)}
+    vals = {f":f{i}": value for i, value in enumerate(fields.values())}
+    return ", ".join(f"#f{i} = :f{i}" for i in range(len(fields))), names, vals
+
+
 def values(mapping: Mapping[str, Any]) -> dict[str, Any]:
     """Serialise ExpressionAttributeValues."""
     return serialize(mapping)
