@@ -239,37 +239,43 @@ def checkpoint(
         "errors": run.errors,
         "error_count": run.error_count,
     } | dict(fields)
-    sets, names, vals = assignments(state)
-    try:
-        with translated():
-            aws.dynamodb().update_item(
-                TableName=table_name(),
-                Key=serialize(keys.sync_run(tenant_id, run_id)),
-                UpdateExpression=f"SET {sets}",
-                ConditionExpression="lease_id = :me",
-                ExpressionAttributeNames=names,
-                ExpressionAttributeValues=values({":me": lease_id} | vals),
-            )
-    except Exception as exc:
-        if is_condition_failure(exc):
-            raise ConditionFailed(run_id) from exc
-        raise
+    if not _update_run(tenant_id, run_id, state, "lease_id = :me", values_={":me": lease_id}):
+        raise ConditionFailed(run_id)
 
 
 def set_run(tenant_id: str, run_id: str, fields: Mapping[str, Any]) -> bool:
     """Set fields on a run that has not finished; False when it has (or is gone)."""
-    sets, names, vals = assignments(fields)
-    names["#st"] = "status"
-    vals |= {":pending": RunStatus.PENDING.value, ":running": RunStatus.IN_PROGRESS.value}
+    return _update_run(
+        tenant_id,
+        run_id,
+        fields,
+        "attribute_exists(PK) AND #st IN (:pending, :running)",
+        values_={":pending": RunStatus.PENDING.value, ":running": RunStatus.IN_PROGRESS.value},
+        names={"#st": "status"},
+    )
+
+
+def _update_run(
+    tenant_id: str,
+    run_id: str,
+    fields: Mapping[str, Any],
+    condition: str,
+    *,
+    values_: Mapping[str, Any],
+    names: Mapping[str, str] | None = None,
+) -> bool:
+    """Set ``fields`` on the run when ``condition`` (with its own ``values_`` and ``names``)
+    holds; False when it does not."""
+    sets, field_names, vals = assignments(fields)
     try:
         with translated():
             aws.dynamodb().update_item(
                 TableName=table_name(),
                 Key=serialize(keys.sync_run(tenant_id, run_id)),
                 UpdateExpression=f"SET {sets}",
-                ConditionExpression="attribute_exists(PK) AND #st IN (:pending, :running)",
-                ExpressionAttributeNames=names,
-                ExpressionAttributeValues=values(vals),
+                ConditionExpression=condition,
+                ExpressionAttributeNames=field_names | dict(names or {}),
+                ExpressionAttributeValues=values(vals | dict(values_)),
             )
     except Exception as exc:
         if is_condition_failure(exc):
