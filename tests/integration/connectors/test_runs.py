@@ -277,10 +277,10 @@ def test_records_are_read_by_the_vendors_update_time(
     connection_id, token = connectors.hubspot_connection(contacts=30)
     connectors.run(connection_id)
     clock.advance(3600)
+    since = clock.now().replace(microsecond=0).isoformat()  # before the change, not after the run
     changed = sorted(connectors.hubspot.accounts[token].objects["contacts"])[:3]
     connectors.hubspot.change(token, "contacts", changed)
     connectors.run(connection_id)
-    since = clock.now().replace(microsecond=0).isoformat()
 
     recent = connectors.records(connection_id, "contacts", updatedSince=since)
     wrong_stream = connectors.records(connection_id, "tickets")
