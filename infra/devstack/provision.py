@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import io
 import json
+import secrets as secrets_module
 import zipfile
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -61,6 +62,16 @@ def reset_tables(provisioned: Provisioned, session: boto3.session.Session | None
         _table(client, name, template.resolve(resource["Properties"]))
 
 
+def _secrets(client: Any, template: Template) -> None:
+    """Secrets the template generates: a random value of the asked length."""
+    for logical_id, resource in template.resources("AWS::SecretsManager::Secret").items():
+        props = template.resolve(resource["Properties"])
+        name = props.get("Name") or f"{PREFIX}-{logical_id}"
+        length = int((props.get("GenerateSecretString") or {}).get("PasswordLength", 32))
+        value = secrets_module.token_hex(length // 2)
+        template.physical[logical_id] = client.create_secret(Name=name, SecretString=value)["ARN"]
+
+
 def provision(
     parameters: Mapping[str, str] | None = None, *, session: boto3.session.Session | None = None
 ) -> Provisioned:
@@ -83,6 +94,7 @@ def provision(
         template.physical[logical_id] = name
         template.attributes[(logical_id, "Arn")] = f"arn:aws:s3:::{name}"
 
+    _secrets(session.client("secretsmanager"), template)
     sqs = session.client("sqs")
     queues = template.resources("AWS::SQS::Queue")
     # Dead-letter queues first: a queue's redrive policy names its DLQ's ARN.

@@ -86,8 +86,52 @@ def test_bad_parameters(erp: Erp, params: dict[str, object]) -> None:
     assert response.json()["success"] is False
 
 
-def test_bad_cursor_is_400(erp: Erp) -> None:
-    assert erp.get("units", cursor="not-a-cursor").status_code == 400
+def _refused_cursor(response: httpx.Response) -> None:
+    assert response.status_code == 400, response.text
+    body = response.json()
+    assert (body["success"], body["code"]) == (False, "BAD_REQUEST")
+    assert body["message"] == "Cursor inválido"
+
+
+@pytest.mark.parametrize(
+    "cursor",
+    [
+        "not-a-cursor",
+        "eyJQSyI6IngifQ==",  # a raw DynamoDB key: {"PK": "x"}
+        "eyJHU0kxUEsiOnsiUyI6IlQjeCJ9fQ",  # a raw key naming another partition
+        "AQ" + "A" * 60,  # the cursor format with a forged body
+        "%%%",
+    ],
+)
+def test_a_forged_cursor_is_400_on_every_list(erp: Erp, cursor: str) -> None:
+    for entity in ("units", "areas", "courses", "subjects", "professors", "students"):
+        _refused_cursor(erp.get(entity, cursor=cursor))
+
+
+def test_a_cursor_is_opaque_and_opens_only_where_it_was_issued(
+    api: httpx.Client, erp: Erp, other_tenant: TenantFixture
+) -> None:
+    erp.ok("units", UNITS)
+    other = Erp(api, other_tenant)
+    other.ok("units", UNITS)
+    cursor = erp.get("units", per_page=5).json()["next_cursor"]
+    # No key format shows through, even decoded.
+    assert all(part not in base64_text(cursor) for part in ("T#", "U04", "GSI1"))
+
+    assert [u["code"] for u in erp.get("units", cursor=cursor).json()["data"]][:1] == ["U05"]
+    _refused_cursor(other.get("units", cursor=cursor))  # another tenant
+    _refused_cursor(erp.get("areas", cursor=cursor))  # another listing
+    _refused_cursor(erp.get("units", cursor=cursor, search="unidade"))  # other filters
+    tampered = cursor[:-3] + ("A" if cursor[-3] != "A" else "B") + cursor[-2:]
+    _refused_cursor(erp.get("units", cursor=tampered))
+
+
+def base64_text(cursor: str) -> str:
+    """The cursor decoded as far as base64 goes (what a curious client would read)."""
+    import base64
+
+    raw = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4))
+    return raw.decode("latin-1")
 
 
 @pytest.mark.parametrize(

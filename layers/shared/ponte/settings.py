@@ -80,6 +80,8 @@ class Settings:
     )
     jwt: JwtSettings = field(default_factory=JwtSettings)
     bundle_bucket: str = _env("BUNDLE_BUCKET", "")
+    # The Secrets Manager secret whose value seals page cursors (repository/cursors.py).
+    cursor_key_secret: str = _env("CURSOR_KEY_SECRET", "")
     full_sync_state_machine: str = _env("FULL_SYNC_STATE_MACHINE_ARN", "")
     full_sync_map_concurrency: int = _env("FULL_SYNC_MAP_CONCURRENCY", 4, parse=int)
     # Kommo: where an account's API lives, and the role-sync workflow.

@@ -44,6 +44,14 @@ def test_a_first_run_stores_every_record_with_exact_counts(connectors: Connector
                               limit=100).json()  # fmt: skip
     assert len(rest["data"]) == 50
     assert rest["meta"]["nextCursor"] is None
+    # A cursor opens only for its own listing: not another stream, not other filters.
+    cursor = listed["meta"]["nextCursor"]
+    for params in ({"stream": "companies"}, {"updatedSince": "2020-01-01T00:00:00Z"}):
+        moved = connectors.api.get(
+            f"{CONNECTIONS}/{connection_id}/records", headers=connectors.headers,
+            params={"stream": "contacts", "cursor": cursor, **params},
+        )  # fmt: skip
+        assert (moved.status_code, moved.json()["code"]) == (400, "VALIDATION_ERROR")
     connection = connectors.connection(connection_id)
     assert (connection["lastSyncStatus"], connection["syncedRecords"]) == ("success", 200)
 

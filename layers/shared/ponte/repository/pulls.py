@@ -27,7 +27,7 @@ from ponte.domain.connectors import (
     StreamState,
     Trigger,
 )
-from ponte.repository import batch, keys
+from ponte.repository import batch, cursors, keys
 from ponte.repository.errors import ConditionFailed, is_condition_failure, translated
 from ponte.repository.table import (
     Item,
@@ -306,10 +306,6 @@ def delete_runs(tenant_id: str, connection_id: str) -> int:
 
 
 # -- records -------------------------------------------------------------------------------
-class InvalidStart(ValueError):
-    """A listing's start key that does not belong to that listing."""
-
-
 @dataclass(frozen=True, slots=True)
 class Version:
     """What decides created / updated / unchanged for a record seen again."""
@@ -382,17 +378,13 @@ def list_records(
     *,
     updated_since: str,
     limit: int,
-    start: Mapping[str, Any] | None,
-) -> tuple[list[PulledRecord], dict[str, Any] | None]:
-    """Records in the vendor's update order from ``updated_since``; the next page's start.
-    Raises InvalidStart when ``start`` is not a key of this listing."""
+    cursor: str,
+) -> tuple[list[PulledRecord], str]:
+    """Records in the vendor's update order from ``updated_since``; the next page's cursor
+    ('' at the end). Raises cursors.InvalidCursor for a cursor not issued for this listing."""
     partition = keys.pulled_records(tenant_id, connection_id, stream)
-    if start is not None and (
-        set(start) != {"PK", "SK", "GSI2PK", "GSI2SK"}
-        or start["GSI2PK"] != {"S": partition}
-        or start["PK"] != {"S": partition}
-    ):
-        raise InvalidStart(partition)
+    scope = json.dumps(["records", connection_id, stream, updated_since])
+    start = cursors.open_start(cursor, tenant_id=tenant_id, listing=scope)
     params: dict[str, Any] = {"IndexName": keys.GSI2, "Limit": limit}
     if updated_since:
         params["KeyConditionExpression"] = "GSI2PK = :p AND GSI2SK >= :since"
@@ -411,7 +403,7 @@ def list_records(
         )
         for item in page.items
     ]
-    return records, page.last_key
+    return records, cursors.seal(page.last_key, tenant_id=tenant_id, listing=scope)
 
 
 def delete_records(tenant_id: str, connection_id: str, streams: Iterable[str]) -> int:

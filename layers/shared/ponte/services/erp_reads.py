@@ -13,7 +13,7 @@ from typing import Any
 from ponte import errors
 from ponte.clock import isoformat
 from ponte.domain.academic import Entity, search_text
-from ponte.repository import academic, counters
+from ponte.repository import academic, counters, cursors
 
 _NOT_FOUND = {
     Entity.INSTITUTIONS: "Instituição não encontrada",
@@ -92,7 +92,7 @@ class ReadService:
                 cursor=query.cursor,
                 skip=0 if query.cursor else (query.page - 1) * query.per_page,
             )
-        except academic.InvalidCursor as exc:
+        except cursors.InvalidCursor as exc:
             raise errors.bad_request("Cursor inválido", message_en="Invalid cursor") from exc
         if query.filtered:
             total = academic.count_records(self._tenant, entity, listing)

@@ -14,7 +14,6 @@ from ponte.repository.academic.links import (
     student_turmas,
 )
 from ponte.repository.academic.listing import (
-    InvalidCursor,
     Listing,
     all_records,
     count_records,
@@ -51,7 +50,6 @@ __all__ = [
     "ClaimKey",
     "Failure",
     "GuardianLink",
-    "InvalidCursor",
     "Listing",
     "MemberLink",
     "Move",

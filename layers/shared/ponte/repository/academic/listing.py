@@ -3,15 +3,13 @@ hierarchy's placements (records under a parent, records under their responsible)
 
 from __future__ import annotations
 
-import base64
-import binascii
 import json
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
 from ponte.domain.academic import Entity
-from ponte.repository import keys
+from ponte.repository import cursors, keys
 from ponte.repository.academic.records import RecordKey, StoredRecord, get_records, stored
 from ponte.repository.batch import BATCH_GET_LIMIT
 from ponte.repository.errors import error_code
@@ -28,23 +26,9 @@ class Listing:
     status: str = ""
     updated_since: str = ""  # ISO timestamp
 
-
-class InvalidCursor(Exception):
-    pass
-
-
-def _encode_cursor(key: Mapping[str, Any]) -> str:
-    return base64.urlsafe_b64encode(json.dumps(key, separators=(",", ":")).encode()).decode()
-
-
-def _decode_cursor(cursor: str) -> dict[str, Any]:
-    try:
-        key = json.loads(base64.urlsafe_b64decode(cursor.encode()))
-    except (binascii.Error, ValueError) as exc:
-        raise InvalidCursor(cursor) from exc
-    if not isinstance(key, dict):
-        raise InvalidCursor(cursor)
-    return key
+    def cursor_scope(self, entity: Entity) -> str:
+        """What a cursor is bound to: the entity and every filter."""
+        return json.dumps([entity.value, self.search, self.status, self.updated_since])
 
 
 Path = tuple[str, ...]  # an attribute, or a nested one: ("data", "subject_code")
@@ -105,7 +89,8 @@ def list_records(
     from botocore.exceptions import ClientError  # loaded with the DynamoDB client
 
     query = _listing_query(tenant_id, entity, listing)
-    start = _decode_cursor(cursor) if cursor else None
+    scope = listing.cursor_scope(entity)
+    start = cursors.open_start(cursor, tenant_id=tenant_id, listing=scope)
     found: list[StoredRecord] = []
     while True:
         wanted = skip if skip else limit - len(found)
@@ -116,7 +101,7 @@ def list_records(
             page = query_page(params, start)
         except ClientError as exc:
             if cursor and error_code(exc) == "ValidationException":
-                raise InvalidCursor(cursor) from exc
+                raise cursors.InvalidCursor(cursor) from exc
             raise
         if skip:
             skip = max(0, skip - page.count)
@@ -125,7 +110,7 @@ def list_records(
         start = page.last_key
         if not start or (not skip and len(found) >= limit):
             break
-    return found, _encode_cursor(start) if start else ""
+    return found, cursors.seal(start, tenant_id=tenant_id, listing=scope)
 
 
 def count_records(tenant_id: str, entity: Entity, listing: Listing) -> int:

@@ -2,16 +2,13 @@
 
 from __future__ import annotations
 
-import base64
-import binascii
-import json
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
 
 from ponte import errors
 from ponte.connectors.base import normalised_time
 from ponte.domain.connectors import PageRecord, PullRun, RunStatus
+from ponte.repository import cursors
 from ponte.repository import pulls as pull_store
 from ponte.repository.pulls import PulledRecord
 from ponte.services import connections
@@ -78,22 +75,8 @@ def records(
     try:
         found, last = pull_store.list_records(
             tenant_id, connection_id, stream, updated_since=since, limit=limit,
-            start=_decode(cursor) if cursor else None,
+            cursor=cursor,
         )  # fmt: skip
-    except pull_store.InvalidStart:
+    except cursors.InvalidCursor:
         raise errors.invalid_fields({"cursor": ["Invalid cursor"]}) from None
-    return RecordPage(found, _encode(last) if last else None)
-
-
-def _encode(key: dict[str, Any]) -> str:
-    return base64.urlsafe_b64encode(json.dumps(key, separators=(",", ":")).encode()).decode()
-
-
-def _decode(cursor: str) -> dict[str, Any]:
-    try:
-        key = json.loads(base64.urlsafe_b64decode(cursor.encode()))
-    except (binascii.Error, ValueError, UnicodeDecodeError):
-        key = None
-    if not isinstance(key, dict):
-        raise errors.invalid_fields({"cursor": ["Invalid cursor"]})
-    return key
+    return RecordPage(found, last or None)
