@@ -5,7 +5,6 @@ One module serves the eight routes; the template deploys each as its own functio
 
 from __future__ import annotations
 
-import re
 from typing import Annotated, Any
 
 from pydantic import BaseModel, ConfigDict, Field
@@ -15,12 +14,12 @@ from ponte.auth.principals import Role
 from ponte.domain.runs import RunStatus
 from ponte.http.api import create_app, json_body, json_response, lambda_handler, principal, user
 from ponte.http.envelopes import Flavor
+from ponte.http.params import Integer, is_integer_text
 from ponte.services import kommo_accounts
 from ponte.services.role_sync import api as role_sync
 from ponte.services.role_sync.model import RoleSyncRequest
 
 app = create_app(Flavor.KOMMO)
-_ID = re.compile(r"[0-9]{1,9}")
 admins = [user(Role.ADMIN)]
 
 
@@ -29,7 +28,7 @@ def _body() -> Any:
 
 
 def _account_id(raw: str) -> int:
-    if not _ID.fullmatch(raw):  # ASCII digits only: str.isdigit() takes "²" too
+    if not is_integer_text(raw):
         raise errors.bad_request("O id da conta deve ser um número inteiro")
     return int(raw)
 
@@ -103,7 +102,7 @@ def sync_stop() -> Any:
 class LogParams(BaseModel):
     model_config = ConfigDict(extra="ignore")
 
-    limit: Annotated[int, Field(ge=1, le=200, strict=False)] = 50
+    limit: Annotated[Integer, Field(ge=1, le=200)] = 50
 
 
 @app.get("/sync/logs", middlewares=admins)

@@ -25,6 +25,7 @@ from ponte.http.api import (
     validated,
 )
 from ponte.http.envelopes import Flavor
+from ponte.http.params import Integer, Page
 from ponte.services.pulls import starting, views
 
 app = create_app(Flavor.CONNECTORS)
@@ -41,8 +42,8 @@ class StartRun(BaseModel):
 class RunParams(BaseModel):
     model_config = ConfigDict(extra="ignore")
 
-    page: Annotated[int, Field(ge=1, le=100_000)] = 1
-    limit: Annotated[int, Field(ge=1, le=100)] = 20
+    page: Page = 1
+    limit: Annotated[Integer, Field(ge=1, le=100)] = 20
     connectionId: Annotated[str, Field(max_length=64)] = ""
     status: Annotated[str, Field(max_length=20)] = ""
 
