@@ -17,11 +17,18 @@ from ponte.services.erp_sync import SyncService
 from ponte.services.tenancy import tenant_setting
 
 app = create_app(Flavor.ERP)
+# A batch holds at most 100 records (seed 000); 4 MB leaves 40 KB for each.
+MAX_BATCH_BYTES = 4 << 20
 
 
 def _sync(entity: Entity) -> Any:
     tenant_id = principal(app).tenant_id
-    records = sync_records(entity, json_body(app))
+    body = json_body(
+        app,
+        max_bytes=MAX_BATCH_BYTES,
+        too_large="Lote acima de 4 MB: envie lotes de até 100 registros por requisição",
+    )
+    records = sync_records(entity, body)
     service = SyncService(
         tenant_id, strict_cpf=lambda: bool(tenant_setting(tenant_id, "strict_cpf_check_digits"))
     )

@@ -59,6 +59,17 @@ def test_malformed_json_is_400(erp: Erp, api: httpx.Client) -> None:
     assert response.json()["message"] == "JSON inválido no corpo da requisição"
 
 
+def test_a_batch_past_4_mb_is_a_413_and_writes_nothing(erp: Erp) -> None:
+    units = [{"code": f"U{i}", "name": "n" * 250, "pad": "x" * 60_000} for i in range(70)]
+    response = erp.sync("units", units)
+
+    assert response.status_code == 413
+    body = response.json()
+    assert (body["success"], body["code"]) == (False, "PAYLOAD_TOO_LARGE")
+    assert body["message"].startswith("Lote acima de 4 MB")
+    assert erp.get("units").json()["meta"]["total"] == 0
+
+
 def test_100_records_are_accepted(erp: Erp) -> None:
     data = erp.ok("units", [{"code": f"U{i:03}", "name": f"Unidade {i}"} for i in range(100)])
     assert data["created"] == 100

@@ -23,16 +23,11 @@ ROUTES = [
 ]
 
 
-@pytest.mark.parametrize(("path", "param", "credential", "status", "named"), ROUTES)
+@pytest.mark.parametrize("route", ROUTES, ids=lambda route: f"{route[0]}?{route[1]}")
 def test_a_loose_number_is_refused_in_the_routes_envelope(
-    api: httpx.Client,
-    tenant: TenantFixture,
-    path: str,
-    param: str,
-    credential: str,
-    status: int,
-    named: tuple[str, str],
+    api: httpx.Client, tenant: TenantFixture, route: tuple[str, str, str, int, tuple[str, str]]
 ) -> None:
+    path, param, credential, status, (field, text) = route
     secret = tenant.api_key() if credential == "api_key" else tenant.token("admin")
     headers = tenant.headers(secret)
     assert api.get(path, headers=headers, params={param: "5"}).status_code == 200
@@ -40,5 +35,4 @@ def test_a_loose_number_is_refused_in_the_routes_envelope(
     for raw in LOOSE:
         answer = api.get(path, headers=headers, params={param: raw})
         assert answer.status_code == status, (raw, answer.text)
-        field, text = named
         assert str(answer.json()[field]).startswith(text), (raw, answer.text)

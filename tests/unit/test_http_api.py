@@ -93,6 +93,30 @@ def test_body_errors() -> None:
     }
 
 
+@pytest.mark.parametrize(
+    "body",
+    [
+        "[" * 100_000,  # deeper than the parser goes
+        "[" * 33 + "]" * 33,  # parses, but deeper than any API takes
+        '{"name": ' + '{"a": ' * 40 + "1" + "}" * 40 + ', "count": 1}',
+    ],
+)
+def test_a_body_nested_too_deeply_is_a_400(body: str) -> None:
+    status, answer = call("POST", "/write", client(Scope.WRITE), body)
+    assert (status, answer["success"]) == (400, False)
+
+
+def test_nesting_up_to_the_cap_is_read() -> None:
+    status, _ = call("POST", "/write", client(Scope.WRITE), "[" * 32 + "]" * 32)
+    assert status == 422  # parsed: it is only not the body this route takes
+
+
+def test_a_body_past_the_size_cap_is_a_413_before_it_is_parsed() -> None:
+    padding = "x" * (1 << 20)
+    status, answer = call("POST", "/write", client(Scope.WRITE), f'{{"name": "{padding}"')
+    assert (status, answer["code"]) == (413, "PAYLOAD_TOO_LARGE")  # no 400: never parsed
+
+
 @pytest.mark.parametrize("role", [Role.COORDINATOR, Role.PROFESSOR, Role.GUARDIAN, None])
 def test_roles(role: Role | None) -> None:
     principal = Principal(PrincipalKind.USER, "t1", "u1", "U", role=role, rate_limit=1000)

@@ -92,22 +92,24 @@ def create_app(flavor: Flavor) -> APIGatewayHttpResolver:
 
 _REQUIRED: Any = object()
 INVALID_JSON = "JSON inválido no corpo da requisição"
+MAX_BODY_BYTES = 1 << 20  # far above any body these APIs take; ERP batches pass their own
+MAX_DEPTH = 32  # the deepest body an API takes is 4 levels
 
 
 def json_body(
     app: APIGatewayHttpResolver,
     *,
     default: Any = _REQUIRED,
-    max_bytes: int = 0,
+    max_bytes: int = MAX_BODY_BYTES,
     too_large: str = "Corpo da requisição grande demais",
 ) -> Any:
-    """The request's JSON body: 400 when it is not JSON (or absent, unless a ``default`` is
-    given), 413 past ``max_bytes``."""
+    """The request's JSON body: 413 past ``max_bytes`` (checked before parsing); 400 when it
+    is not JSON, nests deeper than MAX_DEPTH, or is absent (unless a ``default`` is given)."""
     try:
         raw = app.current_event.decoded_body or ""
     except (UnicodeDecodeError, ValueError) as exc:
         raise errors.bad_request(INVALID_JSON, message_en="Invalid JSON") from exc
-    if max_bytes and len(raw.encode()) > max_bytes:
+    if len(raw) > max_bytes or len(raw.encode(errors="surrogatepass")) > max_bytes:
         raise errors.payload_too_large(too_large)
     if not raw.strip():
         if default is _REQUIRED:
@@ -120,7 +122,27 @@ def json_body(
     except (json.JSONDecodeError, UnicodeError, RecursionError) as exc:
         # RecursionError: nesting deeper than the parser goes is no JSON we accept either.
         raise errors.bad_request(INVALID_JSON, message_en="Invalid JSON") from exc
+    if _deeper_than(payload, MAX_DEPTH):
+        raise errors.bad_request(
+            "JSON aninhado demais no corpo da requisição", message_en="JSON nested too deeply"
+        )
     return payload
+
+
+def _deeper_than(value: Any, limit: int) -> bool:
+    """Whether objects and arrays nest more than ``limit`` levels (walked without recursion)."""
+    level: list[Any] = [value]
+    for _ in range(limit):
+        level = [
+            child
+            for item in level
+            if isinstance(item, dict | list)
+            for child in (item.values() if isinstance(item, dict) else item)
+            if isinstance(child, dict | list)
+        ]
+        if not level:
+            return False
+    return True
 
 
 def validated[M: BaseModel](
