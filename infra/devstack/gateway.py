@@ -22,6 +22,8 @@ from devstack.runtime import FunctionError, LambdaRuntime
 from devstack.template import Route
 
 MAX_PAYLOAD = 10 * 1024 * 1024  # HTTP API's request limit
+MAX_INVOKE = 6 * 1024 * 1024  # Lambda's synchronous request limit: the event as JSON
+TOO_LARGE = {"message": "Request Entity Too Large"}  # API Gateway's own body, no envelope
 _TEXT_TYPES = ("json", "text/", "xml", "x-www-form-urlencoded", "javascript")
 
 
@@ -60,7 +62,7 @@ class Gateway:
         if method == "GET" and url.path in self.extra:
             return self.extra[url.path]()
         if len(body) > MAX_PAYLOAD:
-            return json_answer(413, {"message": "Request Entity Too Large"})
+            return json_answer(413, TOO_LARGE)
         request = Request(method, url.path, url.query, headers, body)
         for route in self.routes:
             params = route.match(method, url.path)
@@ -70,6 +72,8 @@ class Gateway:
 
     def _dispatch(self, route: Route, params: dict[str, str], request: Request) -> Answer:
         event = self._event(route, params, request)
+        if len(json.dumps(event)) > MAX_INVOKE:  # the function could not be invoked with it
+            return json_answer(413, TOO_LARGE)
         if route.authorized and self.authorizer:
             try:
                 verdict = self.runtime.invoke(self.authorizer, self._authorizer_event(event))
@@ -92,8 +96,7 @@ class Gateway:
         qs: dict[str, str] = {}
         for key, value in parse_qsl(query, keep_blank_values=True):
             qs[key] = f"{qs[key]},{value}" if key in qs else value
-        content_type = lowered.get("content-type", "")
-        is_text = not body or any(t in content_type for t in _TEXT_TYPES)
+        is_text = _is_text(body, lowered)
         now = time.time()
         return {
             "version": "2.0",
@@ -162,6 +165,53 @@ class Gateway:
         return Answer(int(result["statusCode"]), headers, body)
 
 
+def _is_text(body: bytes, headers: dict[str, str]) -> bool:
+    """Whether the body reaches the function as text; else base64, as API Gateway sends
+    bodies that are binary, content-encoded (gzip) or not UTF-8."""
+    if not body:
+        return True
+    content_type = headers.get("content-type", "")
+    if headers.get("content-encoding") or not any(t in content_type for t in _TEXT_TYPES):
+        return False
+    try:
+        body.decode()
+    except UnicodeDecodeError:
+        return False
+    return True
+
+
+class BadRequest(Exception):
+    """A request the gateway cannot read (its framing, not its content)."""
+
+
+def read_body(headers: Any, stream: Any) -> bytes:
+    """The request body, by Content-Length or chunked; at most MAX_PAYLOAD + 1 bytes are kept
+    (enough to tell it is too large)."""
+    if "chunked" in (headers.get("transfer-encoding") or "").lower():
+        chunks: list[bytes] = []
+        size = 0
+        while True:
+            line = stream.readline(1024).split(b";")[0].strip()
+            try:
+                length = int(line, 16)
+            except ValueError:
+                raise BadRequest(line) from None
+            if length == 0:
+                stream.readline(1024)
+                return b"".join(chunks)
+            chunk = stream.read(length)
+            stream.readline(8)
+            if size <= MAX_PAYLOAD:
+                chunks.append(chunk)
+            size += length
+    raw = (headers.get("content-length") or "0").strip()
+    if not raw.isascii() or not raw.isdigit():
+        raise BadRequest(raw)
+    length = int(raw)
+    body = stream.read(min(length, MAX_PAYLOAD + 1)) if length else b""
+    return bytes(body)
+
+
 class GatewayServer(ThreadingHTTPServer):
     """Binds first (so an ephemeral port is known), then serves whichever gateway it is given."""
 
@@ -185,13 +235,11 @@ def bind(host: str, port: int) -> GatewayServer:
         protocol_version = "HTTP/1.1"
 
         def _handle(self) -> None:
-            length = int(self.headers.get("content-length") or 0)
-            body = self.rfile.read(length) if length else b""
-            gateway = server.gateway
-            if gateway is None:
-                answer = json_answer(503, {"message": "Starting"})
-            else:
-                answer = gateway.handle(self.command, self.path, dict(self.headers.items()), body)
+            try:
+                answer = self._answer()
+            except Exception:  # API Gateway answers; it never drops the connection
+                answer = json_answer(500, {"message": "Internal Server Error"})
+                self.close_connection = True
             self.send_response(answer.status)
             for key, value in answer.headers.items():
                 if key not in {"content-length", "connection", "transfer-encoding"}:
@@ -200,6 +248,20 @@ def bind(host: str, port: int) -> GatewayServer:
             self.end_headers()
             if self.command != "HEAD":
                 self.wfile.write(answer.body)
+
+        def _answer(self) -> Answer:
+            try:
+                body = read_body(self.headers, self.rfile)
+            except BadRequest:
+                self.close_connection = True  # the rest of the stream cannot be framed
+                return json_answer(400, {"message": "Bad Request"})
+            if len(body) > MAX_PAYLOAD:
+                self.close_connection = True  # the unread rest is not another request
+                return json_answer(413, TOO_LARGE)
+            gateway = server.gateway
+            if gateway is None:
+                return json_answer(503, {"message": "Starting"})
+            return gateway.handle(self.command, self.path, dict(self.headers.items()), body)
 
         do_GET = do_POST = do_PUT = do_PATCH = do_DELETE = do_HEAD = do_OPTIONS = _handle
 
