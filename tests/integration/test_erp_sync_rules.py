@@ -521,6 +521,16 @@ def test_sync_status_moves_with_an_unchanged_sync(erp: Erp, clock: VirtualClock)
     assert last["timestamp"] == clock.now().strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
+def test_a_refused_sync_leaves_the_last_sync_where_it_was(erp: Erp, clock: VirtualClock) -> None:
+    erp.ok("units", seed_000.UNITS)
+    clock.advance(600)
+
+    refused = erp.sync("units", [{"code": "U9"}, {"name": "sem código"}])
+
+    assert refused.status_code == 422
+    assert erp.get("sync-status").json()["data"]["last_sync"]["minutes_ago"] == 10
+
+
 def test_sync_is_rate_limited_per_client(
     api: httpx.Client, tenant: TenantFixture, clock: VirtualClock
 ) -> None:

@@ -149,7 +149,8 @@ class SyncService:
                     RecordIssue(candidate.index, candidate.code, {"code": [CONFLICT]})
                 )
             result.conflicts = len(pending)
-        self._stamp(now, wrote)
+        if not (result.total and result.failed == result.total):  # a refused sync stores nothing
+            self._stamp(now, wrote)
         result.errors.sort(key=lambda issue: issue.index)
         result.warnings.sort(key=lambda issue: issue.index)
         return result
