@@ -11,13 +11,14 @@ REGION ?= us-east-1
 export SAM_CLI_TELEMETRY := 0
 export PATH := $(abspath $(BIN)):$(PATH)
 
-.PHONY: help venv dev test lint typecheck validate statelint unit build bench clean
+.PHONY: help venv dev test lint typecheck validate statelint unit build bench fuzz clean
 
 help:
 	@echo "make dev    - run the local stack on http://127.0.0.1:$${PONTE_PORT:-3000} (no Docker)"
 	@echo "make test   - create the venv if missing, then ruff, mypy, sam validate --lint, statelint, pytest"
 	@echo "make build  - sam build (no container)"
 	@echo "make bench  - print the benchmark figures"
+	@echo "make fuzz   - a long run of the hostile-request suite (PONTE_FUZZ_EXAMPLES per surface)"
 
 $(STAMP): pyproject.toml
 	@test -n "$(PY313)" || { echo "Python 3.13 not found (pyenv install 3.13 or put python3.13 on PATH)"; exit 1; }
@@ -56,5 +57,9 @@ build: $(STAMP)
 bench: $(STAMP)
 	$(BIN)/python -m tests.benchmarks
 
+# The fuzz suite of `make test`, longer: it prints requests tried and failures at the end.
+fuzz: $(STAMP)
+	PONTE_FUZZ_PROFILE=fuzz $(BIN)/python -m pytest tests/integration/fuzz -p no:cacheprovider
+
 clean:
-	rm -rf .aws-sam .pytest_cache .mypy_cache .ruff_cache
+	rm -rf .aws-sam .pytest_cache .mypy_cache .ruff_cache .hypothesis

@@ -1,0 +1,109 @@
+"""Sends one generated request through the local stack and checks what a client and the
+data owner would notice: no 5xx, every error in its API's envelope, and nothing stored
+(table, bundle bucket, secrets) changed by a request that was refused."""
+
+from __future__ import annotations
+
+import json
+from collections import Counter
+from dataclasses import dataclass, field
+
+import boto3
+import httpx
+
+from devstack.stack import LocalStack
+from tests.support.routes import flavor_of, is_envelope
+
+# Written by every request, refused or not: the rate limiter's counters, and when an API
+# key was last used.
+_BOOKKEEPING = ("RATE#",)
+_BOOKKEEPING_FIELDS = ("last_used_at",)
+
+
+@dataclass
+class Stats:
+    """What `make fuzz` reports: requests tried, and each distinct failure once."""
+
+    requests: int = 0
+    statuses: Counter[int] = field(default_factory=Counter)
+    failures: set[str] = field(default_factory=set)
+
+    def summary(self) -> str:
+        spread = ", ".join(f"{s}: {n}" for s, n in sorted(self.statuses.items()))
+        lines = [f"fuzz: {self.requests} requests tried, {len(self.failures)} failures ({spread})"]
+        lines += [f"  failure: {f}" for f in sorted(self.failures)]
+        return "\n".join(lines)
+
+
+STATS = Stats()
+
+
+@dataclass
+class Probe:
+    api: httpx.Client
+    stack: LocalStack
+
+    def send(
+        self,
+        method: str,
+        route: str,
+        path: str,
+        *,
+        params: list[tuple[str, str]] | None = None,
+        content: bytes | None = None,
+        headers: dict[str, str] | None = None,
+    ) -> httpx.Response:
+        before = self._stored()
+        answer = self.api.request(method, path, params=params, content=content, headers=headers)
+        STATS.requests += 1
+        STATS.statuses[answer.status_code] += 1
+        problem = self._problem(route, answer, before)
+        if problem:
+            STATS.failures.add(f"{method} {route}: {problem}")
+            raise AssertionError(f"{method} {path} {params!r}: {problem}\n{answer.text[:500]}")
+        return answer
+
+    def _problem(self, route: str, answer: httpx.Response, before: frozenset[str]) -> str:
+        status = answer.status_code
+        if status >= 500:
+            return f"answered {status}"
+        if status < 400 or _gateways_own(answer):
+            return ""
+        try:
+            enveloped = is_envelope(flavor_of(route), answer.json())
+        except ValueError:
+            enveloped = False
+        if not enveloped:
+            return f"{status} is not in the API's envelope"
+        after = self._stored()
+        if after != before:
+            changed = sorted(after ^ before)[:2]
+            return f"refused with {status}, yet changed what is stored: {changed}"
+        return ""
+
+    def _stored(self) -> frozenset[str]:
+        """Everything a request could have written, as comparable lines."""
+        provisioned = self.stack.provisioned
+        dynamodb = boto3.client("dynamodb")
+        lines: set[str] = set()
+        for page in dynamodb.get_paginator("scan").paginate(TableName=provisioned.table_name):
+            for item in page["Items"]:
+                if not item["PK"]["S"].startswith(_BOOKKEEPING):
+                    kept = {k: v for k, v in item.items() if k not in _BOOKKEEPING_FIELDS}
+                    lines.add(json.dumps(kept, sort_keys=True))
+        s3 = boto3.client("s3")
+        for bucket in s3.list_buckets()["Buckets"]:
+            for obj in s3.list_objects_v2(Bucket=bucket["Name"]).get("Contents", []):
+                lines.add(f"s3://{bucket['Name']}/{obj['Key']} {obj['ETag']}")
+        secrets = boto3.client("secretsmanager")
+        for page in secrets.get_paginator("list_secrets").paginate():
+            for secret in page["SecretList"]:
+                lines.add(f"secret {secret['Name']} {secret.get('LastChangedDate', '')}")
+        return frozenset(lines)
+
+
+def _gateways_own(answer: httpx.Response) -> bool:
+    """API Gateway's 413 for a body past its limit: the function never saw the request."""
+    return (
+        answer.status_code == 413 and answer.content == b'{"message": "Request Entity Too Large"}'
+    )
