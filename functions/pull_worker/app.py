@@ -1,5 +1,6 @@
-"""The connector run worker: SQS messages (a run, or its continuation), one at a time, with
-partial batch failures (a failed message comes back; after a few, the dead-letter queue)."""
+"""The connector run worker: SQS messages (a run, its continuation, or a schedule's fire),
+one at a time, with partial batch failures (a failed message comes back; after a few, the
+dead-letter queue)."""
 
 from __future__ import annotations
 
@@ -14,15 +15,21 @@ from aws_lambda_powertools.utilities.batch import (
 from aws_lambda_powertools.utilities.data_classes.sqs_event import SQSRecord
 
 from ponte.observability import instrument, logger
-from ponte.services.pulls import engine
+from ponte.services.pulls import engine, firing
 
 processor = BatchProcessor(event_type=EventType.SQS)
 
 
 def _record_handler(record: SQSRecord, context: Any) -> str:
     body = json.loads(record.body)
-    message = engine.Message(str(body["tenant_id"]), str(body["run_id"]))
     remaining = context.get_remaining_time_in_millis() / 1000 if context else 900.0
+    tenant_id = str(body["tenant_id"])
+    if "run_id" not in body:  # a schedule's fire
+        outcome = firing.fire(tenant_id, str(body["connectionId"]), remaining)
+        logger.info("schedule fire", extra={"connection": body["connectionId"],
+                                            "outcome": outcome})  # fmt: skip
+        return outcome
+    message = engine.Message(tenant_id, str(body["run_id"]))
     outcome = engine.work(message, remaining)
     logger.info("pull", extra={"run": message.run_id, "outcome": outcome})
     return outcome

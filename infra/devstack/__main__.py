@@ -64,6 +64,7 @@ def seed(stack: LocalStack, endpoint: str) -> dict[str, Any]:
         "write_api_key": keys[Scope.WRITE],
         "admin_token": stack.idp.mint(DEMO_TENANT, "admin", subject="dev-admin", ttl_seconds=43200),
         "jwt_issuer": stack.idp.issuer,
+        "schedule_group": stack.provisioned.environment["SCHEDULE_GROUP"],
     }
     if stack.kommo is not None:
         credentials["kommo_accounts"] = _seed_kommo(stack)
@@ -98,7 +99,8 @@ def _seed_kommo(stack: LocalStack) -> str:
 
 
 def _seed_connections(stack: LocalStack) -> dict[str, str]:
-    """A HubSpot and a Zendesk account in their fakes, each with a connection: their ids."""
+    """An account in each vendor fake, each with a connection (two on a schedule): their
+    ids."""
     from ponte.services import connections
 
     made: dict[str, str] = {}
@@ -123,6 +125,25 @@ def _seed_connections(stack: LocalStack) -> dict[str, str]:
             },
         )
         made["zendesk"] = connections.create(DEMO_TENANT, body).id
+    if stack.chatwoot is not None:
+        stack.chatwoot.add_account(1, "local-chatwoot-token", conversations=60, messages=4,
+                                   contacts=45)  # fmt: skip
+        body = connections.NewConnection(
+            name="Chatwoot (local fake)",
+            platform="chatwoot",
+            credentials={"accountId": "1", "accessToken": "local-chatwoot-token"},
+            schedule="rate(15 minutes)",
+        )
+        made["chatwoot"] = connections.create(DEMO_TENANT, body).id
+    if stack.rdstation is not None:
+        stack.rdstation.add_account("local-rdstation-key", contacts=400, deals=90)
+        body = connections.NewConnection(
+            name="RD Station (local fake)",
+            platform="rdstation",
+            credentials={"apiKey": "local-rdstation-key", "workspaceId": "demo-workspace"},
+            schedule="cron(0 8 ? * MON-FRI *)",
+        )
+        made["rdstation"] = connections.create(DEMO_TENANT, body).id
     return made
 
 

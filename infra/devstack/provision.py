@@ -72,6 +72,25 @@ def _secrets(client: Any, template: Template) -> None:
         template.physical[logical_id] = client.create_secret(Name=name, SecretString=value)["ARN"]
 
 
+def _roles_and_schedule_groups(session: boto3.session.Session, template: Template) -> None:
+    """IAM roles (Scheduler's, to reach the run queue) and Scheduler's schedule groups."""
+    iam = session.client("iam")
+    for logical_id, resource in template.resources("AWS::IAM::Role").items():
+        props = template.resolve(resource["Properties"])
+        created = iam.create_role(
+            RoleName=f"{PREFIX}-{logical_id}",
+            AssumeRolePolicyDocument=json.dumps(props["AssumeRolePolicyDocument"]),
+        )["Role"]
+        template.physical[logical_id] = created["RoleName"]
+        template.attributes[(logical_id, "Arn")] = created["Arn"]
+    scheduler = session.client("scheduler")
+    for logical_id, resource in template.resources("AWS::Scheduler::ScheduleGroup").items():
+        group = template.resolve(resource["Properties"])["Name"]
+        arn = scheduler.create_schedule_group(Name=group)["ScheduleGroupArn"]
+        template.physical[logical_id] = group  # Ref of a schedule group is its name
+        template.attributes[(logical_id, "Arn")] = arn
+
+
 def provision(
     parameters: Mapping[str, str] | None = None, *, session: boto3.session.Session | None = None
 ) -> Provisioned:
@@ -112,6 +131,7 @@ def provision(
         template.attributes[(logical_id, "QueueName")] = f"{PREFIX}-{logical_id}"
 
     iam = session.client("iam")
+    _roles_and_schedule_groups(session, template)
     role_arn = iam.create_role(
         RoleName=f"{PREFIX}-lambda",
         AssumeRolePolicyDocument='{"Version":"2012-10-17","Statement":[]}',

@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from devstack import fakes
+from devstack.chatwoot_fake import ChatwootFake
 from devstack.fakes import Fake
 from devstack.gateway import Answer, Gateway, GatewayServer, bind
 from devstack.hubspot_fake import HubSpotFake
@@ -20,6 +21,7 @@ from devstack.idp import AUDIENCE, ISSUER_PATH, JWKS_PATH, LocalIdentityProvider
 from devstack.kommo_fake import KommoFake, serve
 from devstack.provision import Provisioned, provision
 from devstack.queues import Consumer, QueuePoller
+from devstack.rdstation_fake import RdStationFake
 from devstack.template import ROOT
 from devstack.zendesk_fake import ZendeskFake
 from ponte import aws
@@ -39,6 +41,8 @@ class LocalStack:
     kommo: KommoFake | None = None  # the Kommo fake, unless KOMMO_BASE_URL named another
     hubspot: HubSpotFake | None = None  # likewise HUBSPOT_BASE_URL
     zendesk: ZendeskFake | None = None  # likewise ZENDESK_BASE_URL
+    chatwoot: ChatwootFake | None = None  # likewise CHATWOOT_BASE_URL
+    rdstation: RdStationFake | None = None  # likewise RDSTATION_BASE_URL
     poller: QueuePoller | None = None
 
     @property
@@ -84,10 +88,12 @@ def run_local_stack(
     kommo_url = os.environ.get("KOMMO_BASE_URL", "")
     hubspot_url = os.environ.get("HUBSPOT_BASE_URL", "")
     zendesk_url = os.environ.get("ZENDESK_BASE_URL", "")
+    chatwoot_url = os.environ.get("CHATWOOT_BASE_URL", "")
+    rdstation_url = os.environ.get("RDSTATION_BASE_URL", "")
     with ExitStack() as cleanup:
         cleanup.callback(server.server_close)
         cleanup.callback(server.shutdown)
-        kommo = hubspot = zendesk = None
+        kommo = hubspot = zendesk = chatwoot = rdstation = None
         if not kommo_url:  # no Kommo named: serve the fake
             kommo = KommoFake()
             kommo_server, kommo_url = serve(kommo, host)
@@ -99,6 +105,12 @@ def run_local_stack(
         if not zendesk_url:
             zendesk = ZendeskFake()
             zendesk_url = _serve(cleanup, zendesk, host) + "/{subdomain}/api/v2"
+        if not chatwoot_url:
+            chatwoot = ChatwootFake()
+            chatwoot_url = _serve(cleanup, chatwoot, host)
+        if not rdstation_url:
+            rdstation = RdStationFake()
+            rdstation_url = _serve(cleanup, rdstation, host)
         provisioned = provision(
             {
                 "JwtIssuer": issuer,
@@ -107,10 +119,12 @@ def run_local_stack(
                 "KommoBaseUrl": kommo_url,
                 "HubSpotBaseUrl": hubspot_url,
                 "ZendeskBaseUrl": zendesk_url,
+                "ChatwootBaseUrl": chatwoot_url,
+                "RdStationBaseUrl": rdstation_url,
             }
         )
         # The local stack's vendors (fakes) live on loopback.
-        environment = provisioned.environment | {"ALLOW_PRIVATE_VENDOR_URLS": "true"}
+        environment = provisioned.environment | {"VENDOR_PRIVATE_HOSTS": host}
         cleanup.enter_context(function_environment(environment))
         cleanup.enter_context(provisioned.runtime.moto_hook())
         poller = _queue_poller(provisioned)
@@ -123,8 +137,10 @@ def run_local_stack(
         gateway.extra[JWKS_PATH] = lambda: Answer(200, {"content-type": "application/json"}, jwks)
         server.start(gateway)
         yield LocalStack(
-            base_url, provisioned, gateway, idp, server, state_dir, kommo, hubspot, zendesk, poller
-        )
+            base_url, provisioned, gateway, idp, server, state_dir,
+            kommo=kommo, hubspot=hubspot, zendesk=zendesk, chatwoot=chatwoot,
+            rdstation=rdstation, poller=poller,
+        )  # fmt: skip
 
 
 def _serve(cleanup: ExitStack, fake: Fake, host: str) -> str:

@@ -11,7 +11,6 @@ import argparse
 import json
 import os
 import sys
-import uuid
 from pathlib import Path
 from typing import Any
 
@@ -118,37 +117,22 @@ def token(args: argparse.Namespace) -> None:
 
 def schedules_fire(args: argparse.Namespace) -> None:
     """Fire a schedule's target now (under moto nothing fires on its own)."""
-    import boto3
+    from devstack.schedules import fire
 
-    schedule = boto3.client("scheduler").get_schedule(Name=args.name, GroupName=args.group)
-    target = schedule["Target"]
-    arn, payload = target["Arn"], target.get("Input", "{}")
-    if ":lambda:" in arn:
-        response = boto3.client("lambda").invoke(FunctionName=arn, Payload=payload.encode())
-        _print(
-            {
-                "target": arn,
-                "status": response["StatusCode"],
-                "error": response.get("FunctionError"),
-                "result": json.loads(response["Payload"].read() or b"null"),
-            }
-        )
-    elif ":states:" in arn:
-        execution = boto3.client("stepfunctions").start_execution(
-            stateMachineArn=arn, name=f"{args.name}-{uuid.uuid4().hex[:12]}", input=payload
-        )
-        _print({"target": arn, "executionArn": execution["executionArn"]})
-    elif ":sqs:" in arn:
-        sqs = boto3.client("sqs")
-        queue = sqs.get_queue_url(QueueName=arn.rsplit(":", 1)[1])["QueueUrl"]
-        _print(
-            {
-                "target": arn,
-                "messageId": sqs.send_message(QueueUrl=queue, MessageBody=payload)["MessageId"],
-            }
-        )
+    dev = _dev_state()
+    if args.connection:
+        from ponte.adapters.schedules import name as schedule_name
+
+        name = schedule_name(args.connection)
+    elif args.name:
+        name = args.name
     else:
-        raise SystemExit(f"ponte schedules fire: unsupported target {arn}")
+        raise SystemExit("ponte schedules fire: name a schedule or pass --connection ID")
+    group = args.group or dev.get("schedule_group") or "default"
+    try:
+        _print(fire(name, group))
+    except ValueError as exc:
+        raise SystemExit(f"ponte schedules fire: {exc}") from None
 
 
 def parser() -> argparse.ArgumentParser:
@@ -197,8 +181,9 @@ def parser() -> argparse.ArgumentParser:
 
     schedules = groups.add_parser("schedules").add_subparsers(dest="command", required=True)
     fire = schedules.add_parser("fire", help="(local) fire an EventBridge schedule's target")
-    fire.add_argument("name")
-    fire.add_argument("--group", default="default")
+    fire.add_argument("name", nargs="?", help="the schedule's name")
+    fire.add_argument("--connection", help="a connection's id: fire its sync schedule")
+    fire.add_argument("--group", help="schedule group (default: the local stack's)")
     fire.set_defaults(func=schedules_fire)
     return root
 

@@ -46,6 +46,10 @@ def test_functions_resolve_to_modules() -> None:
     template.physical["FullSyncStateMachine"] = "arn:aws:states:us-east-1:1:stateMachine:fs"
     template.physical["RoleSyncStateMachine"] = "arn:aws:states:us-east-1:1:stateMachine:rs"
     template.physical["PullQueue"] = "https://sqs.us-east-1.amazonaws.com/1/pull"
+    template.attributes[("PullQueue", "Arn")] = "arn:aws:sqs:us-east-1:1:pull"
+    template.physical["CursorKey"] = "arn:aws:secretsmanager:us-east-1:1:secret:cursor"
+    template.physical["ConnectionSchedules"] = "ponte-dev-connections"
+    template.attributes[("SchedulerRole", "Arn")] = "arn:aws:iam::1:role/scheduler"
     health = template.functions()["HealthFunction"]
     assert (health.module, health.attribute) == ("functions.health.app", "handler")
     assert health.environment["TABLE_NAME"] == "tbl"

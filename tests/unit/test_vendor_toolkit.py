@@ -115,8 +115,13 @@ def test_an_answer_that_is_not_json_is_reported_not_crashed_on(clock: VirtualClo
 
 
 def test_user_supplied_base_urls_must_be_https_and_public() -> None:
-    assert safe_base_url("http://127.0.0.1:8080/", allow_private=True) == "http://127.0.0.1:8080"
+    local = {"localhost"}  # the local stack names its fakes' host; no other host is exempt
+    assert safe_base_url("http://localhost:8080/", private_hosts=local) == "http://localhost:8080"
     for url, why in [
+        ("http://169.254.169.254/latest", "https"),
+        ("http://10.0.0.1", "https"),
+        ("https://10.0.0.1", "private or local"),
+        ("https://example.com/?x=1", "query"),
         ("http://app.example.com", "https"),
         ("https://127.0.0.1", "private or local"),
         ("https://169.254.169.254/latest", "private or local"),
@@ -126,7 +131,7 @@ def test_user_supplied_base_urls_must_be_https_and_public() -> None:
         ("ftp://example.com", "absolute http"),
     ]:
         with pytest.raises(UnsafeUrl, match=why):
-            safe_base_url(url, allow_private=False)
+            safe_base_url(url, private_hosts=local)
 
 
 def test_durations_and_final_statuses_read_as_the_seed_shows() -> None:

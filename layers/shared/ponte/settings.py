@@ -94,9 +94,17 @@ class Settings:
     hubspot_requests_per_10s: int = _env("HUBSPOT_REQUESTS_PER_10S", 100, parse=int)
     zendesk_base_url: str = _env("ZENDESK_BASE_URL", "https://{subdomain}.zendesk.com/api/v2")
     zendesk_exports_per_minute: int = _env("ZENDESK_EXPORTS_PER_MINUTE", 10, parse=int)
-    allow_private_vendor_urls: bool = _env(
-        "ALLOW_PRIVATE_VENDOR_URLS", False, parse=lambda raw: raw.lower() in ("1", "true")
-    )
+    chatwoot_base_url: str = _env("CHATWOOT_BASE_URL", "https://app.chatwoot.com")
+    chatwoot_requests_per_minute: int = _env("CHATWOOT_REQUESTS_PER_MINUTE", 600, parse=int)
+    rdstation_base_url: str = _env("RDSTATION_BASE_URL", "https://api.rd.services")
+    rdstation_requests_per_minute: int = _env("RDSTATION_REQUESTS_PER_MINUTE", 120, parse=int)
+    # Hosts a user-supplied vendor URL may name although they are private (http allowed):
+    # the local stack's fakes on loopback. Empty when deployed.
+    vendor_private_hosts: tuple[str, ...] = _env("VENDOR_PRIVATE_HOSTS", (), parse=_csv)
+    # Connection schedules: EventBridge Scheduler puts a message on the run queue.
+    schedule_group: str = _env("SCHEDULE_GROUP", "default")
+    scheduler_role_arn: str = _env("SCHEDULER_ROLE_ARN", "")
+    pull_queue_arn: str = _env("PULL_QUEUE_ARN", "")
     # A worker renews its lease every half lease; a run silent for longer than "stale" (a
     # page's retries included: 5 attempts of at most 60 s) is taken over by the next start.
     pull_lease_seconds: int = _env("PULL_LEASE_SECONDS", 300, parse=int)

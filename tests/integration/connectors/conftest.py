@@ -1,4 +1,4 @@
-"""Fixtures of the connector tests: vendor accounts in the stack's HubSpot and Zendesk fakes,
+"""Fixtures of the connector tests: vendor accounts in the stack's vendor fakes,
 connections created through the API by an admin, and runs waited for through the API."""
 
 from __future__ import annotations
@@ -14,7 +14,9 @@ from typing import Any
 import httpx
 import pytest
 
+from devstack.chatwoot_fake import ChatwootFake
 from devstack.hubspot_fake import HubSpotFake
+from devstack.rdstation_fake import RdStationFake
 from devstack.stack import LocalStack
 from devstack.zendesk_fake import ZendeskFake
 from tests.integration.conftest import TenantFixture
@@ -33,6 +35,16 @@ def clock() -> Iterator[VirtualClock]:
         yield virtual
 
 
+def counts(run: dict[str, Any]) -> tuple[int, int, int, int]:
+    """(created, updated, unchanged, errors) of a run's detail."""
+    return (
+        run["recordsCreated"],
+        run["recordsUpdated"],
+        run["recordsUnchanged"],
+        run["recordsErrors"],
+    )
+
+
 @dataclass
 class Connectors:
     api: httpx.Client
@@ -49,6 +61,16 @@ class Connectors:
     def zendesk(self) -> ZendeskFake:
         assert self.stack.zendesk is not None
         return self.stack.zendesk
+
+    @property
+    def chatwoot(self) -> ChatwootFake:
+        assert self.stack.chatwoot is not None
+        return self.stack.chatwoot
+
+    @property
+    def rdstation(self) -> RdStationFake:
+        assert self.stack.rdstation is not None
+        return self.stack.rdstation
 
     @property
     def headers(self) -> dict[str, str]:
@@ -79,6 +101,33 @@ class Connectors:
         assert response.status_code == 201, response.text
         return str(response.json()["data"]["id"]), subdomain
 
+    def chatwoot_connection(
+        self, *, conversations: int = 0, messages: int = 1, contacts: int = 0, **extra: Any
+    ) -> tuple[str, int]:
+        """A Chatwoot account in the fake and its connection: (connection id, account id)."""
+        account_id = int(uuid.uuid4().int % 10**9)
+        token = f"cw-{self.prefix}-{uuid.uuid4().hex[:8]}"
+        self.chatwoot.add_account(
+            account_id, token, conversations=conversations, messages=messages, contacts=contacts
+        )
+        credentials = {"accountId": str(account_id), "accessToken": token}
+        response = self.create(
+            {"name": "Chatwoot", "platform": "chatwoot", "credentials": credentials, **extra}
+        )
+        assert response.status_code == 201, response.text
+        return str(response.json()["data"]["id"]), account_id
+
+    def rdstation_connection(self, **counts: int) -> tuple[str, str]:
+        """An RD Station account in the fake and its connection: (connection id, key)."""
+        key = f"rd-{self.prefix}-{uuid.uuid4().hex[:10]}"
+        self.rdstation.add_account(key, **counts)
+        credentials = {"apiKey": key, "workspaceId": f"ws-{self.prefix}"}
+        response = self.create(
+            {"name": "RD Station", "platform": "rdstation", "credentials": credentials}
+        )
+        assert response.status_code == 201, response.text
+        return str(response.json()["data"]["id"]), key
+
     def start(self, connection_id: str, *, full: bool = False) -> httpx.Response:
         return self.api.post(
             f"{CONNECTIONS}/{connection_id}/sync", headers=self.headers, json={"fullSync": full}
@@ -96,10 +145,14 @@ class Connectors:
             answer = self.api.get(f"{RUNS}/{run_id}", headers=self.headers)
             assert answer.status_code == 200, answer.text
             data: dict[str, Any] = answer.json()["data"]
-            if data["status"] in ("success", "partial", "error"):
+            if data["status"] in ("success", "partial", "error", "skipped"):
                 return data
             _pause.wait(0.05)  # real time: virtual time patches time.sleep
         raise AssertionError(f"run {run_id} did not finish: {data}")
+
+    @staticmethod
+    def pause(seconds: float) -> None:
+        _pause.wait(seconds)  # real time: virtual time patches time.sleep
 
     def connection(self, connection_id: str) -> dict[str, Any]:
         answer = self.api.get(f"{CONNECTIONS}/{connection_id}", headers=self.headers)

@@ -67,7 +67,7 @@ def test_zendesk_credentials_are_tested_with_basic_auth(connectors: Connectors) 
     assert set(right.json()["data"]) == {"id", "name", "platform", "enabled", "createdAt"}
 
 
-@pytest.mark.parametrize("platform", ["chatwoot", "rdstation", "salesforce", ""])
+@pytest.mark.parametrize("platform", ["salesforce", "pipedrive", ""])
 def test_platforms_without_a_connector_are_not_supported(
     connectors: Connectors, platform: str
 ) -> None:

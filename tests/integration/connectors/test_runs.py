@@ -10,18 +10,10 @@ import pytest
 from ponte.repository import pulls as pull_store
 from ponte.settings import get_settings
 from tests.integration.connectors.conftest import CONNECTIONS, RUNS, Connectors
+from tests.integration.connectors.conftest import counts as _counts
 from tests.support.virtual_time import VirtualClock
 
 HUBSPOT = {"contacts": 150, "companies": 30, "deals": 20}
-
-
-def _counts(run: dict[str, Any]) -> tuple[int, int, int, int]:
-    return (
-        run["recordsCreated"],
-        run["recordsUpdated"],
-        run["recordsUnchanged"],
-        run["recordsErrors"],
-    )
 
 
 def test_a_first_run_stores_every_record_with_exact_counts(connectors: Connectors) -> None:

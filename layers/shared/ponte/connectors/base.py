@@ -77,6 +77,13 @@ def normalised_time(raw: Any) -> str:
     )
 
 
+def from_unix_seconds(raw: Any) -> str:
+    """Unix seconds (Chatwoot's timestamps) as a normalised time; '' for none or 0."""
+    if raw is None or raw in {"", 0}:
+        return ""
+    return normalised_time(int(float(raw) * 1000))
+
+
 def millis(iso: str) -> int:
     """Epoch milliseconds of a normalised time."""
     return int(datetime.fromisoformat(iso.replace("Z", "+00:00")).timestamp() * 1000)

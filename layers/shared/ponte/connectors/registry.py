@@ -6,18 +6,25 @@ import hashlib
 from collections.abc import Callable, Mapping
 from typing import Any, Final
 
-from ponte.connectors import hubspot, zendesk
+from ponte.connectors import chatwoot, hubspot, rdstation, zendesk
 from ponte.connectors.base import Connector, Stream
 from ponte.domain.connectors import Platform
 from ponte.settings import get_settings
+from ponte.vendors import chatwoot as chatwoot_api
 from ponte.vendors import hubspot as hubspot_api
+from ponte.vendors import rdstation as rdstation_api
 from ponte.vendors import zendesk as zendesk_api
-from ponte.vendors.http import VendorHttp
+from ponte.vendors.http import VendorHttp, safe_base_url
 from ponte.vendors.pacing import Schedule
 
 # Platforms whose connector exists; the others answer PLATFORM_NOT_SUPPORTED.
-SUPPORTED: Final = frozenset({Platform.HUBSPOT, Platform.ZENDESK})
-STREAMS: Final = {Platform.HUBSPOT: hubspot.STREAMS, Platform.ZENDESK: zendesk.STREAMS}
+STREAMS: Final = {
+    Platform.RDSTATION: rdstation.STREAMS,
+    Platform.HUBSPOT: hubspot.STREAMS,
+    Platform.ZENDESK: zendesk.STREAMS,
+    Platform.CHATWOOT: chatwoot.STREAMS,
+}
+SUPPORTED: Final = frozenset(STREAMS)
 
 
 def _digest(secret: str) -> str:
@@ -67,4 +74,38 @@ def build(
         )
         streams = [zendesk.ExportStream(http, n) for n in zendesk.STREAMS]
         return _connector(platform, http, streams, zendesk_api.check, attempts)
+    if platform is Platform.CHATWOOT:
+        http = chatwoot_api.client(
+            chatwoot_base_url(str(credentials.get("baseUrl") or "")),
+            str(credentials["accountId"]),
+            str(credentials["accessToken"]),
+            per_minute=settings.chatwoot_requests_per_minute,
+            schedule=schedule,
+        )
+        streams = [
+            chatwoot.ConversationStream(http),
+            chatwoot.MessageStream(http),
+            chatwoot.ContactStream(http),
+        ]
+        return _connector(platform, http, streams, chatwoot_api.check, attempts)
+    if platform is Platform.RDSTATION:
+        key = str(credentials["apiKey"])
+        http = rdstation_api.client(
+            key,
+            base_url=settings.rdstation_base_url,
+            account=_digest(key),
+            per_minute=settings.rdstation_requests_per_minute,
+            schedule=schedule,
+        )
+        streams = [rdstation.ListStream(http, n) for n in rdstation.STREAMS]
+        return _connector(platform, http, streams, rdstation_api.check, attempts)
     raise ValueError(f"no connector for {platform}")
+
+
+def chatwoot_base_url(given: str) -> str:
+    """The Chatwoot instance a connection calls: its own ``baseUrl`` (held to the https,
+    public-address rule: raises UnsafeUrl) or the stack's default. Checked on every build,
+    so a host that later resolves to a private address is refused then too."""
+    settings = get_settings()
+    url = chatwoot_api.origin(given or settings.chatwoot_base_url)
+    return safe_base_url(url, private_hosts=settings.vendor_private_hosts)

@@ -42,9 +42,9 @@ class RdStationCredentials(Credentials):
 
 
 class ChatwootCredentials(Credentials):
-    accountId: Text
+    accountId: Annotated[str, StringConstraints(strip_whitespace=True, pattern=r"^[0-9]{1,12}$")]
     accessToken: Text
-    baseUrl: Text
+    baseUrl: Annotated[str, StringConstraints(strip_whitespace=True, max_length=2048)] = ""
 
 
 CREDENTIALS: Final[dict[Platform, type[Credentials]]] = {
@@ -63,10 +63,11 @@ class RunStatus(StrEnum):
     SUCCESS = "success"
     PARTIAL = "partial"  # some records or streams failed, the rest landed
     ERROR = "error"
+    SKIPPED = "skipped"  # a schedule fired while another run held the connection
 
     @property
     def finished(self) -> bool:
-        return self in (RunStatus.SUCCESS, RunStatus.PARTIAL, RunStatus.ERROR)
+        return self in (RunStatus.SUCCESS, RunStatus.PARTIAL, RunStatus.ERROR, RunStatus.SKIPPED)
 
 
 class Trigger(StrEnum):
@@ -114,6 +115,9 @@ class Connection:
     auth_failures: int = 0  # consecutive runs refused with INVALID_CREDENTIALS
     cursors: dict[str, Any] = field(default_factory=dict)  # where each stream resumes
     active_run: str | None = None  # the run holding the connection
+    workspace_id: str | None = None  # RD Station's workspace: shown, not secret
+    schedule: str | None = None  # rate(…) or cron(…): EventBridge Scheduler fires a run
+    timezone: str | None = None  # IANA zone of a cron schedule
 
 
 @dataclass(frozen=True, slots=True)

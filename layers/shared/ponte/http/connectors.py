@@ -31,6 +31,9 @@ def connection(c: Connection) -> Row:
         "updatedAt": _moment(c.updated_at),  # additive
         "disabledReason": c.disabled_reason,  # additive
         "syncing": c.active_run is not None,  # additive
+        "schedule": c.schedule,  # additive
+        "timezone": c.timezone,  # additive
+        **({"workspaceId": c.workspace_id} if c.workspace_id else {}),  # additive (RD Station)
     }
 
 

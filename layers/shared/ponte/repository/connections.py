@@ -34,6 +34,9 @@ _FIELDS = (
     "auth_failures",
     "cursors",
     "active_run",
+    "workspace_id",
+    "schedule",
+    "timezone",
 )
 
 
@@ -53,6 +56,9 @@ def _connection(item: Item) -> Connection:
         auth_failures=int(item.get("auth_failures", 0)),
         cursors=dict(item.get("cursors") or {}),
         active_run=item.get("active_run"),
+        workspace_id=item.get("workspace_id"),
+        schedule=item.get("schedule"),
+        timezone=item.get("timezone"),
     )
 
 
@@ -96,8 +102,10 @@ def listing(tenant_id: str) -> list[Connection]:
 def update(
     tenant_id: str, connection_id: str, fields: Mapping[str, Any], *, remove: tuple[str, ...] = ()
 ) -> Connection:
-    """Set ``fields`` (and remove ``remove``) on an existing connection; return it."""
-    sets, names, vals = assignments(fields)
+    """Set ``fields`` (those set to None are removed, as is ``remove``) on an existing
+    connection; return it."""
+    remove = (*remove, *(name for name, value in fields.items() if value is None))
+    sets, names, vals = assignments({k: v for k, v in fields.items() if v is not None})
     names |= {f"#r{i}": name for i, name in enumerate(remove)}
     expression = f"SET {sets}"
     if remove:

@@ -84,6 +84,15 @@ def run_item(tenant_id: str, run: PullRun) -> Item:
     }
 
 
+def put_finished_run(tenant_id: str, run: PullRun) -> None:
+    """Store a run that never held its connection (a skipped schedule fire)."""
+    aws.dynamodb().put_item(
+        TableName=table_name(),
+        Item=serialize(run_item(tenant_id, run)),
+        ConditionExpression="attribute_not_exists(PK)",
+    )
+
+
 def get_run(tenant_id: str, run_id: str) -> PullRun | None:
     item = get_item(keys.sync_run(tenant_id, run_id))
     return _run(item) if item else None

@@ -10,10 +10,22 @@ from typing import Annotated, Any
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints, ValidationError
 
 from ponte import errors
-from ponte.adapters import secret_store
+from ponte.adapters import schedules, secret_store
 from ponte.clock import utcnow
 from ponte.connectors import registry
-from ponte.domain.connectors import CREDENTIALS, Connection, Credentials, Platform
+from ponte.domain.connectors import (
+    CREDENTIALS,
+    Connection,
+    Credentials,
+    Platform,
+    RdStationCredentials,
+)
+from ponte.domain.schedules import (
+    DEFAULT_TIMEZONE,
+    InvalidSchedule,
+    check_expression,
+    check_timezone,
+)
 from ponte.repository import connections as connection_store
 from ponte.repository import pulls as pull_store
 from ponte.repository.errors import ConditionFailed
@@ -21,10 +33,14 @@ from ponte.repository.pacing import DynamoSchedule
 from ponte.services.ids import new_id
 from ponte.services.pulls import ending
 from ponte.validation import field_errors
-from ponte.vendors.http import VendorAuthError, VendorError
+from ponte.vendors.http import UnsafeUrl, VendorAuthError, VendorError
 
 Name = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=120)]
 CHECK_ATTEMPTS = 2  # a credentials test answers a person: retry once, not for a minute
+
+
+Expression = Annotated[str, StringConstraints(strip_whitespace=True, max_length=256)]
+Zone = Annotated[str, StringConstraints(strip_whitespace=True, max_length=64)]
 
 
 class NewConnection(BaseModel):
@@ -34,14 +50,20 @@ class NewConnection(BaseModel):
     platform: Annotated[str, Field(max_length=40)]
     credentials: dict[str, Any]
     enabled: bool = True
+    schedule: Expression | None = None  # additive: rate(…) or cron(…)
+    timezone: Zone | None = None  # additive: IANA, default America/Sao_Paulo
 
 
 class ConnectionChange(BaseModel):
+    """Fields left out stay as they are; ``schedule: null`` removes the schedule."""
+
     model_config = ConfigDict(extra="forbid")
 
     name: Name | None = None
     enabled: bool | None = None
     credentials: dict[str, Any] | None = None
+    schedule: Expression | None = None
+    timezone: Zone | None = None
 
 
 def not_found() -> errors.DomainError:
@@ -85,9 +107,12 @@ def _credentials(platform: Platform, raw: Any) -> Credentials:
 
 
 def _test(platform: Platform, credentials: Credentials) -> None:
-    connector = registry.build(
-        platform, credentials.model_dump(), DynamoSchedule(), attempts=CHECK_ATTEMPTS
-    )
+    try:
+        connector = registry.build(
+            platform, credentials.model_dump(), DynamoSchedule(), attempts=CHECK_ATTEMPTS
+        )
+    except UnsafeUrl as exc:
+        raise invalid_credentials(f"baseUrl: {exc}") from None
     try:
         connector.check()
     except VendorAuthError as exc:
@@ -98,6 +123,51 @@ def _test(platform: Platform, credentials: Credentials) -> None:
         connector.close()
 
 
+def _timing(schedule: str | None, timezone: str | None) -> tuple[str | None, str | None]:
+    """(expression, zone) checked as Scheduler reads them; (None, None) for no schedule."""
+    if not schedule:
+        if timezone:
+            check_timezone_field(timezone)
+        return None, None
+    problems: dict[str, list[str]] = {}
+    try:
+        schedule = check_expression(schedule)
+    except InvalidSchedule as exc:
+        problems["schedule"] = [str(exc)]
+    zone = timezone or DEFAULT_TIMEZONE
+    try:
+        check_timezone(zone)
+    except InvalidSchedule as exc:
+        problems["timezone"] = [str(exc)]
+    if problems:
+        raise errors.invalid_fields(problems)
+    return schedule, zone
+
+
+def check_timezone_field(zone: str) -> None:
+    try:
+        check_timezone(zone)
+    except InvalidSchedule as exc:
+        raise errors.invalid_fields({"timezone": [str(exc)]}) from None
+
+
+def apply_schedule(tenant_id: str, connection: Connection) -> None:
+    """Bring the connection's Scheduler schedule in line with it (none when it has none)."""
+    if connection.schedule:
+        schedules.put(
+            schedules.Wanted(
+                tenant_id, connection.id, connection.schedule,
+                connection.timezone or DEFAULT_TIMEZONE, connection.enabled,
+            )
+        )  # fmt: skip
+    else:
+        schedules.delete(connection.id)
+
+
+def _workspace(platform: Platform, credentials: Credentials) -> str | None:
+    return credentials.workspaceId if isinstance(credentials, RdStationCredentials) else None
+
+
 def _secret(tenant_id: str, connection: Connection) -> str:
     return secret_store.name(tenant_id, connection.platform.value, connection.id)
 
@@ -105,6 +175,7 @@ def _secret(tenant_id: str, connection: Connection) -> str:
 def create(tenant_id: str, body: NewConnection) -> Connection:
     platform = _platform(body.platform)
     credentials = _credentials(platform, body.credentials)
+    schedule, zone = _timing(body.schedule, body.timezone)
     _test(platform, credentials)
     now = utcnow()
     connection = Connection(
@@ -114,11 +185,21 @@ def create(tenant_id: str, body: NewConnection) -> Connection:
         enabled=body.enabled,
         created_at=now.isoformat(),
         updated_at=now.isoformat(),
+        workspace_id=_workspace(platform, credentials),
+        schedule=schedule,
+        timezone=zone,
     )
-    # The id is new, so the secret cannot be another request's; the record follows it.
+    # The id is new, so the secret cannot be another request's; the record follows it, and
+    # the schedule last: a failure on the way undoes what was done.
     secret_store.put(_secret(tenant_id, connection), credentials.model_dump_json())
     try:
         connection_store.put_new(tenant_id, connection)
+        try:
+            if schedule:
+                apply_schedule(tenant_id, connection)
+        except Exception:
+            connection_store.delete(tenant_id, connection.id)
+            raise
     except Exception:
         secret_store.delete(_secret(tenant_id, connection))
         raise
@@ -145,11 +226,17 @@ def change(tenant_id: str, connection_id: str, body: ConnectionChange) -> Connec
     connection = get(tenant_id, connection_id)
     fields: dict[str, Any] = {"updated_at": utcnow().isoformat()}
     remove: tuple[str, ...] = ()
+    given = body.model_fields_set
+    if "schedule" in given or "timezone" in given:
+        wanted = body.schedule if "schedule" in given else connection.schedule
+        zone = body.timezone if "timezone" in given else connection.timezone
+        fields["schedule"], fields["timezone"] = _timing(wanted, zone)
     if body.credentials is not None:
         credentials = _credentials(connection.platform, body.credentials)
         _test(connection.platform, credentials)
         secret_store.put(_secret(tenant_id, connection), credentials.model_dump_json())
         fields["auth_failures"] = 0
+        fields["workspace_id"] = _workspace(connection.platform, credentials)
     if body.name is not None:
         fields["name"] = body.name
     if body.enabled is not None:
@@ -158,15 +245,26 @@ def change(tenant_id: str, connection_id: str, body: ConnectionChange) -> Connec
             fields["auth_failures"] = 0
             remove = ("disabled_reason",)
     try:
-        return connection_store.update(tenant_id, connection_id, fields, remove=remove)
+        changed = connection_store.update(tenant_id, connection_id, fields, remove=remove)
     except ConditionFailed as exc:
         raise not_found() from exc
+    if changed.schedule or connection.schedule:
+        try:
+            apply_schedule(tenant_id, changed)
+        except Exception:  # the record goes back to the schedule Scheduler still has
+            previous = {"schedule": connection.schedule, "timezone": connection.timezone,
+                        "enabled": connection.enabled}  # fmt: skip
+            connection_store.update(tenant_id, connection_id, previous)
+            raise
+    return changed
 
 
 def remove(tenant_id: str, connection_id: str, *, purge: bool) -> dict[str, int]:
     """Delete the connection, its secret and its cursors; with ``purge``, its runs and
     records too (otherwise they stay readable)."""
     connection = get(tenant_id, connection_id)
+    if connection.schedule:
+        schedules.delete(connection.id)
     secret_store.delete(_secret(tenant_id, connection))
     connection_store.delete(tenant_id, connection_id)
     if connection.active_run:  # its worker loses the lease and stops at its next page

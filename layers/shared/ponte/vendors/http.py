@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import ipaddress
 import socket
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Collection, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
@@ -238,15 +238,19 @@ def _detail(response: httpx.Response) -> str:
     return str(text or response.reason_phrase)[:300]
 
 
-def safe_base_url(url: str, *, allow_private: bool) -> str:
-    """``url`` without a trailing slash, if it may be called: https on a public address, or
-    (``allow_private``, the local stack) any scheme on any address."""
+def safe_base_url(url: str, *, private_hosts: Collection[str] = ()) -> str:
+    """``url`` without a trailing slash, if it may be called: https on a public address. A
+    host named in ``private_hosts`` (the local stack's fakes on loopback) may be http and
+    private; no other host may, so a user-supplied URL cannot reach the cloud's metadata
+    endpoint or the private network."""
     parts = urlsplit(url.strip())
     if parts.scheme not in ("https", "http") or not parts.hostname:
         raise UnsafeUrl("the base URL must be an absolute http(s) URL")
     if parts.username or parts.password:
         raise UnsafeUrl("the base URL must not carry credentials")
-    if not allow_private:
+    if parts.query or parts.fragment:
+        raise UnsafeUrl("the base URL must not carry a query or a fragment")
+    if parts.hostname not in private_hosts:
         if parts.scheme != "https":
             raise UnsafeUrl("the base URL must use https")
         try:

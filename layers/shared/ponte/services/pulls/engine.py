@@ -40,7 +40,7 @@ from ponte.services import connections
 from ponte.services.pulls.ending import DELETED
 from ponte.services.pulls.starting import fail
 from ponte.settings import get_settings
-from ponte.vendors.http import VendorAuthError, VendorError
+from ponte.vendors.http import UnsafeUrl, VendorAuthError, VendorError
 
 
 @dataclass(frozen=True, slots=True)
@@ -98,9 +98,15 @@ class _Worker:
         if connection is None:
             fail(self.tenant, self.run_state, DELETED, "CONNECTION_DELETED")
             return "connection deleted"
-        connector = registry.build(
-            connection.platform, connections.credentials(self.tenant, connection), DynamoSchedule()
-        )
+        try:
+            connector = registry.build(
+                connection.platform,
+                connections.credentials(self.tenant, connection),
+                DynamoSchedule(),
+            )
+        except UnsafeUrl as exc:  # the address now resolves somewhere it must not go
+            fail(self.tenant, self.run_state, f"baseUrl: {exc}", "INVALID_CREDENTIALS")
+            return "refused base URL"
         try:
             for stream in connector.streams:
                 state = self.run_state.streams.get(stream.name, StreamState())
@@ -269,6 +275,8 @@ class _Worker:
                 "(INVALID_CREDENTIALS); update the credentials and enable it again"
             )
         connection_store.release_run(self.tenant, connection.id, run.id, fields)
+        if fields.get("enabled") is False and connection.schedule:  # it stops firing too
+            connections.apply_schedule(self.tenant, replace(connection, enabled=False))
 
 
 def _action(stored: pull_store.Version | None, item: Item, run_id: str, seq: int) -> str:

@@ -46,7 +46,11 @@ def disabled(connection: Connection) -> errors.DomainError:
     )  # fmt: skip
 
 
-def start(tenant_id: str, connection_id: str, *, full: bool, trigger: Trigger) -> PullRun:
+def start(
+    tenant_id: str, connection_id: str, *, full: bool, trigger: Trigger, enqueue: bool = True
+) -> PullRun:
+    """A new run holding the connection; queued for the worker unless ``enqueue`` is False
+    (the worker itself starts a scheduled run and works it at once)."""
     connection = connections.get(tenant_id, connection_id)
     if not connection.enabled:
         raise disabled(connection)
@@ -67,11 +71,37 @@ def start(tenant_id: str, connection_id: str, *, full: bool, trigger: Trigger) -
         heartbeat_at=now.isoformat(),
     )
     _claim(tenant_id, connection, run, now)
+    if not enqueue:
+        return run
     try:
         queue.send(get_settings().pull_queue_url, {"tenant_id": tenant_id, "run_id": run.id})
     except Exception:
         fail(tenant_id, run, "The run could not be queued", "QUEUE_ERROR")
         raise
+    return run
+
+
+def skipped(tenant_id: str, connection_id: str, holder: str | None) -> PullRun:
+    """Record a schedule fire that found a run in progress: it is in the history, and the
+    connection stays with the run that holds it."""
+    connection = connections.get(tenant_id, connection_id)
+    now = utcnow().isoformat()
+    run = PullRun(
+        id=new_id(utcnow()),
+        connection_id=connection.id,
+        connection_name=connection.name,
+        platform=connection.platform,
+        status=RunStatus.SKIPPED,
+        trigger=Trigger.SCHEDULE,
+        full_sync=False,
+        created_at=now,
+        streams={},
+        started_at=now,
+        completed_at=now,
+        error=f"Another run ({holder or 'unknown'}) was in progress: this fire was skipped",
+        error_code="SYNC_IN_PROGRESS",
+    )
+    pull_store.put_finished_run(tenant_id, run)
     return run
 
 

@@ -1,0 +1,31 @@
+"""A schedule fire: EventBridge Scheduler put ``{tenant_id, connectionId, fullSync: false,
+trigger: "schedule"}`` on the run queue. The worker starts an incremental run and works it at
+once; a fire that finds a run in progress is recorded as ``skipped`` and runs nothing."""
+
+from __future__ import annotations
+
+from ponte import errors
+from ponte.domain.connectors import Trigger
+from ponte.observability import logger
+from ponte.services import connections
+from ponte.services.pulls import engine, starting
+
+
+def fire(tenant_id: str, connection_id: str, remaining_seconds: float) -> str:
+    try:
+        run = starting.start(
+            tenant_id, connection_id, full=False, trigger=Trigger.SCHEDULE, enqueue=False
+        )
+    except errors.DomainError as exc:
+        if exc.code == "SYNC_IN_PROGRESS":
+            holder = connections.get(tenant_id, connection_id).active_run
+            skipped = starting.skipped(tenant_id, connection_id, holder)
+            return f"skipped ({skipped.id}): {holder} in progress"
+        if exc.code in ("CONNECTION_NOT_FOUND", "CONNECTION_DISABLED"):
+            # A schedule is deleted or disabled with its connection; a fire already on the
+            # queue when that happened has nothing to do.
+            logger.info("schedule fire dropped", extra={"connection": connection_id,
+                                                        "reason": exc.code})  # fmt: skip
+            return exc.code.lower()
+        raise
+    return engine.work(engine.Message(tenant_id, run.id), remaining_seconds)

@@ -1,0 +1,162 @@
+"""Chatwoot connections and runs through the API, the worker and the Chatwoot fake:
+conversations, their messages and contacts; increments; the base URL rule."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+
+from ponte.settings import get_settings
+from tests.integration.connectors.conftest import Connectors, counts
+from tests.support.virtual_time import VirtualClock
+
+_MESSAGES = re.compile(r"/conversations/(\d+)/messages$")
+
+
+def _stream(run: dict[str, object], name: str) -> dict[str, int]:
+    return run["streams"][name]  # type: ignore[index, no-any-return]
+
+
+def test_a_first_run_stores_conversations_messages_and_contacts(
+    connectors: Connectors, clock: VirtualClock
+) -> None:
+    connection_id, _ = connectors.chatwoot_connection(conversations=60, messages=3, contacts=40)
+
+    run = connectors.run(connection_id)
+
+    assert run["status"] == "success", run
+    assert counts(run) == (60 + 180 + 40, 0, 0, 0)
+    assert {n: _stream(run, n)["created"] for n in ("conversations", "messages", "contacts")} == {
+        "conversations": 60, "messages": 180, "contacts": 40,
+    }  # fmt: skip
+    assert _stream(run, "conversations")["pages"] == 3  # 25 a page
+    assert _stream(run, "contacts")["pages"] == 3  # 15 a page
+    stored = connectors.records(connection_id, "conversations", limit=1).json()["data"][0]
+    assert re.fullmatch(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z", stored["updatedAt"])
+    assert stored["data"]["last_activity_at"].endswith("Z")  # Unix seconds became ISO-8601
+    assert stored["data"]["agent_last_seen_at"] is None  # 0 = never
+    message = connectors.records(connection_id, "messages", limit=1).json()["data"][0]
+    assert message["data"]["created_at"].endswith("Z")
+    assert isinstance(message["data"]["conversation_id"], int)
+
+
+def test_a_new_message_is_synced_without_rereading_the_other_conversations(
+    connectors: Connectors, clock: VirtualClock
+) -> None:
+    connection_id, account_id = connectors.chatwoot_connection(contacts=3)
+    for _ in range(30):  # activity one second apart: the newest comes first
+        connectors.chatwoot.add_conversation(account_id, messages=2)
+        clock.advance(1)
+    connectors.run(connection_id)
+    clock.advance(600)
+    quiet = sorted(connectors.chatwoot.accounts[account_id].conversations)[4]
+    connectors.chatwoot.add_message(account_id, quiet, "Olá de novo")
+    before = len(connectors.chatwoot.made(str(account_id)))
+
+    second = connectors.run(connection_id)
+
+    assert second["status"] == "success"
+    assert (_stream(second, "messages")["created"], _stream(second, "messages")["updated"]) == (
+        1,
+        0,
+    )
+    assert _stream(second, "conversations")["updated"] == 1
+    read = {
+        int(found.group(1))
+        for r in connectors.chatwoot.made(str(account_id))[before:]
+        if (found := _MESSAGES.search(r.path))
+    }
+    newest = max(connectors.chatwoot.accounts[account_id].conversations)
+    # The changed conversation, and the one at the previous run's high-water mark (its
+    # activity second is read again, so nothing that landed in it is missed): no others.
+    assert read == {quiet, newest}
+    assert _stream(second, "conversations")["fetched"] == 2
+
+
+def test_429_and_5xx_are_recovered(connectors: Connectors, clock: VirtualClock) -> None:
+    connection_id, account_id = connectors.chatwoot_connection(conversations=5, contacts=2)
+    failures = connectors.chatwoot.accounts[account_id].failures
+    failures.fail_next(429, retry_after=3)
+    failures.fail_next(502, 503)
+
+    run = connectors.run(connection_id)
+
+    assert run["status"] == "success"
+    assert counts(run)[0] == 5 + 5 + 2
+    assert 3.0 in clock.slept
+
+
+def test_a_run_continues_across_invocations(
+    connectors: Connectors, monkeypatch: pytest.MonkeyPatch, clock: VirtualClock
+) -> None:
+    monkeypatch.setenv("CHATWOOT_REQUESTS_PER_MINUTE", "30")  # 2 s a request (virtual)
+    monkeypatch.setenv("PULL_TIME_MARGIN_SECONDS", str(900 - 5))
+    get_settings.cache_clear()
+    connection_id, _ = connectors.chatwoot_connection(conversations=30, messages=2, contacts=20)
+    runtime = connectors.stack.provisioned.runtime
+    before = runtime.invocations.count("PullWorkerFunction")
+    try:
+        run = connectors.run(connection_id)
+    finally:
+        monkeypatch.delenv("CHATWOOT_REQUESTS_PER_MINUTE")
+        monkeypatch.delenv("PULL_TIME_MARGIN_SECONDS")
+        get_settings.cache_clear()
+
+    assert run["status"] == "success"
+    assert counts(run) == (30 + 60 + 20, 0, 0, 0)
+    assert runtime.invocations.count("PullWorkerFunction") - before >= 5
+
+
+def test_a_refused_token_is_invalid_credentials(connectors: Connectors) -> None:
+    account_id = 424242
+    connectors.chatwoot.add_account(account_id, "right-token")
+    refused = connectors.create({
+        "name": "Chatwoot", "platform": "chatwoot",
+        "credentials": {"accountId": str(account_id), "accessToken": "wrong-token"},
+    })  # fmt: skip
+
+    assert (refused.status_code, refused.json()["code"]) == (400, "INVALID_CREDENTIALS")
+    assert "wrong-token" not in refused.text
+
+
+@pytest.mark.parametrize(
+    ("base_url", "why"),
+    [
+        ("http://169.254.169.254", "https"),
+        ("http://10.0.0.1", "https"),
+        ("https://10.0.0.1", "private or local"),
+        ("https://169.254.169.254/latest/meta-data", "private or local"),
+        ("https://user:pw@app.chatwoot.com", "credentials"),
+        ("file:///etc/passwd", "http(s)"),
+    ],
+)
+def test_a_base_url_that_must_not_be_called_is_refused(
+    connectors: Connectors, base_url: str, why: str
+) -> None:
+    connectors.chatwoot.add_account(777, "token-777", conversations=1)
+    made = len(connectors.chatwoot.requests)
+    refused = connectors.create({
+        "name": "Chatwoot", "platform": "chatwoot",
+        "credentials": {"accountId": "777", "accessToken": "token-777", "baseUrl": base_url},
+    })  # fmt: skip
+
+    body = refused.json()
+    assert (refused.status_code, body["code"]) == (400, "INVALID_CREDENTIALS")
+    assert "baseUrl" in body["error"]
+    assert why in body["error"]
+    assert len(connectors.chatwoot.requests) == made  # nothing was called
+
+
+def test_the_seeds_base_url_with_api_v1_is_accepted(connectors: Connectors) -> None:
+    connectors.chatwoot.add_account(778, "token-778", conversations=2)
+    origin = get_settings().chatwoot_base_url
+    created = connectors.create({
+        "name": "Chatwoot", "platform": "chatwoot",
+        "credentials": {"accountId": "778", "accessToken": "token-778",
+                        "baseUrl": f"{origin}/api/v1/"},
+    })  # fmt: skip
+
+    assert created.status_code == 201, created.text
+    run = connectors.run(created.json()["data"]["id"])
+    assert _stream(run, "conversations")["created"] == 2

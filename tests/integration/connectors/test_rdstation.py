@@ -1,0 +1,121 @@
+"""RD Station connections and runs through the API, the worker and the RD Station CRM fake:
+contacts and leads (deals), increments by updated_at, the 10,000-row ceiling, limits."""
+
+from __future__ import annotations
+
+import pytest
+
+from ponte.repository import pulls as pull_store
+from tests.integration.connectors.conftest import CONNECTIONS, Connectors, counts
+from tests.support.virtual_time import VirtualClock
+
+
+def test_a_first_run_stores_contacts_and_leads(connectors: Connectors) -> None:
+    connection_id, _ = connectors.rdstation_connection(contacts=250, deals=120)
+
+    run = connectors.run(connection_id)
+
+    assert run["status"] == "success", run
+    assert counts(run) == (370, 0, 0, 0)
+    assert run["streams"]["contacts"]["created"] == 250
+    assert run["streams"]["leads"]["created"] == 120
+    assert run["streams"]["contacts"]["pages"] == 3  # 100 a page
+    lead = connectors.records(connection_id, "leads", limit=1).json()["data"][0]
+    assert lead["data"]["status"] == "ongoing"
+
+
+def test_an_increment_brings_only_what_changed(connectors: Connectors, clock: VirtualClock) -> None:
+    connection_id, key = connectors.rdstation_connection(contacts=119, deals=10)
+    clock.advance(1)
+    newest = connectors.rdstation.add(key, "contacts", 1)
+    first = connectors.run(connection_id)
+    clock.advance(3600)
+    contacts = sorted(connectors.rdstation.accounts[key].records["contacts"])
+    changed = [c for c in contacts if c not in newest][::20]
+    connectors.rdstation.change(key, "contacts", changed)
+    connectors.rdstation.add(key, "deals", 2)
+    before = len(connectors.rdstation.made(key[-6:]))
+
+    second = connectors.run(connection_id)
+
+    assert second["status"] == "success"
+    assert second["streams"]["contacts"]["updated"] == len(changed) == 6
+    # The filter sent only those, and the record of the previous run's last update second
+    # (read again, unchanged, so a change landing in that second is never missed).
+    assert second["streams"]["contacts"]["fetched"] == 6 + 1
+    assert second["streams"]["contacts"]["unchanged"] == 1
+    assert second["streams"]["leads"]["created"] == 2
+    versions = pull_store.versions(connectors.tenant.id, connection_id, "contacts", contacts)
+    assert {i for i, v in versions.items() if v.run == second["id"]} == set(changed)
+    assert all(v.run == first["id"] for i, v in versions.items() if i not in changed)
+    assert len(connectors.rdstation.made(key[-6:])) - before == 2  # one page per stream
+
+
+def test_a_list_past_10000_rows_restarts_from_the_last_update_time(
+    connectors: Connectors, clock: VirtualClock
+) -> None:
+    connection_id, key = connectors.rdstation_connection()
+    for _ in range(21):  # 10,500 contacts, 500 per second of update time
+        connectors.rdstation.add(key, "contacts", 500)
+        clock.advance(1)
+
+    run = connectors.run(connection_id)
+
+    assert run["status"] == "success", run.get("errors")
+    assert run["streams"]["contacts"]["created"] == 10_500
+    assert connectors.rdstation.made(key[-6:], status=400) == []  # never past the ceiling
+
+
+def test_429_with_retry_after_and_5xx_are_recovered_and_pacing_avoids_429(
+    connectors: Connectors, clock: VirtualClock
+) -> None:
+    connection_id, key = connectors.rdstation_connection(contacts=30)
+    failures = connectors.rdstation.accounts[key].failures
+    failures.fail_next(429, retry_after=4)
+    failures.fail_next(500, 503)
+
+    run = connectors.run(connection_id)
+
+    assert run["status"] == "success"
+    assert counts(run)[0] == 30
+    assert 4.0 in clock.slept
+    assert [r.status for r in connectors.rdstation.made(key[-6:])][-5:-2] == [429, 500, 503]
+
+
+def test_our_pacing_keeps_rd_station_from_answering_429(
+    connectors: Connectors, clock: VirtualClock
+) -> None:
+    connection_id, key = connectors.rdstation_connection()
+    for _ in range(20):
+        connectors.rdstation.add(key, "contacts", 1000)
+        clock.advance(1)
+
+    run = connectors.run(connection_id)
+
+    assert counts(run)[0] == 20_000
+    assert connectors.rdstation.made(key[-6:], status=429) == []
+
+
+def test_a_refused_key_is_invalid_credentials_and_the_workspace_is_shown(
+    connectors: Connectors,
+) -> None:
+    refused = connectors.create({
+        "name": "RD", "platform": "rdstation",
+        "credentials": {"apiKey": "not-a-key", "workspaceId": "ws-1"},
+    })  # fmt: skip
+    connection_id, _ = connectors.rdstation_connection(contacts=1)
+    listed = connectors.api.get(CONNECTIONS, headers=connectors.headers).json()["data"]
+
+    assert (refused.status_code, refused.json()["code"]) == (400, "INVALID_CREDENTIALS")
+    shown = next(c for c in listed if c["id"] == connection_id)
+    assert shown["workspaceId"] == f"ws-{connectors.prefix}"
+    assert "apiKey" not in str(listed)
+
+
+@pytest.mark.parametrize("missing", ["apiKey", "workspaceId"])
+def test_both_credentials_are_required(connectors: Connectors, missing: str) -> None:
+    credentials = {"apiKey": "k", "workspaceId": "w"}
+    del credentials[missing]
+    answer = connectors.create({"name": "RD", "platform": "rdstation", "credentials": credentials})
+    assert (answer.status_code, answer.json()["code"]) == (400, "VALIDATION_ERROR")
+    assert answer.json()["details"][0]["field"] == f"credentials.{missing}"

@@ -1,0 +1,44 @@
+"""Schedule expressions and time zones, checked as EventBridge Scheduler reads them."""
+
+from __future__ import annotations
+
+import pytest
+
+from ponte.domain.schedules import InvalidSchedule, check_expression, check_timezone
+
+
+@pytest.mark.parametrize(
+    "expression",
+    [
+        "rate(1 minute)", "rate(15 minutes)", "rate(1 hour)", "rate(6 hours)", "rate(1 day)",
+        "cron(0 8 * * ? *)", "cron(0/15 8-18 ? * MON-FRI *)", "cron(30 2 1 * ? 2027)",
+        "cron(0 9 ? * 2#1 *)", "cron(0 0 L * ? *)", "cron(0 12 ? JAN,JUL 6L *)",
+        " rate(30 minutes) ",
+    ],
+)  # fmt: skip
+def test_expressions_scheduler_accepts(expression: str) -> None:
+    assert check_expression(expression) == expression.strip()
+
+
+@pytest.mark.parametrize(
+    "expression",
+    [
+        "", "every hour", "rate(0 minutes)", "rate(1 minutes)", "rate(5 minute)",
+        "rate(5 weeks)", "rate(-5 minutes)", "cron(0 8 * * * *)", "cron(0 8 ? * ? *)",
+        "cron(60 8 * * ? *)", "cron(0 24 * * ? *)", "cron(0 8 32 * ? *)", "cron(0 8 * 13 ? *)",
+        "cron(0 8 ? * 8 *)", "cron(0 8 * * ?)", "cron(0 8 * * ? * *)", "cron(0 8 * * ? 1900)",
+        "cron(0 8 ? * MON#6 *)", "cron(5-2 8 * * ? *)", "cron(0 8 ? * 2-X *)", "cron(0 ² * * ? *)",
+        "at(2026-01-01T00:00:00)",
+    ],
+)  # fmt: skip
+def test_expressions_scheduler_refuses(expression: str) -> None:
+    with pytest.raises(InvalidSchedule):
+        check_expression(expression)
+
+
+def test_time_zones_are_iana_names() -> None:
+    assert check_timezone("America/Sao_Paulo") == "America/Sao_Paulo"
+    assert check_timezone("UTC") == "UTC"
+    for bad in ("Mars/Olympus", "../etc/passwd", "", "America/Sao Paulo"):
+        with pytest.raises(InvalidSchedule):
+            check_timezone(bad)
