@@ -1,5 +1,7 @@
 """Connector runs on the local stack against the vendor fakes, in virtual time: 25,000 HubSpot
-contacts and 20,000 Zendesk tickets, a first run and an unchanged full rerun.
+contacts, 20,000 Zendesk tickets, 2,000 Chatwoot conversations with 10,000 messages and
+3,000 contacts, 25,000 RD Station contacts and leads; a first run and an unchanged full
+rerun of each.
 
 Printed: vendor requests; the achieved request rate as a fraction of the vendor's limit (its
 steady rate between the first and the last request, target >= 0.9) and the busiest window
@@ -23,6 +25,9 @@ from tests.benchmarks.erp_requests import _environment
 _pause = threading.Event()  # never set: its wait() is a plain real-time pause
 HUBSPOT_CONTACTS = 25_000
 ZENDESK_TICKETS = 20_000
+CHATWOOT_CONVERSATIONS, CHATWOOT_MESSAGES, CHATWOOT_CONTACTS = 2_000, 5, 3_000
+RDSTATION_CONTACTS, RDSTATION_DEALS = 20_000, 5_000
+CHATWOOT_PER_MINUTE = 600  # the stack's default pace (and the fake's limit here)
 
 
 def _busiest(times: list[float], window: float) -> int:
@@ -61,6 +66,8 @@ def report() -> dict[str, Any]:
             logger.setLevel("ERROR")
             assert stack.hubspot is not None
             assert stack.zendesk is not None
+            assert stack.chatwoot is not None
+            assert stack.rdstation is not None
             tenancy.create_tenant("bench", "Benchmark")
             headers = {"Authorization": f"Bearer {stack.idp.mint('bench', 'admin')}"}
             stack.hubspot.add_account("bench-token", contacts=HUBSPOT_CONTACTS)
@@ -69,6 +76,22 @@ def report() -> dict[str, Any]:
             zendesk_id = _create(api, headers, "zendesk", {
                 "email": "admin@bench.com", "apiToken": "zd", "subdomain": "bench",
             })  # fmt: skip
+            stack.chatwoot.add_account(
+                7, "bench-chatwoot", conversations=CHATWOOT_CONVERSATIONS,
+                messages=CHATWOOT_MESSAGES, contacts=CHATWOOT_CONTACTS,
+                per_minute=CHATWOOT_PER_MINUTE,
+            )  # fmt: skip
+            chatwoot_id = _create(
+                api, headers, "chatwoot", {"accountId": "7", "accessToken": "bench-chatwoot"}
+            )
+            stack.rdstation.add_account("bench-rdkey")
+            for _ in range(25):  # updates spread over time, as an account's are
+                stack.rdstation.add("bench-rdkey", "contacts", RDSTATION_CONTACTS // 25)
+                stack.rdstation.add("bench-rdkey", "deals", RDSTATION_DEALS // 25)
+                clock.advance(1)
+            rdstation_id = _create(
+                api, headers, "rdstation", {"apiKey": "bench-rdkey", "workspaceId": "bench"}
+            )
             print(
                 "Connectors: runs on the local stack against the fakes, in virtual time "
                 "(worker requests only)"
@@ -77,6 +100,8 @@ def report() -> dict[str, Any]:
             for name, connection, fake, account, limit, window in (
                 ("HubSpot contacts", hubspot_id, stack.hubspot, "-token", 100, 10.0),
                 ("Zendesk tickets", zendesk_id, stack.zendesk, "bench", 10, 60.0),
+                ("Chatwoot", chatwoot_id, stack.chatwoot, "7", CHATWOOT_PER_MINUTE, 60.0),
+                ("RD Station", rdstation_id, stack.rdstation, "-rdkey", 120, 60.0),
             ):
                 for label, full in (("first run", False), ("unchanged rerun", True)):
                     before = len(fake.requests)

@@ -21,7 +21,10 @@ def _stream(run: dict[str, object], name: str) -> dict[str, int]:
 def test_a_first_run_stores_conversations_messages_and_contacts(
     connectors: Connectors, clock: VirtualClock
 ) -> None:
-    connection_id, _ = connectors.chatwoot_connection(conversations=60, messages=3, contacts=40)
+    connection_id, account_id = connectors.chatwoot_connection(
+        conversations=60, messages=3, contacts=40
+    )
+    before = len(connectors.chatwoot.made(str(account_id)))
 
     run = connectors.run(connection_id)
 
@@ -30,8 +33,15 @@ def test_a_first_run_stores_conversations_messages_and_contacts(
     assert {n: _stream(run, n)["created"] for n in ("conversations", "messages", "contacts")} == {
         "conversations": 60, "messages": 180, "contacts": 40,
     }  # fmt: skip
-    assert _stream(run, "conversations")["pages"] == 3  # 25 a page
-    assert _stream(run, "contacts")["pages"] == 3  # 15 a page
+    paths = [r.path for r in connectors.chatwoot.made(str(account_id))[before:]]
+    assert paths.count(f"/api/v1/accounts/{account_id}/contacts") == 3  # 15 a page
+    # 25 conversations a page, read by both streams; one request per conversation's messages
+    assert paths.count(f"/api/v1/accounts/{account_id}/conversations") == 3 * 2
+    assert len(paths) == 3 + 3 * 2 + 60
+    # Small vendor pages are stored together: one stored page per 100 records or more.
+    assert [_stream(run, n)["pages"] for n in ("conversations", "messages", "contacts")] == [
+        1, 2, 1,
+    ]  # fmt: skip
     stored = connectors.records(connection_id, "conversations", limit=1).json()["data"][0]
     assert re.fullmatch(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z", stored["updatedAt"])
     assert stored["data"]["last_activity_at"].endswith("Z")  # Unix seconds became ISO-8601
@@ -93,7 +103,7 @@ def test_a_run_continues_across_invocations(
     monkeypatch.setenv("CHATWOOT_REQUESTS_PER_MINUTE", "30")  # 2 s a request (virtual)
     monkeypatch.setenv("PULL_TIME_MARGIN_SECONDS", str(900 - 5))
     get_settings.cache_clear()
-    connection_id, _ = connectors.chatwoot_connection(conversations=30, messages=2, contacts=20)
+    connection_id, _ = connectors.chatwoot_connection(conversations=120, messages=1, contacts=20)
     runtime = connectors.stack.provisioned.runtime
     before = runtime.invocations.count("PullWorkerFunction")
     try:
@@ -104,7 +114,8 @@ def test_a_run_continues_across_invocations(
         get_settings.cache_clear()
 
     assert run["status"] == "success"
-    assert counts(run) == (30 + 60 + 20, 0, 0, 0)
+    assert counts(run) == (120 + 120 + 20, 0, 0, 0)
+    # A stored page takes at most 40 requests (80 s here): one page, then a continuation.
     assert runtime.invocations.count("PullWorkerFunction") - before >= 5
 
 

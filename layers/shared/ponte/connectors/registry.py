@@ -7,7 +7,7 @@ from collections.abc import Callable, Mapping
 from typing import Any, Final
 
 from ponte.connectors import chatwoot, hubspot, rdstation, zendesk
-from ponte.connectors.base import Connector, Stream
+from ponte.connectors.base import Coalesced, Connector, Stream
 from ponte.domain.connectors import Platform
 from ponte.settings import get_settings
 from ponte.vendors import chatwoot as chatwoot_api
@@ -83,9 +83,9 @@ def build(
             schedule=schedule,
         )
         streams = [
-            chatwoot.ConversationStream(http),
-            chatwoot.MessageStream(http),
-            chatwoot.ContactStream(http),
+            Coalesced(chatwoot.ConversationStream(http)),
+            Coalesced(chatwoot.MessageStream(http)),
+            Coalesced(chatwoot.ContactStream(http)),
         ]
         return _connector(platform, http, streams, chatwoot_api.check, attempts)
     if platform is Platform.RDSTATION:
