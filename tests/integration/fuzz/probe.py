@@ -5,6 +5,8 @@ data owner would notice: no 5xx, every error in its API's envelope, and nothing 
 from __future__ import annotations
 
 import json
+import threading
+import time
 from collections import Counter
 from dataclasses import dataclass, field
 
@@ -13,6 +15,8 @@ import httpx
 
 from devstack.stack import LocalStack
 from tests.support.routes import flavor_of, is_envelope
+
+_pause = threading.Event()  # never set: its wait() is a plain real-time pause
 
 # Written by every request, refused or not: the rate limiter's counters, and when an API
 # key was last used.
@@ -57,6 +61,8 @@ class Probe:
         answer = self.api.request(method, path, params=params, content=content, headers=headers)
         STATS.requests += 1
         STATS.statuses[answer.status_code] += 1
+        if answer.status_code < 400:
+            self._settle()  # work it started in the background must not count against the next
         problem = self._problem(route, answer, before)
         if problem:
             STATS.failures.add(f"{method} {route}: {problem}")
@@ -80,6 +86,32 @@ class Probe:
             changed = sorted(after ^ before)[:2]
             return f"refused with {status}, yet changed what is stored: {changed}"
         return ""
+
+    def _settle(self, seconds: float = 120) -> None:
+        """Wait until no workflow runs and the queues are empty (an accepted full sync, role
+        sync or connector run finishes in the background)."""
+        sfn, sqs = boto3.client("stepfunctions"), boto3.client("sqs")
+        machines = [m["stateMachineArn"] for m in sfn.list_state_machines()["stateMachines"]]
+        queues = sqs.list_queues().get("QueueUrls", [])
+        deadline = time.monotonic() + seconds
+        while time.monotonic() < deadline:
+            running = any(
+                sfn.list_executions(stateMachineArn=arn, statusFilter="RUNNING")["executions"]
+                for arn in machines
+            )
+            waiting = any(
+                int(attributes.get("ApproximateNumberOfMessages", 0))
+                + int(attributes.get("ApproximateNumberOfMessagesNotVisible", 0))
+                for url in queues
+                if "DeadLetter" not in url
+                for attributes in [
+                    sqs.get_queue_attributes(QueueUrl=url, AttributeNames=["All"])["Attributes"]
+                ]
+            )
+            if not running and not waiting:
+                return
+            _pause.wait(0.05)
+        raise AssertionError("background work did not finish in time")
 
     def _stored(self) -> frozenset[str]:
         """Everything a request could have written, as comparable lines."""
