@@ -69,6 +69,7 @@ def seed(stack: LocalStack, endpoint: str) -> dict[str, Any]:
     if stack.kommo is not None:
         credentials["kommo_accounts"] = _seed_kommo(stack)
     credentials["connections"] = _seed_connections(stack)
+    credentials["movidesk"] = _seed_movidesk(stack)
     STATE_DIR.mkdir(exist_ok=True)
     dev_json = STATE_DIR / "dev.json"
     dev_json.write_text(json.dumps(credentials, indent=2) + "\n")
@@ -96,6 +97,26 @@ def _seed_kommo(stack: LocalStack) -> str:
         )
         kommo_accounts.create(DEMO_TENANT, new)
     return "demo-master, demo-slave1, demo-slave2 (in the local Kommo fake)"
+
+
+def _seed_movidesk(stack: LocalStack) -> str:
+    """A Movidesk token in its fake with tickets over the last week, set for tenant demo,
+    synced at 08:00 and 18:00."""
+    from datetime import timedelta
+
+    from ponte.clock import utcnow
+    from ponte.services import movidesk
+
+    if stack.movidesk is None:
+        return "MOVIDESK_BASE_URL names a real Movidesk: set the token on the admin page"
+    stack.movidesk.add_account("local-movidesk-token-0000")
+    for days in range(7):
+        stack.movidesk.add("local-movidesk-token-0000", 40, at=utcnow() - timedelta(days=days))
+    change = movidesk.SettingsChange(
+        token="local-movidesk-token-0000", schedules=["08:00", "18:00"]
+    )
+    movidesk.save_settings(DEMO_TENANT, change)
+    return f"{stack.base_url}/admin/integrations/movidesk/tickets (token set, 280 tickets)"
 
 
 def _seed_connections(stack: LocalStack) -> dict[str, str]:

@@ -19,6 +19,7 @@ from devstack.gateway import Answer, Gateway, GatewayServer, bind
 from devstack.hubspot_fake import HubSpotFake
 from devstack.idp import AUDIENCE, ISSUER_PATH, JWKS_PATH, LocalIdentityProvider
 from devstack.kommo_fake import KommoFake, serve
+from devstack.movidesk_fake import MovideskFake
 from devstack.provision import Provisioned, provision
 from devstack.queues import Consumer, QueuePoller
 from devstack.rdstation_fake import RdStationFake
@@ -43,6 +44,7 @@ class LocalStack:
     zendesk: ZendeskFake | None = None  # likewise ZENDESK_BASE_URL
     chatwoot: ChatwootFake | None = None  # likewise CHATWOOT_BASE_URL
     rdstation: RdStationFake | None = None  # likewise RDSTATION_BASE_URL
+    movidesk: MovideskFake | None = None  # likewise MOVIDESK_BASE_URL
     poller: QueuePoller | None = None
 
     @property
@@ -90,10 +92,11 @@ def run_local_stack(
     zendesk_url = os.environ.get("ZENDESK_BASE_URL", "")
     chatwoot_url = os.environ.get("CHATWOOT_BASE_URL", "")
     rdstation_url = os.environ.get("RDSTATION_BASE_URL", "")
+    movidesk_url = os.environ.get("MOVIDESK_BASE_URL", "")
     with ExitStack() as cleanup:
         cleanup.callback(server.server_close)
         cleanup.callback(server.shutdown)
-        kommo = hubspot = zendesk = chatwoot = rdstation = None
+        kommo = hubspot = zendesk = chatwoot = rdstation = movidesk = None
         if not kommo_url:  # no Kommo named: serve the fake
             kommo = KommoFake()
             kommo_server, kommo_url = serve(kommo, host)
@@ -111,6 +114,9 @@ def run_local_stack(
         if not rdstation_url:
             rdstation = RdStationFake()
             rdstation_url = _serve(cleanup, rdstation, host)
+        if not movidesk_url:
+            movidesk = MovideskFake()
+            movidesk_url = _serve(cleanup, movidesk, host)
         provisioned = provision(
             {
                 "JwtIssuer": issuer,
@@ -121,6 +127,7 @@ def run_local_stack(
                 "ZendeskBaseUrl": zendesk_url,
                 "ChatwootBaseUrl": chatwoot_url,
                 "RdStationBaseUrl": rdstation_url,
+                "MovideskBaseUrl": movidesk_url,
             }
         )
         # The local stack's vendors (fakes) live on loopback.
@@ -139,7 +146,7 @@ def run_local_stack(
         yield LocalStack(
             base_url, provisioned, gateway, idp, server, state_dir,
             kommo=kommo, hubspot=hubspot, zendesk=zendesk, chatwoot=chatwoot,
-            rdstation=rdstation, poller=poller,
+            rdstation=rdstation, movidesk=movidesk, poller=poller,
         )  # fmt: skip
 
 

@@ -98,6 +98,8 @@ class Settings:
     chatwoot_requests_per_minute: int = _env("CHATWOOT_REQUESTS_PER_MINUTE", 600, parse=int)
     rdstation_base_url: str = _env("RDSTATION_BASE_URL", "https://api.rd.services")
     rdstation_requests_per_minute: int = _env("RDSTATION_REQUESTS_PER_MINUTE", 120, parse=int)
+    movidesk_base_url: str = _env("MOVIDESK_BASE_URL", "https://api.movidesk.com/public/v1")
+    movidesk_requests_per_minute: int = _env("MOVIDESK_REQUESTS_PER_MINUTE", 10, parse=int)
     # Hosts a user-supplied vendor URL may name although they are private (http allowed):
     # the local stack's fakes on loopback. Empty when deployed.
     vendor_private_hosts: tuple[str, ...] = _env("VENDOR_PRIVATE_HOSTS", (), parse=_csv)

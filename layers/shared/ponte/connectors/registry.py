@@ -6,12 +6,13 @@ import hashlib
 from collections.abc import Callable, Mapping
 from typing import Any, Final
 
-from ponte.connectors import chatwoot, hubspot, rdstation, zendesk
+from ponte.connectors import chatwoot, hubspot, movidesk, rdstation, zendesk
 from ponte.connectors.base import Coalesced, Connector, Stream
 from ponte.domain.connectors import Platform
 from ponte.settings import get_settings
 from ponte.vendors import chatwoot as chatwoot_api
 from ponte.vendors import hubspot as hubspot_api
+from ponte.vendors import movidesk as movidesk_api
 from ponte.vendors import rdstation as rdstation_api
 from ponte.vendors import zendesk as zendesk_api
 from ponte.vendors.http import VendorHttp, safe_base_url
@@ -23,8 +24,10 @@ STREAMS: Final = {
     Platform.HUBSPOT: hubspot.STREAMS,
     Platform.ZENDESK: zendesk.STREAMS,
     Platform.CHATWOOT: chatwoot.STREAMS,
+    Platform.MOVIDESK: movidesk.STREAMS,
 }
-SUPPORTED: Final = frozenset(STREAMS)
+# What the connectors API creates; Movidesk has its own admin API (one per tenant).
+SUPPORTED: Final = frozenset(STREAMS) - {Platform.MOVIDESK}
 
 
 def _digest(secret: str) -> str:
@@ -48,9 +51,15 @@ def _connector(
 
 
 def build(
-    platform: Platform, credentials: Mapping[str, Any], schedule: Schedule, *, attempts: int = 5
+    platform: Platform,
+    credentials: Mapping[str, Any],
+    schedule: Schedule,
+    *,
+    attempts: int = 5,
+    options: Mapping[str, Any] | None = None,
 ) -> Connector:
-    """``attempts``: how many times each request is tried (fewer when a person waits)."""
+    """``attempts``: how many times each request is tried (fewer when a person waits);
+    ``options``: what the run covers (Movidesk's window)."""
     settings = get_settings()
     if platform is Platform.HUBSPOT:
         token = str(credentials["accessToken"])
@@ -99,6 +108,18 @@ def build(
         )
         streams = [rdstation.ListStream(http, n) for n in rdstation.STREAMS]
         return _connector(platform, http, streams, rdstation_api.check, attempts)
+    if platform is Platform.MOVIDESK:
+        token = str(credentials["token"])
+        http = movidesk_api.client(
+            token,
+            base_url=settings.movidesk_base_url,
+            account=_digest(token),
+            per_minute=settings.movidesk_requests_per_minute,
+            schedule=schedule,
+        )
+        window = dict(options or {}) or {"start": 0, "end": 0}
+        streams = [movidesk.TicketStream(http, window)]
+        return _connector(platform, http, streams, movidesk_api.check, min(attempts, 2))
     raise ValueError(f"no connector for {platform}")
 
 

@@ -20,6 +20,7 @@ class Platform(StrEnum):
     HUBSPOT = "hubspot"
     ZENDESK = "zendesk"
     CHATWOOT = "chatwoot"
+    MOVIDESK = "movidesk"  # seed 004: one per tenant, managed by the Movidesk admin API
 
 
 class Credentials(BaseModel):
@@ -47,11 +48,16 @@ class ChatwootCredentials(Credentials):
     baseUrl: Annotated[str, StringConstraints(strip_whitespace=True, max_length=2048)] = ""
 
 
+class MovideskCredentials(Credentials):
+    token: Annotated[str, StringConstraints(strip_whitespace=True, min_length=8, max_length=200)]
+
+
 CREDENTIALS: Final[dict[Platform, type[Credentials]]] = {
     Platform.RDSTATION: RdStationCredentials,
     Platform.HUBSPOT: HubSpotCredentials,
     Platform.ZENDESK: ZendeskCredentials,
     Platform.CHATWOOT: ChatwootCredentials,
+    Platform.MOVIDESK: MovideskCredentials,
 }
 
 
@@ -177,6 +183,8 @@ class PullRun:
     heartbeat_at: str | None = None
     lease_id: str | None = None
     lease_until: float = 0.0
+    options: dict[str, Any] = field(default_factory=dict)  # what a run covers (a window)
+    result: str | None = None  # a person's summary line (Movidesk: Novos/Atualizados/Total)
 
     def total(self, count: str) -> int:
         return sum(int(getattr(s, count)) for s in self.streams.values())

@@ -15,6 +15,7 @@ class Flavor(StrEnum):
     KOMMO = "kommo"  # the Kommo role sync API: {success:false, error}
     HIERARCHY = "hierarchy"  # the hierarchy API: {error, message, details, timestamp}
     CONNECTORS = "connectors"  # the connectors API: {success:false, error, code, details}
+    MOVIDESK = "movidesk"  # seed 004 documents none: seed 003's shape, Portuguese messages
 
 
 STATUS: dict[Kind, int] = {
@@ -69,4 +70,5 @@ def error_body(error: DomainError, flavor: Flavor) -> dict[str, Any]:
     details = [{"field": k, "messages": list(v)} for k, v in error.errors.items()]
     # The seed names one code for every authentication failure.
     code = "UNAUTHORIZED" if error.kind is Kind.UNAUTHENTICATED else error.code
-    return {"success": False, "error": error.english, "code": code, "details": details}
+    text = error.message if flavor is Flavor.MOVIDESK else error.english
+    return {"success": False, "error": text, "code": code, "details": details}

@@ -49,6 +49,11 @@ def rate_window(principal: str, window_start: int) -> Key:
     return {"PK": f"RATE#{principal}", "SK": f"W#{window_start}"}
 
 
+def parameter(tenant_id: str, name: str) -> Key:
+    """A tenant's named parameter (seed 004's MOVIDESK_SYNC_SCHEDULES)."""
+    return {"PK": f"TENANT#{tenant_id}", "SK": f"PARAM#{name}"}
+
+
 def tenant_counters(tenant_id: str) -> Key:
     """Per-tenant totals per entity and the last sync time, maintained on write."""
     return {"PK": f"TENANT#{tenant_id}", "SK": "COUNTERS"}

@@ -14,7 +14,7 @@ and page last wrote it: a page stored again after a crash is recognised and coun
 from __future__ import annotations
 
 import json
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import asdict, dataclass
 from typing import Any
 
@@ -68,6 +68,8 @@ def _run(item: Item) -> PullRun:
         heartbeat_at=item.get("heartbeat_at"),
         lease_id=item.get("lease_id"),
         lease_until=float(item.get("lease_until", 0)),
+        options=dict(item.get("options") or {}),
+        result=item.get("result"),
     )
 
 
@@ -385,34 +387,60 @@ def list_records(
     connection_id: str,
     stream: str,
     *,
-    updated_since: str,
+    updated_since: str = "",
+    updated_until: str = "",
     limit: int,
     cursor: str,
+    keep: Callable[[PulledRecord], bool] | None = None,
+    filters: str = "",
+    newest_first: bool = False,
+    max_reads: int = 20,
 ) -> tuple[list[PulledRecord], str]:
-    """Records in the vendor's update order from ``updated_since``; the next page's cursor
-    ('' at the end). Raises cursors.InvalidCursor for a cursor not issued for this listing."""
+    """Records in the vendor's update order (``newest_first``: reversed) within
+    [``updated_since``, ``updated_until``], those ``keep`` accepts; the next page's cursor
+    ('' at the end). ``filters`` names what ``keep`` tests, so a cursor is bound to it. At
+    most ``max_reads`` reads a page (a page may then hold fewer than ``limit``). Raises
+    cursors.InvalidCursor for a cursor not issued for this listing."""
     partition = keys.pulled_records(tenant_id, connection_id, stream)
-    scope = json.dumps(["records", connection_id, stream, updated_since])
+    scope = json.dumps(
+        ["records", connection_id, stream, updated_since, updated_until, filters, newest_first]
+    )
     start = cursors.open_start(cursor, tenant_id=tenant_id, listing=scope)
-    params: dict[str, Any] = {"IndexName": keys.GSI2, "Limit": limit}
-    if updated_since:
-        params["KeyConditionExpression"] = "GSI2PK = :p AND GSI2SK >= :since"
-        params["ExpressionAttributeValues"] = values({":p": partition, ":since": updated_since})
-    else:
-        params["KeyConditionExpression"] = "GSI2PK = :p"
-        params["ExpressionAttributeValues"] = values({":p": partition})
-    page = query_page(params, start)
-    records = [
-        PulledRecord(
-            vendor_id=str(item["vendor_id"]),
-            updated_at=str(item["updated_at"]),
-            data=json.loads(str(item["data"])),
-            hash=str(item["hash"]),
-            synced_at=str(item.get("synced_at", "")),
-        )
-        for item in page.items
-    ]
-    return records, cursors.seal(page.last_key, tenant_id=tenant_id, listing=scope)
+    condition, vals = "GSI2PK = :p", {":p": partition}
+    if updated_since and updated_until:
+        condition += " AND GSI2SK BETWEEN :since AND :until"
+        vals |= {":since": updated_since, ":until": f"{updated_until}~"}
+    elif updated_since:
+        condition += " AND GSI2SK >= :since"
+        vals[":since"] = updated_since
+    elif updated_until:
+        condition += " AND GSI2SK <= :until"
+        vals[":until"] = f"{updated_until}~"
+    params: dict[str, Any] = {
+        "IndexName": keys.GSI2,
+        "KeyConditionExpression": condition,
+        "ExpressionAttributeValues": values(vals),
+        "ScanIndexForward": not newest_first,
+    }
+    found: list[PulledRecord] = []
+    for _ in range(max_reads):
+        page = query_page({**params, "Limit": limit - len(found)}, start)
+        records = [_pulled(item) for item in page.items]
+        found.extend(r for r in records if keep is None or keep(r))
+        start = page.last_key
+        if not start or len(found) >= limit:
+            break
+    return found, cursors.seal(start, tenant_id=tenant_id, listing=scope)
+
+
+def _pulled(item: Item) -> PulledRecord:
+    return PulledRecord(
+        vendor_id=str(item["vendor_id"]),
+        updated_at=str(item["updated_at"]),
+        data=json.loads(str(item["data"])),
+        hash=str(item["hash"]),
+        synced_at=str(item.get("synced_at", "")),
+    )
 
 
 def delete_records(tenant_id: str, connection_id: str, streams: Iterable[str]) -> int:

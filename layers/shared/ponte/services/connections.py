@@ -4,6 +4,7 @@ answer or a log line."""
 
 from __future__ import annotations
 
+import contextlib
 import json
 from typing import Annotated, Any
 
@@ -88,6 +89,14 @@ def platform_not_supported(raw: str) -> errors.DomainError:
     )  # fmt: skip
 
 
+def managed_elsewhere() -> errors.DomainError:
+    return errors.DomainError(
+        errors.Kind.INVALID, "MANAGED_ELSEWHERE",
+        "Esta conexão é gerida em /admin/integrations/movidesk",
+        "This connection is managed at /admin/integrations/movidesk",
+    )  # fmt: skip
+
+
 def _platform(raw: str) -> Platform:
     try:
         platform = Platform(raw.strip().lower())
@@ -155,13 +164,13 @@ def apply_schedule(tenant_id: str, connection: Connection) -> None:
     """Bring the connection's Scheduler schedule in line with it (none when it has none)."""
     if connection.schedule:
         schedules.put(
-            schedules.Wanted(
+            schedules.for_connection(
                 tenant_id, connection.id, connection.schedule,
                 connection.timezone or DEFAULT_TIMEZONE, connection.enabled,
             )
         )  # fmt: skip
     else:
-        schedules.delete(connection.id)
+        schedules.delete(schedules.name(connection.id))
 
 
 def _workspace(platform: Platform, credentials: Credentials) -> str | None:
@@ -206,6 +215,34 @@ def create(tenant_id: str, body: NewConnection) -> Connection:
     return connection
 
 
+def put_managed(
+    tenant_id: str, connection_id: str, platform: Platform, name: str, raw: dict[str, Any]
+) -> Connection:
+    """The connection an integration keeps for itself (Movidesk's, one per tenant) with new
+    credentials: tested first (refused: nothing changes), then stored; created if missing."""
+    credentials = _credentials(platform, raw)
+    _test(platform, credentials)
+    existing = connection_store.get(tenant_id, connection_id)
+    if existing is not None:
+        secret_store.put(_secret(tenant_id, existing), credentials.model_dump_json())
+        return connection_store.update(
+            tenant_id, connection_id,
+            {"updated_at": utcnow().isoformat(), "auth_failures": 0, "enabled": True},
+            remove=("disabled_reason",),
+        )  # fmt: skip
+    now = utcnow().isoformat()
+    connection = Connection(connection_id, name, platform, True, now, now)
+    secret_store.put(_secret(tenant_id, connection), credentials.model_dump_json())
+    # Created meanwhile by another request: that connection holds this secret too.
+    with contextlib.suppress(ConditionFailed):
+        connection_store.put_new(tenant_id, connection)
+    return connection
+
+
+def find(tenant_id: str, connection_id: str) -> Connection | None:
+    return connection_store.get(tenant_id, connection_id)
+
+
 def get(tenant_id: str, connection_id: str) -> Connection:
     found = connection_store.get(tenant_id, connection_id)
     if found is None:
@@ -224,6 +261,8 @@ def listing(tenant_id: str, *, platform: str = "", enabled: bool | None = None) 
 
 def change(tenant_id: str, connection_id: str, body: ConnectionChange) -> Connection:
     connection = get(tenant_id, connection_id)
+    if connection.platform not in registry.SUPPORTED:
+        raise managed_elsewhere()
     fields: dict[str, Any] = {"updated_at": utcnow().isoformat()}
     remove: tuple[str, ...] = ()
     given = body.model_fields_set
@@ -263,8 +302,10 @@ def remove(tenant_id: str, connection_id: str, *, purge: bool) -> dict[str, int]
     """Delete the connection, its secret and its cursors; with ``purge``, its runs and
     records too (otherwise they stay readable)."""
     connection = get(tenant_id, connection_id)
+    if connection.platform not in registry.SUPPORTED:
+        raise managed_elsewhere()
     if connection.schedule:
-        schedules.delete(connection.id)
+        schedules.delete(schedules.name(connection.id))
     secret_store.delete(_secret(tenant_id, connection))
     connection_store.delete(tenant_id, connection_id)
     if connection.active_run:  # its worker loses the lease and stops at its next page

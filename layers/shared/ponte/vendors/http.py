@@ -16,6 +16,8 @@ and redaction.
 from __future__ import annotations
 
 import ipaddress
+import logging
+import re
 import socket
 from collections.abc import Callable, Collection, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -86,6 +88,7 @@ class VendorHttp:
     headers: Mapping[str, str]
     pacers: Mapping[str, Pacer] = field(default_factory=dict)
     auth: Any = None  # an httpx auth (Zendesk's basic auth)
+    query: Mapping[str, str] = field(default_factory=dict)  # on every request (Movidesk's token)
     transport: Any = None  # an httpx transport (tests mount a fake)
     clock: Clock | None = None
     max_attempts: int = 5
@@ -98,9 +101,11 @@ class VendorHttp:
         if client is None:
             import httpx
 
+            _redact_request_lines()
             client = httpx.Client(
                 base_url=self.base_url,
                 headers=dict(self.headers),
+                params=dict(self.query),
                 auth=self.auth,
                 transport=self.transport,
                 timeout=httpx.Timeout(TIMEOUT_SECONDS, connect=CONNECT_SECONDS),
@@ -201,6 +206,28 @@ class VendorHttp:
             return response.json()
         except ValueError:
             raise VendorRejected(f"{where}: the answer is not JSON", status) from None
+
+
+_SECRET_PARAMS = re.compile(r"((?:token|api_key|apikey|access_token)=)[^&\s\"']+", re.IGNORECASE)
+
+
+class _RedactQuery(logging.Filter):
+    """httpx logs each request line with its full URL: a token in the query string (Movidesk
+    puts it there) must not reach a log line."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        message = record.getMessage()
+        redacted = _SECRET_PARAMS.sub(r"\1***", message)
+        if redacted != message:
+            record.msg, record.args = redacted, None
+        return True
+
+
+def _redact_request_lines() -> None:
+    for name in ("httpx", "httpcore"):
+        log = logging.getLogger(name)
+        if not any(isinstance(f, _RedactQuery) for f in log.filters):
+            log.addFilter(_RedactQuery())
 
 
 def _wait(state: Any) -> float:

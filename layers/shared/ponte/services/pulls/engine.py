@@ -20,14 +20,17 @@ from ponte.adapters import queue
 from ponte.clock import get_clock, isoformat, utcnow
 from ponte.connectors import registry
 from ponte.connectors.base import Connector, Item, Page, Stream, StreamStuck
+from ponte.domain import movidesk as movidesk_rules
 from ponte.domain.connectors import (
     AUTH_FAILURES_BEFORE_DISABLE,
     ERRORS_PER_PAGE,
     Connection,
     PageRecord,
+    Platform,
     PullRun,
     RunStatus,
     StreamState,
+    Trigger,
     final_status,
 )
 from ponte.observability import logger
@@ -103,10 +106,16 @@ class _Worker:
                 connection.platform,
                 connections.credentials(self.tenant, connection),
                 DynamoSchedule(),
+                options=self.run_state.options,
             )
         except UnsafeUrl as exc:  # the address now resolves somewhere it must not go
             fail(self.tenant, self.run_state, f"baseUrl: {exc}", "INVALID_CREDENTIALS")
             return "refused base URL"
+        run = self.run_state
+        if run.platform is Platform.MOVIDESK and run.page_seq == 0:
+            kind = "automática" if run.trigger is Trigger.SCHEDULE else "manual"
+            announce(run, f"Iniciando sincronização {kind} do Movidesk...")
+            announce(run, f"Período: {run.options.get('period', '')}")
         try:
             for stream in connector.streams:
                 state = self.run_state.streams.get(stream.name, StreamState())
@@ -228,6 +237,11 @@ class _Worker:
         if failed and status is RunStatus.ERROR:
             fields["error"] = failed[0].error
             fields["error_code"] = "STREAM_FAILED"
+        if run.platform is Platform.MOVIDESK:  # the seed's result line, logged and kept
+            fields["result"] = movidesk_rules.result_line(
+                run.total("created"), run.total("updated")
+            )
+            announce(run, f"Sincronização concluída! {fields['result']}", status=status.value)
         self._checkpoint(fields)
         cursors = dict(connection.cursors)
         for stream in connector.streams:
@@ -277,6 +291,13 @@ class _Worker:
         connection_store.release_run(self.tenant, connection.id, run.id, fields)
         if fields.get("enabled") is False and connection.schedule:  # it stops firing too
             connections.apply_schedule(self.tenant, replace(connection, enabled=False))
+
+
+def announce(run: PullRun, message: str, **extra: Any) -> None:
+    """A Movidesk run's log line as the seed writes it: ``[SCHEDULER] …`` for a scheduled
+    run (the seed's scheduler), ``[MOVIDESK] …`` for a manual one."""
+    tag = "[SCHEDULER]" if run.trigger is Trigger.SCHEDULE else "[MOVIDESK]"
+    logger.info(f"{tag} {message}", extra={"run": run.id, **extra})
 
 
 def _action(stored: pull_store.Version | None, item: Item, run_id: str, seq: int) -> str:

@@ -10,13 +10,16 @@ from __future__ import annotations
 
 from dataclasses import replace
 from datetime import datetime
+from typing import Any
 
 from ponte import errors
 from ponte.adapters import queue
 from ponte.clock import utcnow
 from ponte.connectors import registry
+from ponte.domain import movidesk
 from ponte.domain.connectors import (
     Connection,
+    Platform,
     PullRun,
     RunStatus,
     StreamState,
@@ -47,10 +50,17 @@ def disabled(connection: Connection) -> errors.DomainError:
 
 
 def start(
-    tenant_id: str, connection_id: str, *, full: bool, trigger: Trigger, enqueue: bool = True
+    tenant_id: str,
+    connection_id: str,
+    *,
+    full: bool,
+    trigger: Trigger,
+    enqueue: bool = True,
+    options: dict[str, Any] | None = None,
 ) -> PullRun:
     """A new run holding the connection; queued for the worker unless ``enqueue`` is False
-    (the worker itself starts a scheduled run and works it at once)."""
+    (the worker itself starts a scheduled run and works it at once). ``options``: what the
+    run covers; a Movidesk run without them covers the scheduled window (the last 3 days)."""
     connection = connections.get(tenant_id, connection_id)
     if not connection.enabled:
         raise disabled(connection)
@@ -69,6 +79,7 @@ def start(
         created_at=now.isoformat(),
         streams={name: StreamState() for name in streams},
         heartbeat_at=now.isoformat(),
+        options=options if options is not None else _default_options(connection, now),
     )
     _claim(tenant_id, connection, run, now)
     if not enqueue:
@@ -103,6 +114,24 @@ def skipped(tenant_id: str, connection_id: str, holder: str | None) -> PullRun:
     )
     pull_store.put_finished_run(tenant_id, run)
     return run
+
+
+def _default_options(connection: Connection, now: datetime) -> dict[str, Any]:
+    if connection.platform is not Platform.MOVIDESK:
+        return {}
+    return window_options(movidesk.scheduled_window(now), now)
+
+
+def window_options(window: movidesk.Window, now: datetime) -> dict[str, Any]:
+    """A Movidesk window as a run keeps it."""
+    return {
+        "start": window.start.isoformat(),
+        "end": window.end.isoformat(),
+        "period": window.period,
+        "first_day": window.first_day.isoformat(),
+        "last_day": window.last_day.isoformat(),
+        "past": window.is_past(now),
+    }
 
 
 def _claim(tenant_id: str, connection: Connection, run: PullRun, now: datetime) -> None:

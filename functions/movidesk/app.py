@@ -1,0 +1,122 @@
+"""/admin/integrations/movidesk/… — Movidesk ticket sync (seed 004): the admin page, its
+settings, manual syncs, runs and tickets. Admin users only (the page signs them in).
+
+One module serves the routes; the template deploys each route as its own function.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Annotated, Any
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from ponte import errors
+from ponte.auth.principals import Role
+from ponte.http import movidesk as rows
+from ponte.http.api import (
+    create_app,
+    json_body,
+    json_response,
+    lambda_handler,
+    principal,
+    user,
+    validated,
+)
+from ponte.http.envelopes import Flavor
+from ponte.http.params import Integer, Page
+from ponte.services import movidesk
+
+app = create_app(Flavor.MOVIDESK)
+BASE = "/admin/integrations/movidesk"
+admins = [user(Role.ADMIN)]
+
+
+class RunParams(BaseModel):
+    model_config = ConfigDict(extra="ignore")
+
+    page: Page = 1
+    limit: Annotated[Integer, Field(ge=1, le=100)] = 20
+
+
+class TicketParams(BaseModel):
+    model_config = ConfigDict(extra="ignore")
+
+    q: Annotated[str, Field(max_length=100)] = ""
+    status: Annotated[str, Field(max_length=40)] = ""
+    updated_from: date | None = None
+    updated_to: date | None = None
+    limit: Annotated[Integer, Field(ge=1, le=100)] = 50
+    cursor: Annotated[str, Field(max_length=2048)] = ""
+
+
+def _query[M: BaseModel](model: type[M]) -> M:
+    raw = app.current_event.query_string_parameters or {}
+    return validated(model, raw, refusal=errors.invalid_fields)
+
+
+def _body[M: BaseModel](model: type[M]) -> M:
+    return validated(model, json_body(app), refusal=errors.invalid_fields)
+
+
+def _tenant() -> str:
+    return principal(app).tenant_id
+
+
+@app.get(f"{BASE}/tickets")
+def page() -> Any:
+    return rows.page()
+
+
+@app.get(f"{BASE}/api/settings", middlewares=admins)
+def get_settings() -> Any:
+    data = rows.settings(movidesk.settings(_tenant()))
+    return json_response(200, {"success": True, "data": data})
+
+
+@app.put(f"{BASE}/api/settings", middlewares=admins)
+def put_settings() -> Any:
+    saved = movidesk.save_settings(_tenant(), _body(movidesk.SettingsChange))
+    return json_response(200, {"success": True, "data": rows.settings(saved)})
+
+
+@app.post(f"{BASE}/api/sync", middlewares=admins)
+def sync() -> Any:
+    tenant = _tenant()
+    run = movidesk.start_manual(tenant, _body(movidesk.ManualSync))
+    wait = (app.current_event.query_string_parameters or {}).get("wait", "") == "true"
+    finished = movidesk.wait_for(tenant, run.id) if wait else None
+    if finished is not None:
+        return json_response(200, {"success": True, "data": rows.run(finished)})
+    data = {"runId": run.id, "status": run.status.value, "statusUrl": f"{BASE}/api/runs/{run.id}"}
+    return json_response(202, {"success": True, "message": "Sincronização iniciada", "data": data})
+
+
+@app.get(f"{BASE}/api/runs", middlewares=admins)
+def runs() -> Any:
+    params = _query(RunParams)
+    found, total = movidesk.runs(_tenant(), page=params.page, limit=params.limit)
+    meta = {"total": total, "page": params.page, "limit": params.limit,
+            "totalPages": -(-total // params.limit)}  # fmt: skip
+    return json_response(200, {"success": True, "data": [rows.run(r) for r in found], "meta": meta})
+
+
+@app.get(f"{BASE}/api/runs/<run_id>", middlewares=admins)
+def run(run_id: str) -> Any:
+    return json_response(200, {"success": True, "data": rows.run(movidesk.run(_tenant(), run_id))})
+
+
+@app.get(f"{BASE}/api/tickets", middlewares=admins)
+def tickets() -> Any:
+    params = _query(TicketParams)
+    query = movidesk.TicketQuery(
+        q=params.q, status=params.status, updated_from=params.updated_from,
+        updated_to=params.updated_to, limit=params.limit, cursor=params.cursor,
+    )  # fmt: skip
+    found, cursor = movidesk.tickets(_tenant(), query)
+    data = [rows.ticket(t) for t in found]
+    meta = {"limit": params.limit, "nextCursor": cursor or None}
+    return json_response(200, {"success": True, "data": data, "meta": meta})
+
+
+handler = lambda_handler(app)

@@ -1,0 +1,86 @@
+"""Response shapes of the Movidesk admin API (seed 004): settings, runs with the seed's
+result line and their window, tickets; and the admin page itself."""
+
+from __future__ import annotations
+
+import json
+from functools import lru_cache
+from pathlib import Path
+from typing import Any
+
+from aws_lambda_powertools.event_handler import Response
+
+from ponte.domain import movidesk as rules
+from ponte.domain.connectors import PullRun
+from ponte.http import connectors
+from ponte.repository.pulls import PulledRecord
+from ponte.services.movidesk import Settings
+from ponte.settings import get_settings
+
+PAGE = Path(__file__).with_name("movidesk_page.html")
+
+
+def settings(s: Settings) -> dict[str, Any]:
+    return {
+        "schedules": s.schedules,
+        "timezone": s.timezone,
+        "tokenConfigured": s.token_configured,
+        "nextRuns": [moment.isoformat() for moment in s.next_runs],
+    }
+
+
+def run(r: PullRun) -> dict[str, Any]:
+    created, updated = r.total("created"), r.total("updated")
+    stream = r.streams.get("tickets")
+    return connectors.run(r) | {
+        "window": {
+            "start": r.options.get("start"),
+            "end": r.options.get("end"),
+            "period": r.options.get("period"),
+        },
+        "result": r.result or rules.result_line(created, updated),
+        "counts": {
+            "novos": created,
+            "atualizados": updated,
+            "total": created + updated,
+            "inalterados": r.total("unchanged"),
+        },
+        "progress": {
+            "pages": stream.pages if stream else 0,
+            "tickets": stream.fetched if stream else 0,
+        },
+    }
+
+
+def ticket(record: PulledRecord) -> dict[str, Any]:
+    return record.data | {"syncedAt": record.synced_at}
+
+
+@lru_cache(maxsize=1)
+def _template() -> str:
+    return PAGE.read_text(encoding="utf-8")
+
+
+def page() -> Response[str]:
+    """The admin page, with where to sign in (the API's own issuer and client)."""
+    jwt = get_settings().jwt
+    config = {
+        "issuer": jwt.issuer,
+        "clientId": jwt.audience[0] if jwt.audience else "",
+        "api": "/admin/integrations/movidesk/api",
+    }
+    body = _template().replace("__PONTE_CONFIG__", json.dumps(config))
+    return Response(
+        status_code=200,
+        content_type="text/html; charset=utf-8",
+        body=body,
+        headers={
+            "Cache-Control": "no-store",
+            "Content-Security-Policy": (
+                "default-src 'self'; script-src 'unsafe-inline'; style-src 'unsafe-inline'; "
+                "connect-src *; form-action *; frame-ancestors 'none'; base-uri 'none'"
+            ),
+            "X-Content-Type-Options": "nosniff",
+            "Referrer-Policy": "no-referrer",
+        },
+    )

@@ -1,0 +1,245 @@
+"""Movidesk ticket sync (seed 004) on the run engine: the tenant's settings (sync times, the
+token), manual syncs, the run history and the synced tickets.
+
+The sync times are the seed's parameter ``MOVIDESK_SYNC_SCHEDULES``; saving them reconciles
+one EventBridge Scheduler schedule per time in the same request (the seed's scheduler polled
+its parameter every 5 minutes). The token lives in Secrets Manager as the credentials of the
+tenant's Movidesk connection (id ``movidesk``): never in an answer, a log line or an error.
+"""
+
+from __future__ import annotations
+
+import json
+import threading
+import time as time_module
+from dataclasses import dataclass
+from datetime import date, datetime, time, timedelta
+from typing import Annotated, Any
+
+from pydantic import BaseModel, ConfigDict, StringConstraints
+
+from ponte import errors
+from ponte.adapters import schedules
+from ponte.clock import utcnow
+from ponte.connectors.base import normalised_time
+from ponte.domain import movidesk as rules
+from ponte.domain.connectors import Platform, PullRun, Trigger
+from ponte.repository import cursors, parameters
+from ponte.repository import pulls as pull_store
+from ponte.repository.pulls import PulledRecord
+from ponte.services import connections
+from ponte.services.pulls import starting, views
+
+CONNECTION_ID = "movidesk"
+SCHEDULE_KIND = "movidesk"
+
+Token = Annotated[str, StringConstraints(strip_whitespace=True, min_length=8, max_length=200)]
+
+
+class SettingsChange(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    schedules: list[str] | None = None
+    token: Token | None = None
+
+
+class ManualSync(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    start_date: str
+    end_date: str
+
+
+@dataclass(frozen=True, slots=True)
+class Settings:
+    schedules: list[str]
+    token_configured: bool
+    next_runs: list[datetime]
+    timezone: str = rules.TIMEZONE
+
+
+def invalid(message: str, field: str) -> errors.DomainError:
+    return errors.DomainError(
+        errors.Kind.INVALID, "VALIDATION_ERROR", message, message, {field: [message]}
+    )
+
+
+def in_progress() -> errors.DomainError:
+    return errors.DomainError(
+        errors.Kind.CONFLICT, "SYNC_IN_PROGRESS", "Já existe uma sincronização em andamento",
+        "Another sync is running",
+    )  # fmt: skip
+
+
+def _times(tenant_id: str) -> list[str]:
+    raw = parameters.get(tenant_id, rules.PARAMETER)
+    try:
+        stored = json.loads(raw) if raw else []
+        return rules.sync_times(stored)
+    except (ValueError, rules.InvalidInput):
+        return []  # a parameter edited by hand into nonsense schedules nothing
+
+
+def settings(tenant_id: str) -> Settings:
+    times = _times(tenant_id)
+    configured = connections.find(tenant_id, CONNECTION_ID) is not None
+    return Settings(times, configured, rules.next_runs(times, utcnow()) if configured else [])
+
+
+def save_settings(tenant_id: str, change: SettingsChange) -> Settings:
+    """Check everything first (times, then the token with one Movidesk call), then store
+    the token, the parameter and the schedules: a refused request changes nothing."""
+    times = _times(tenant_id)
+    if change.schedules is not None:
+        try:
+            times = rules.sync_times(change.schedules)
+        except rules.InvalidInput as exc:
+            raise invalid(str(exc), "schedules") from None
+    configured = connections.find(tenant_id, CONNECTION_ID) is not None
+    if times and not configured and change.token is None:
+        raise invalid("Informe o token do Movidesk antes dos horários", "token")
+    if change.token is not None:
+        try:
+            connections.put_managed(
+                tenant_id, CONNECTION_ID, Platform.MOVIDESK, "Movidesk", {"token": change.token}
+            )
+        except errors.DomainError as exc:
+            if exc.code == "INVALID_CREDENTIALS":
+                raise errors.DomainError(
+                    errors.Kind.INVALID, "INVALID_CREDENTIALS",
+                    "Token do Movidesk recusado: nada foi alterado", exc.message_en,
+                ) from None  # fmt: skip
+            raise
+    if change.schedules is not None:
+        parameters.put(
+            tenant_id, rules.PARAMETER, json.dumps(times), kind="TEXT", group=rules.PARAMETER_GROUP
+        )
+        _reconcile(tenant_id, times)
+    return settings(tenant_id)
+
+
+def _reconcile(tenant_id: str, times: list[str]) -> None:
+    """One Scheduler schedule per time: missing ones created, removed ones deleted."""
+    prefix = schedules.tenant_prefix(tenant_id, SCHEDULE_KIND)
+    wanted = {f"{prefix}{t.replace(':', '')}": t for t in times}
+    for name, hhmm in wanted.items():
+        schedules.put(
+            schedules.Wanted(
+                name, rules.cron(hhmm), rules.TIMEZONE, True,
+                schedules.message(tenant_id, CONNECTION_ID),
+                f"Ponte: Movidesk sync of {tenant_id} at {hhmm} ({rules.TIMEZONE})",
+            )
+        )  # fmt: skip
+    for name in schedules.names(prefix):
+        if name not in wanted:
+            schedules.delete(name)
+
+
+def schedule_names(tenant_id: str) -> list[str]:
+    return schedules.names(schedules.tenant_prefix(tenant_id, SCHEDULE_KIND))
+
+
+def start_manual(tenant_id: str, body: ManualSync) -> PullRun:
+    now = utcnow()
+    try:
+        window = rules.manual_window(body.start_date, body.end_date, now)
+    except rules.InvalidInput as exc:
+        raise invalid(str(exc), "period") from None
+    if connections.find(tenant_id, CONNECTION_ID) is None:
+        raise invalid("Configure o token do Movidesk antes de sincronizar", "token")
+    try:
+        return starting.start(
+            tenant_id, CONNECTION_ID, full=False, trigger=Trigger.MANUAL,
+            options=starting.window_options(window, now),
+        )  # fmt: skip
+    except errors.DomainError as exc:
+        if exc.code == "SYNC_IN_PROGRESS":
+            raise in_progress() from None
+        raise
+
+
+def runs(tenant_id: str, *, page: int, limit: int) -> tuple[list[PullRun], int]:
+    return views.list_runs(tenant_id, page=page, limit=limit, connection_id=CONNECTION_ID)
+
+
+def run(tenant_id: str, run_id: str) -> PullRun:
+    found = views.get_run(tenant_id, run_id)
+    if found.connection_id != CONNECTION_ID:
+        raise views.run_not_found()
+    return found
+
+
+@dataclass(frozen=True, slots=True)
+class TicketQuery:
+    q: str = ""
+    status: str = ""
+    updated_from: date | None = None
+    updated_to: date | None = None
+    limit: int = 50
+    cursor: str = ""
+
+
+def tickets(tenant_id: str, query: TicketQuery) -> tuple[list[PulledRecord], str]:
+    """Synced tickets, most recently updated first; ``q`` finds a protocol, subject, id or
+    client; dates are São Paulo days."""
+    wanted = query.q.strip().casefold()
+    status = query.status.strip().casefold()
+
+    def keep(record: PulledRecord) -> bool:
+        ticket = record.data
+        if status and status not in {
+            str(ticket.get("status") or "").casefold(),
+            str(ticket.get("baseStatus") or "").casefold(),
+        }:
+            return False
+        if not wanted:
+            return True
+        clients = ticket.get("clients") or []
+        text = " ".join(
+            [str(ticket.get(k) or "") for k in ("id", "protocol", "subject")]
+            + [str(c.get(k) or "") for c in clients if isinstance(c, dict)
+               for k in ("businessName", "email")]
+        ).casefold()  # fmt: skip
+        return wanted in text
+
+    since = _day_start(query.updated_from)
+    until = _day_start(query.updated_to, next_day=True)
+    try:
+        return pull_store.list_records(
+            tenant_id, CONNECTION_ID, "tickets", updated_since=since, updated_until=until,
+            limit=query.limit, cursor=query.cursor, keep=keep,
+            filters=json.dumps([wanted, status]), newest_first=True,
+        )  # fmt: skip
+    except cursors.InvalidCursor:
+        raise invalid("Cursor inválido", "cursor") from None
+
+
+def _day_start(day: date | None, *, next_day: bool = False) -> str:
+    """The first instant of a São Paulo day (or the last, ``next_day``), as records store
+    times ('' for no bound)."""
+    if day is None:
+        return ""
+    moment = datetime.combine(day + timedelta(days=1 if next_day else 0), time(0), rules.ZONE)
+    if next_day:
+        moment -= timedelta(milliseconds=1)
+    return normalised_time(moment.isoformat())
+
+
+def record_view(record: PulledRecord) -> dict[str, Any]:
+    return record.data | {"syncedAt": record.synced_at}
+
+
+_pause = threading.Event()  # never set: its wait() is a plain real-time pause
+WAIT_SECONDS = 25  # under API Gateway's 29 s
+
+
+def wait_for(tenant_id: str, run_id: str, seconds: float = WAIT_SECONDS) -> PullRun | None:
+    """The run once it has finished, if it does within ``seconds`` (real time: the worker
+    runs elsewhere); else None."""
+    deadline = time_module.monotonic() + seconds
+    while time_module.monotonic() < deadline:
+        found = views.get_run(tenant_id, run_id)
+        if found.status.finished:
+            return found
+        _pause.wait(0.2)
+    return None
