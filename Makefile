@@ -11,7 +11,7 @@ REGION ?= us-east-1
 export SAM_CLI_TELEMETRY := 0
 export PATH := $(abspath $(BIN)):$(PATH)
 
-.PHONY: help venv dev test lint typecheck validate statelint unit build bench fuzz clean
+.PHONY: help venv dev test lint typecheck validate statelint browser unit build bench fuzz clean
 
 help:
 	@echo "make dev    - run the local stack on http://127.0.0.1:$${PONTE_PORT:-3000} (no Docker)"
@@ -46,7 +46,18 @@ validate: $(STAMP)
 statelint: $(STAMP)
 	$(BIN)/python -m statemachines.lint
 
-unit: $(STAMP)
+# Page tests drive Debian's chromium headless (Playwright, no browser download): installed
+# here when absent and running as root (CI), else a message naming the package.
+browser:
+	@command -v chromium >/dev/null 2>&1 || { \
+	  if [ "$$(id -u)" = 0 ]; then \
+	    export DEBIAN_FRONTEND=noninteractive; \
+	    apt-get install -y -q chromium >/dev/null || { apt-get update -q && apt-get install -y -q chromium; }; \
+	  else \
+	    echo "make test needs a headless browser: install Debian's chromium package (sudo apt-get install chromium)"; exit 1; \
+	  fi; }
+
+unit: $(STAMP) browser
 	$(BIN)/python -m pytest
 
 test: lint typecheck validate statelint unit

@@ -2,7 +2,7 @@
 
 Each request runs through the template's REQUEST authorizer (simple responses) when its route
 is authorized, then its function, both in-process; the answer is translated back as API
-Gateway does. ``extra`` routes serve local-only documents (the local IdP's JWKS).
+Gateway does. ``extra`` routes serve local-only documents (the local IdP's JWKS and sign-in flow).
 """
 
 from __future__ import annotations
@@ -43,7 +43,7 @@ class Request:
     body: bytes
 
 
-Extra = Callable[[], Answer]
+Extra = Callable[["Request"], Answer]
 
 
 def json_answer(status: int, body: Any) -> Answer:
@@ -55,12 +55,13 @@ class Gateway:
         self.routes = routes
         self.runtime = runtime
         self.authorizer = authorizer
-        self.extra: dict[str, Extra] = {}
+        self.extra: dict[tuple[str, str], Extra] = {}  # (method, path): local-only pages
 
     def handle(self, method: str, target: str, headers: dict[str, str], body: bytes) -> Answer:
         url = urlsplit(target)
-        if method == "GET" and url.path in self.extra:
-            return self.extra[url.path]()
+        local = self.extra.get((method, url.path))
+        if local is not None:
+            return local(Request(method, url.path, url.query, headers, body))
         if len(body) > MAX_PAYLOAD:
             return json_answer(413, TOO_LARGE)
         request = Request(method, url.path, url.query, headers, body)

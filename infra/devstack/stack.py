@@ -15,11 +15,12 @@ from pathlib import Path
 from devstack import fakes
 from devstack.chatwoot_fake import ChatwootFake
 from devstack.fakes import Fake
-from devstack.gateway import Answer, Gateway, GatewayServer, bind
+from devstack.gateway import Gateway, GatewayServer, bind
 from devstack.hubspot_fake import HubSpotFake
 from devstack.idp import AUDIENCE, ISSUER_PATH, JWKS_PATH, LocalIdentityProvider
 from devstack.kommo_fake import KommoFake, serve
 from devstack.movidesk_fake import MovideskFake
+from devstack.oidc import LocalOidc
 from devstack.provision import Provisioned, provision
 from devstack.queues import Consumer, QueuePoller
 from devstack.rdstation_fake import RdStationFake
@@ -140,8 +141,7 @@ def run_local_stack(
         idp = LocalIdentityProvider(state_dir / "local-idp.pem", issuer)
         template = provisioned.template
         gateway = Gateway(template.routes(), provisioned.runtime, template.authorizer_function())
-        jwks = idp.jwks_json().encode()
-        gateway.extra[JWKS_PATH] = lambda: Answer(200, {"content-type": "application/json"}, jwks)
+        LocalOidc(idp, base_url).mount(gateway)
         server.start(gateway)
         yield LocalStack(
             base_url, provisioned, gateway, idp, server, state_dir,
