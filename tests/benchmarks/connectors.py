@@ -1,7 +1,7 @@
 """Connector runs on the local stack against the vendor fakes, in virtual time: 25,000 HubSpot
 contacts, 20,000 Zendesk tickets, 2,000 Chatwoot conversations with 10,000 messages and
-3,000 contacts, 25,000 RD Station contacts and leads; a first run and an unchanged full
-rerun of each.
+3,000 contacts, 25,000 RD Station contacts and leads, and a Movidesk scheduled run over a
+3-day window of 2,400 tickets; a first run and an unchanged rerun of each.
 
 Printed: vendor requests; the achieved request rate as a fraction of the vendor's limit (its
 steady rate between the first and the last request, target >= 0.9) and the busiest window
@@ -27,6 +27,7 @@ HUBSPOT_CONTACTS = 25_000
 ZENDESK_TICKETS = 20_000
 CHATWOOT_CONVERSATIONS, CHATWOOT_MESSAGES, CHATWOOT_CONTACTS = 2_000, 5, 3_000
 RDSTATION_CONTACTS, RDSTATION_DEALS = 20_000, 5_000
+MOVIDESK_TICKETS = 2_400
 CHATWOOT_PER_MINUTE = 600  # the stack's default pace (and the fake's limit here)
 
 
@@ -113,6 +114,36 @@ def report() -> dict[str, Any]:
                         name, label, run, made=made, tally=tally, limit=limit, window=window,
                         started=started,
                     )  # fmt: skip
+            figures |= _movidesk(stack, api, headers, clock)
+    return figures
+
+
+def _movidesk(stack: Any, api: Any, headers: dict[str, str], clock: Any) -> dict[str, Any]:
+    """A scheduled Movidesk run (the last 3 days in São Paulo) over 2,400 tickets, twice."""
+    from datetime import timedelta
+
+    from ponte.domain.connectors import Trigger
+    from ponte.services import movidesk
+    from ponte.services.pulls import starting
+
+    assert stack.movidesk is not None
+    token = "bench-movidesk-token"
+    stack.movidesk.add_account(token)
+    for hour in range(48):  # 50 tickets an hour over the last two days
+        stack.movidesk.add(token, MOVIDESK_TICKETS // 48, at=clock.now() - timedelta(hours=hour))
+    movidesk.save_settings("bench", movidesk.SettingsChange(token=token))
+    figures = {}
+    for label in ("first run", "unchanged rerun"):
+        before = len(stack.movidesk.requests)
+        started = clock.now().timestamp()
+        with count_dynamodb(thread="sqs-poller") as tally:
+            run = starting.start("bench", "movidesk", full=False, trigger=Trigger.SCHEDULE)
+            detail = _wait(api, headers, run.id)
+        made = [r for r in stack.movidesk.requests[before:] if r.account == token[-6:]]
+        figures[f"Movidesk tickets {label}"] = _row(
+            "Movidesk tickets", label, detail, made=made, tally=tally, limit=10, window=60.0,
+            started=started,
+        )  # fmt: skip
     return figures
 
 
@@ -128,7 +159,10 @@ def _run(api: Any, headers: dict[str, str], connection: str, full: bool) -> dict
         f"/api/v1/sync/connections/{connection}/sync", headers=headers, json={"fullSync": full}
     )
     assert started.status_code == 200, started.text
-    run_id = started.json()["data"]["runId"]
+    return _wait(api, headers, started.json()["data"]["runId"])
+
+
+def _wait(api: Any, headers: dict[str, str], run_id: str) -> dict[str, Any]:
     from ponte.repository import pulls
 
     while True:  # read the run directly: the API's own requests are not the worker's

@@ -276,3 +276,17 @@ def test_the_page_is_served_with_its_sign_in_settings(movidesk: Movidesk) -> Non
     assert "Sincronizar Agora" in page.text
     assert get_settings().jwt.issuer in page.text
     assert "http://" not in page.text.replace(get_settings().jwt.issuer, "")  # nothing fetched
+
+
+def test_a_window_older_than_90_days_is_read_from_tickets_past(movidesk: Movidesk) -> None:
+    movidesk.configure()
+    old = movidesk.fake.add(movidesk.token, 4, at=datetime(2025, 7, 1, 15, tzinfo=UTC))
+    movidesk.fake.add(movidesk.token, 3, at=_local(16, 8))  # recent: not in that window
+
+    run = movidesk.run_manual("2025-06-30", "2025-07-02")
+
+    assert _counts(run) == (4, 0, 0)
+    paths = {r.path for r in movidesk.fake.made(movidesk.token[-6:])}
+    assert "/tickets/past" in paths
+    synced = {int(t["id"]) for t in movidesk.get("/tickets", limit=100).json()["data"]}
+    assert synced == set(old)
