@@ -25,7 +25,7 @@ def _record_handler(record: SQSRecord, context: Any) -> str:
     remaining = context.get_remaining_time_in_millis() / 1000 if context else 900.0
     tenant_id = str(body["tenant_id"])
     if "run_id" not in body:  # a schedule's fire
-        outcome = firing.fire(tenant_id, str(body["connectionId"]), remaining)
+        outcome = firing.fire(tenant_id, str(body["connectionId"]))
         logger.info("schedule fire", extra={"connection": body["connectionId"],
                                             "outcome": outcome})  # fmt: skip
         return outcome

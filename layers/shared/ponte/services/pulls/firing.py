@@ -1,6 +1,7 @@
 """A schedule fire: EventBridge Scheduler put ``{tenant_id, connectionId, fullSync: false,
-trigger: "schedule"}`` on the run queue. The worker starts an incremental run and works it at
-once; a fire that finds a run in progress is recorded as ``skipped`` and runs nothing."""
+trigger: "schedule"}`` on the run queue. The worker starts an incremental run, queued as any
+run is (so a failure while it runs is retried as that run, not as another fire); a fire that
+finds a run in progress is recorded as ``skipped`` and runs nothing."""
 
 from __future__ import annotations
 
@@ -8,14 +9,12 @@ from ponte import errors
 from ponte.domain.connectors import Trigger
 from ponte.observability import logger
 from ponte.services import connections
-from ponte.services.pulls import engine, starting
+from ponte.services.pulls import starting
 
 
-def fire(tenant_id: str, connection_id: str, remaining_seconds: float) -> str:
+def fire(tenant_id: str, connection_id: str) -> str:
     try:
-        run = starting.start(
-            tenant_id, connection_id, full=False, trigger=Trigger.SCHEDULE, enqueue=False
-        )
+        run = starting.start(tenant_id, connection_id, full=False, trigger=Trigger.SCHEDULE)
     except errors.DomainError as exc:
         if exc.code == "SYNC_IN_PROGRESS":
             holder = connections.get(tenant_id, connection_id).active_run
@@ -28,4 +27,4 @@ def fire(tenant_id: str, connection_id: str, remaining_seconds: float) -> str:
                                                         "reason": exc.code})  # fmt: skip
             return exc.code.lower()
         raise
-    return engine.work(engine.Message(tenant_id, run.id), remaining_seconds)
+    return f"started {run.id}"

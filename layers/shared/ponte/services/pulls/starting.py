@@ -55,12 +55,10 @@ def start(
     *,
     full: bool,
     trigger: Trigger,
-    enqueue: bool = True,
     options: dict[str, Any] | None = None,
 ) -> PullRun:
-    """A new run holding the connection; queued for the worker unless ``enqueue`` is False
-    (the worker itself starts a scheduled run and works it at once). ``options``: what the
-    run covers; a Movidesk run without them covers the scheduled window (the last 3 days)."""
+    """A new run holding the connection, queued for the worker. ``options``: what the run
+    covers; a Movidesk run without them covers the scheduled window (the last 3 days)."""
     connection = connections.get(tenant_id, connection_id)
     if not connection.enabled:
         raise disabled(connection)
@@ -82,8 +80,6 @@ def start(
         options=options if options is not None else _default_options(connection, now),
     )
     _claim(tenant_id, connection, run, now)
-    if not enqueue:
-        return run
     try:
         queue.send(get_settings().pull_queue_url, {"tenant_id": tenant_id, "run_id": run.id})
     except Exception:
