@@ -173,7 +173,7 @@ def apply_schedule(tenant_id: str, connection: Connection) -> None:
         schedules.delete(schedules.name(connection.id))
 
 
-def _workspace(platform: Platform, credentials: Credentials) -> str | None:
+def _workspace(credentials: Credentials) -> str | None:
     return credentials.workspaceId if isinstance(credentials, RdStationCredentials) else None
 
 
@@ -194,7 +194,7 @@ def create(tenant_id: str, body: NewConnection) -> Connection:
         enabled=body.enabled,
         created_at=now.isoformat(),
         updated_at=now.isoformat(),
-        workspace_id=_workspace(platform, credentials),
+        workspace_id=_workspace(credentials),
         schedule=schedule,
         timezone=zone,
     )
@@ -275,7 +275,7 @@ def change(tenant_id: str, connection_id: str, body: ConnectionChange) -> Connec
         _test(connection.platform, credentials)
         secret_store.put(_secret(tenant_id, connection), credentials.model_dump_json())
         fields["auth_failures"] = 0
-        fields["workspace_id"] = _workspace(connection.platform, credentials)
+        fields["workspace_id"] = _workspace(credentials)
     if body.name is not None:
         fields["name"] = body.name
     if body.enabled is not None:
