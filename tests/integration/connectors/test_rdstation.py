@@ -5,7 +5,10 @@ from __future__ import annotations
 
 import pytest
 
+from devstack import rdstation_fake
 from ponte.repository import pulls as pull_store
+from ponte.settings import get_settings
+from ponte.vendors import rdstation as rdstation_api
 from tests.integration.connectors.conftest import CONNECTIONS, Connectors, counts
 from tests.support.virtual_time import VirtualClock
 
@@ -51,19 +54,24 @@ def test_an_increment_brings_only_what_changed(connectors: Connectors, clock: Vi
     assert len(connectors.rdstation.made(key[-6:])) - before == 2  # one page per stream
 
 
-def test_a_list_past_10000_rows_restarts_from_the_last_update_time(
-    connectors: Connectors, clock: VirtualClock
+def test_a_list_past_its_row_ceiling_restarts_from_the_last_update_time(
+    connectors: Connectors, clock: VirtualClock, monkeypatch: pytest.MonkeyPatch
 ) -> None:
+    """RD Station lists only a query's first 10,000 rows; the same rule at 1,000 rows (in the
+    fake and in the connector) keeps the test's table small."""
+    monkeypatch.setattr(rdstation_fake, "CEILING", 1_000)
+    monkeypatch.setattr(rdstation_api, "ROW_CEILING", 1_000)
     connection_id, key = connectors.rdstation_connection()
-    for _ in range(21):  # 10,500 contacts, 500 per second of update time
-        connectors.rdstation.add(key, "contacts", 500)
+    for _ in range(21):  # 1,050 contacts, 50 per second of update time
+        connectors.rdstation.add(key, "contacts", 50)
         clock.advance(1)
 
     run = connectors.run(connection_id)
 
     assert run["status"] == "success", run.get("errors")
-    assert run["streams"]["contacts"]["created"] == 10_500
+    assert run["streams"]["contacts"]["created"] == 1_050
     assert connectors.rdstation.made(key[-6:], status=400) == []  # never past the ceiling
+    assert run["streams"]["contacts"]["fetched"] > 1_050  # the restart's second, read again
 
 
 def test_429_with_retry_after_and_5xx_are_recovered_and_pacing_avoids_429(
@@ -83,16 +91,23 @@ def test_429_with_retry_after_and_5xx_are_recovered_and_pacing_avoids_429(
 
 
 def test_our_pacing_keeps_rd_station_from_answering_429(
-    connectors: Connectors, clock: VirtualClock
+    connectors: Connectors, clock: VirtualClock, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    connection_id, key = connectors.rdstation_connection()
-    for _ in range(20):
-        connectors.rdstation.add(key, "contacts", 1000)
-        clock.advance(1)
+    """40 requests against an account allowed 20 a minute (the setting and the fake agree)."""
+    monkeypatch.setenv("RDSTATION_REQUESTS_PER_MINUTE", "20")
+    get_settings.cache_clear()
+    key = f"rd-pace-{connectors.prefix}"
+    connectors.rdstation.add_account(key, per_minute=20, contacts=4_050)
+    credentials = {"apiKey": key, "workspaceId": "ws"}
+    created = connectors.create({"name": "RD", "platform": "rdstation", "credentials": credentials})
+    try:
+        run = connectors.run(created.json()["data"]["id"])
+    finally:
+        monkeypatch.delenv("RDSTATION_REQUESTS_PER_MINUTE")
+        get_settings.cache_clear()
 
-    run = connectors.run(connection_id)
-
-    assert counts(run)[0] == 20_000
+    assert counts(run)[0] == 4_050
+    assert len(connectors.rdstation.made(key[-6:])) > 40
     assert connectors.rdstation.made(key[-6:], status=429) == []
 
 
