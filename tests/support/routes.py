@@ -1,5 +1,5 @@
 """The template's routes as a client sees them: which credential each takes and which
-error envelope its API answers in (seeds 000-003)."""
+error envelope its API answers in (seeds 000-004)."""
 
 from __future__ import annotations
 
@@ -18,6 +18,8 @@ def flavor_of(path: str) -> Flavor:
         return Flavor.KOMMO
     if path.startswith("/api/v1/sync/"):
         return Flavor.CONNECTORS
+    if path.startswith("/admin/integrations/movidesk/"):
+        return Flavor.MOVIDESK
     return Flavor.ERP
 
 
@@ -41,6 +43,6 @@ def is_envelope(flavor: Flavor, body: Any) -> bool:
         return False
     if flavor is Flavor.KOMMO:
         return isinstance(body.get("error"), str)
-    if flavor is Flavor.CONNECTORS:
+    if flavor in (Flavor.CONNECTORS, Flavor.MOVIDESK):
         return isinstance(body.get("code"), str) and isinstance(body.get("details"), list)
     return isinstance(body.get("message"), str) and isinstance(body.get("errors"), dict)
