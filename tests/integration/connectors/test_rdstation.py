@@ -134,3 +134,25 @@ def test_both_credentials_are_required(connectors: Connectors, missing: str) -> 
     answer = connectors.create({"name": "RD", "platform": "rdstation", "credentials": credentials})
     assert (answer.status_code, answer.json()["code"]) == (400, "VALIDATION_ERROR")
     assert answer.json()["details"][0]["field"] == f"credentials.{missing}"
+
+
+def test_a_run_continues_across_invocations(
+    connectors: Connectors, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("RDSTATION_REQUESTS_PER_MINUTE", "30")  # 2 s a request (virtual)
+    monkeypatch.setenv("PULL_TIME_MARGIN_SECONDS", str(900 - 5))
+    get_settings.cache_clear()
+    connection_id, _ = connectors.rdstation_connection(contacts=1_000, deals=150)
+    runtime = connectors.stack.provisioned.runtime
+    before = runtime.invocations.count("PullWorkerFunction")
+    try:
+        run = connectors.run(connection_id)
+    finally:
+        monkeypatch.delenv("RDSTATION_REQUESTS_PER_MINUTE")
+        monkeypatch.delenv("PULL_TIME_MARGIN_SECONDS")
+        get_settings.cache_clear()
+
+    assert run["status"] == "success"
+    assert counts(run) == (1_150, 0, 0, 0)
+    # 13 pages, about two per 5-second invocation: a chain of continuations.
+    assert runtime.invocations.count("PullWorkerFunction") - before >= 5
