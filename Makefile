@@ -11,11 +11,12 @@ REGION ?= us-east-1
 export SAM_CLI_TELEMETRY := 0
 export PATH := $(abspath $(BIN)):$(PATH)
 
-.PHONY: help venv dev test lint typecheck validate statelint browser unit build bench fuzz clean
+.PHONY: help venv dev test test-unit lint typecheck validate statelint browser unit build bench fuzz clean
 
 help:
 	@echo "make dev    - run the local stack on http://127.0.0.1:$${PONTE_PORT:-3000} (no Docker)"
 	@echo "make test   - create the venv if missing, then ruff, mypy, sam validate --lint, statelint, pytest"
+	@echo "make test-unit - the unit tests only (seconds)"
 	@echo "make build  - sam build (no container)"
 	@echo "make bench  - print the benchmark figures"
 	@echo "make fuzz   - a long run of the hostile-request suite (PONTE_FUZZ_EXAMPLES per surface)"
@@ -61,6 +62,10 @@ unit: $(STAMP) browser
 	$(BIN)/python -m pytest
 
 test: lint typecheck validate statelint unit
+
+# The pure rules only (no AWS, no browser): seconds, for the edit-test loop.
+test-unit: $(STAMP)
+	$(BIN)/python -m pytest tests/unit
 
 build: $(STAMP)
 	$(BIN)/sam build
