@@ -129,10 +129,37 @@ def schedules_fire(args: argparse.Namespace) -> None:
     else:
         raise SystemExit("ponte schedules fire: name a schedule or pass --connection ID")
     group = args.group or dev.get("schedule_group") or "default"
+    import botocore.exceptions
+
     try:
         _print(fire(name, group))
     except ValueError as exc:
         raise SystemExit(f"ponte schedules fire: {exc}") from None
+    except botocore.exceptions.ClientError as exc:
+        if exc.response.get("Error", {}).get("Code") == "ResourceNotFoundException":
+            raise SystemExit(
+                f"ponte schedules fire: no schedule {name!r} in group {group!r} "
+                "(`ponte schedules list` shows them)"
+            ) from None
+        raise
+
+
+def schedules_list(args: argparse.Namespace) -> None:
+    """The schedules of a group: name, expression, time zone, state."""
+    import boto3
+
+    group = args.group or _dev_state().get("schedule_group") or "default"
+    client = boto3.client("scheduler")
+    found = []
+    for page in client.get_paginator("list_schedules").paginate(GroupName=group):
+        for item in page.get("Schedules", []):
+            detail = client.get_schedule(Name=item["Name"], GroupName=group)
+            found.append({
+                "name": item["Name"], "expression": detail["ScheduleExpression"],
+                "timezone": detail.get("ScheduleExpressionTimezone", "UTC"),
+                "state": detail["State"],
+            })  # fmt: skip
+    _print(found)
 
 
 def parser() -> argparse.ArgumentParser:
@@ -184,6 +211,9 @@ def parser() -> argparse.ArgumentParser:
     fire.add_argument("name", nargs="?", help="the schedule's name")
     fire.add_argument("--connection", help="a connection's id: fire its sync schedule")
     fire.add_argument("--group", help="schedule group (default: the local stack's)")
+    listing = schedules.add_parser("list", help="list a group's schedules")
+    listing.add_argument("--group", help="schedule group (default: the local stack's)")
+    listing.set_defaults(func=schedules_list)
     fire.set_defaults(func=schedules_fire)
     return root
 

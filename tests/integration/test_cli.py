@@ -132,3 +132,21 @@ def test_schedules_fire_invokes_the_target(cli, stack: LocalStack) -> None:  # t
     assert code == 0, fired
     assert fired["result"]["statusCode"] == 200, fired
     assert stack.provisioned.runtime.invocations[before:] == ["HealthFunction"]
+
+
+def test_schedules_list_and_an_unknown_name_is_one_line(cli, stack: LocalStack) -> None:  # type: ignore[no-untyped-def]
+    boto3.client("scheduler").create_schedule(
+        Name="nightly",
+        ScheduleExpression="cron(0 3 * * ? *)",
+        ScheduleExpressionTimezone="America/Sao_Paulo",
+        FlexibleTimeWindow={"Mode": "OFF"},
+        Target={"Arn": "arn:aws:sqs:us-east-1:123456789012:q", "RoleArn": "arn:aws:iam::1:role/r"},
+    )
+
+    code, listed = cli("schedules", "list")
+
+    assert code == 0
+    assert {"name": "nightly", "expression": "cron(0 3 * * ? *)",
+            "timezone": "America/Sao_Paulo", "state": "ENABLED"} in listed  # fmt: skip
+    with pytest.raises(SystemExit, match="no schedule 'nope' in group 'default'"):
+        cli("schedules", "fire", "nope")
