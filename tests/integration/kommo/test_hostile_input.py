@@ -45,3 +45,30 @@ def test_concurrent_creates_of_one_account_store_only_the_winners_token(kommo: K
     assert statuses == [201] + [409] * 7
     winner = next(token for status, token in answers if status == 201)
     assert kommo_accounts.token(kommo.tenant.id, 4242) == winner
+
+
+def test_a_second_master_is_refused_so_the_sync_never_picks_one_by_chance(kommo: Kommo) -> None:
+    master, _ = kommo.account("master", "master", [])
+    slave, _ = kommo.account("slave", "slave", [])
+    second = kommo.api.post(
+        "/sync/accounts", headers=kommo.headers,
+        json={"subdomain": f"{kommo.prefix}-other", "role": "master", "token": "token-0123456789"},
+    )  # fmt: skip
+    promoted = kommo.api.patch(
+        f"/sync/accounts/{slave}", headers=kommo.headers, json={"role": "master"}
+    )
+
+    assert second.status_code == 409
+    assert second.json() == {
+        "success": False,
+        "error": f"Já existe uma conta master (id {master}): altere-a para slave antes",
+    }
+    assert promoted.status_code == 409
+    demoted = kommo.api.patch(
+        f"/sync/accounts/{master}", headers=kommo.headers, json={"role": "slave"}
+    )
+    assert demoted.status_code == 200  # then the other may become the master
+    again = kommo.api.patch(
+        f"/sync/accounts/{slave}", headers=kommo.headers, json={"role": "master"}
+    )
+    assert again.status_code == 200, again.text

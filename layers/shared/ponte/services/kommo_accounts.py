@@ -59,7 +59,20 @@ def not_found(account_id: int) -> errors.DomainError:
     return errors.not_found(f"Conta {account_id} não encontrada")
 
 
+def _one_master(tenant_id: str, account_id: int | None) -> None:
+    """A tenant has one master account: a second is refused (the role sync reads its roles
+    from the master, and two would leave the choice to chance)."""
+    others = [a for a in listing(tenant_id) if a.role == "master" and a.id != account_id]
+    if others:
+        raise errors.conflict(
+            "MASTER_EXISTS",
+            f"Já existe uma conta master (id {others[0].id}): altere-a para slave antes",
+        )
+
+
 def create(tenant_id: str, new: NewAccount) -> Account:
+    if new.role == "master":
+        _one_master(tenant_id, new.id)
     now = isoformat(utcnow())
     account_id = new.id or kommo_store.next_account_id(tenant_id)
     account = Account(account_id, new.subdomain, new.role, new.active, now, now)
@@ -79,6 +92,8 @@ def create(tenant_id: str, new: NewAccount) -> Account:
 
 def change(tenant_id: str, account_id: int, patch: AccountChange) -> Account:
     current = require(tenant_id, account_id)
+    if patch.role == "master" and current.role != "master":
+        _one_master(tenant_id, account_id)
     if patch.token:
         secret_store.put(_secret(tenant_id, account_id), patch.token)
     changed = Account(

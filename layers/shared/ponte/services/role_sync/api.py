@@ -76,7 +76,12 @@ def _accounts(tenant_id: str, request: RoleSyncRequest) -> tuple[Account, list[A
         masters = [a for a in accounts.values() if a.role == "master" and a.active]
         if not masters:
             raise errors.bad_request(NO_MASTER)
-        master = min(masters, key=lambda a: a.id)
+        if len(masters) > 1:  # only a race of two creates gets here: never choose silently
+            ids = ", ".join(str(a.id) for a in sorted(masters, key=lambda a: a.id))
+            raise errors.conflict(
+                "SEVERAL_MASTERS", f"Há mais de uma conta master ({ids}): informe master_account_id"
+            )
+        master = masters[0]
     if request.slave_account_ids is not None:
         slaves = []
         for slave_id in dict.fromkeys(request.slave_account_ids):
