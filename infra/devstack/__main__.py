@@ -11,6 +11,7 @@ import json
 import logging
 import os
 import signal
+import socket
 import sys
 import threading
 from typing import Any
@@ -182,9 +183,26 @@ def _write_sam_env(stack: LocalStack) -> None:
     (STATE_DIR / "sam-env.json").write_text(json.dumps({"Parameters": env}, indent=2) + "\n")
 
 
+def _in_use(port: int) -> bool:
+    with socket.socket() as probe:
+        try:
+            probe.bind(("127.0.0.1", port))
+        except OSError:
+            return True
+    return False
+
+
 def main() -> int:
     port = int(os.environ.get("PONTE_PORT", "3000"))
     moto_port = int(os.environ.get("PONTE_MOTO_PORT", "4566"))
+    for name, wanted in (("PONTE_PORT", port), ("PONTE_MOTO_PORT", moto_port)):
+        if _in_use(wanted):
+            print(
+                f"make dev: port {wanted} is in use (another `make dev`?); stop it, or choose "
+                f"another with {name}=<port> make dev",
+                file=sys.stderr,
+            )
+            return 2
     endpoint = _aws_environment(moto_port)
     moto = _start_moto(moto_port, endpoint)
     stop = threading.Event()
@@ -205,6 +223,8 @@ def main() -> int:
                 stop.wait()
     finally:
         moto.stop()  # type: ignore[attr-defined]
+        # Its credentials and endpoint die with the stack: the CLI must not reach for them.
+        (STATE_DIR / "dev.json").unlink(missing_ok=True)
     return 0
 
 

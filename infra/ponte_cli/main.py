@@ -222,10 +222,18 @@ def main(argv: list[str] | None = None) -> int:
     args = parser().parse_args(argv)
     if not getattr(args, "local_only", False):
         _configure(args)
+    import botocore.exceptions
+
     from ponte.errors import DomainError
 
     try:
         args.func(args)
+    except botocore.exceptions.EndpointConnectionError as exc:
+        local = os.environ.get("AWS_ENDPOINT_URL")
+        hint = " — is the local stack (`make dev`) running?" if local else ""
+        print(f"ponte: cannot reach {exc.kwargs.get('endpoint_url', local or 'AWS')}{hint}",
+              file=sys.stderr)  # fmt: skip
+        return 1
     except DomainError as exc:
         problems = "; ".join(f"{k}: {', '.join(v)}" for k, v in exc.errors.items())
         print(f"ponte: {exc.message}" + (f" ({problems})" if problems else ""), file=sys.stderr)
