@@ -14,7 +14,7 @@ import threading
 import time as time_module
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
-from typing import Annotated, Any
+from typing import Annotated
 
 from pydantic import BaseModel, ConfigDict, StringConstraints
 
@@ -223,10 +223,6 @@ def _day_start(day: date | None, *, next_day: bool = False) -> str:
     if next_day:
         moment -= timedelta(milliseconds=1)
     return normalised_time(moment.isoformat())
-
-
-def record_view(record: PulledRecord) -> dict[str, Any]:
-    return record.data | {"syncedAt": record.synced_at}
 
 
 _pause = threading.Event()  # never set: its wait() is a plain real-time pause
