@@ -7,6 +7,7 @@ from typing import Any
 
 import httpx
 
+from ponte.repository import kommo as kommo_store
 from tests.integration.kommo.conftest import MASTER_ROLES, Kommo, rights
 from tests.support.virtual_time import VirtualClock
 
@@ -163,7 +164,7 @@ def test_a_master_whose_roles_cannot_be_read_is_the_seeds_500(
 def test_stop_mid_run_records_what_was_done_and_frees_the_lock(kommo: Kommo) -> None:
     """Real time: Waits of 2 s between batches of one role give the test time to stop."""
     kommo.account("master", "master", MASTER_ROLES)
-    _, fake = kommo.account("slave", "slave", [])
+    slave_id, fake = kommo.account("slave", "slave", [])
 
     started = kommo.sync({"batch_config": {"batch_size": 1, "batch_delay": 2}}, wait=False)
     assert started.status_code == 202, started.text
@@ -194,6 +195,11 @@ def test_stop_mid_run_records_what_was_done_and_frees_the_lock(kommo: Kommo) -> 
     assert len(fake.roles) == created
     status = kommo.api.get("/sync/status", headers=kommo.headers).json()["data"]
     assert status["running"] is False
+    # A task already under way writes "running" after the stop: still not listed as running.
+    kommo_store.set_slave(kommo.tenant.id, sync_id, slave_id, {"status": "running"})
+    last = kommo.api.get("/sync/status", headers=kommo.headers).json()["data"]["last"]
+    late = last["results"]["account_details"][0]
+    assert (late["status"], late["error"]) == ("failed", "Sincronização interrompida")
     assert kommo.sync(wait=False).status_code == 202  # the lock is free
     kommo.api.post("/sync/stop", headers=kommo.headers)
 

@@ -30,6 +30,7 @@ DONE = "Sincronização de roles concluída"
 WAIT_LIMIT_SECONDS = 25.0
 _pause = threading.Event()  # never set: its wait() is a plain real-time pause
 _DONE_STATES = ("success", "failed")
+STOPPED = "Sincronização interrompida"
 
 
 @dataclass(frozen=True, slots=True)
@@ -115,14 +116,18 @@ def results(tenant_id: str, run: StoredRun) -> dict[str, Any]:
     success = failed = 0
     for slave in kommo_store.slaves(tenant_id, run.run_id):
         counts = slave.counts()
+        # A task already under way when the run was stopped may write "running" after the
+        # stop marked its slave: a finished run has no slave still going.
+        unfinished = run.status.finished and slave.status not in _DONE_STATES
+        status = "failed" if unfinished else slave.status
         entry: dict[str, Any] = {
             "account_id": slave.account_id,
             "subdomain": slave.subdomain,
-            "status": slave.status,
+            "status": status,
         }
-        if slave.status == "failed":
+        if status == "failed":
             failed += 1
-            entry["error"] = slave.error
+            entry["error"] = STOPPED if unfinished else slave.error
             entry["partial_results"] = (
                 counts | {"errors": list(slave.errors)} if slave.planned else None
             )
@@ -196,7 +201,7 @@ def stop(tenant_id: str) -> dict[str, Any]:
                 tenant_id,
                 run.run_id,
                 slave.account_id,
-                {"status": "failed", "error": "Sincronização interrompida"},
+                {"status": "failed", "error": STOPPED},
             )
     close(tenant_id, run.run_id, RunStatus.STOPPED)
     return summary(tenant_id, runs.get_run(tenant_id, KIND, run.run_id) or run)
