@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import json
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any, Protocol
@@ -91,6 +91,38 @@ class Connector:
     streams: list[Stream]
     check: Callable[[], None]  # one cheap authenticated call: raises VendorAuthError
     close: Callable[[], None] = lambda: None
+
+
+def _has_id(vendor_id: Any) -> bool:
+    return vendor_id is not None
+
+
+def items_of(
+    raws: Iterable[dict[str, Any]],
+    when: Callable[[dict[str, Any]], str],
+    problem: str,
+    *,
+    accept: Callable[[Any], bool] = _has_id,
+    prefix: str = "",
+) -> tuple[list[Item], list[tuple[str, str]]]:
+    """The items of a vendor page: each record with an id ``accept`` takes and a time
+    (``when``: normalised, '' for none; it may raise on a value it cannot read). The others
+    become problems, named by id or position (after ``prefix``): one bad record never fails
+    its page."""
+    items: list[Item] = []
+    problems: list[tuple[str, str]] = []
+    for position, raw in enumerate(raws):
+        vendor_id = raw.get("id")
+        try:
+            moment = when(raw)
+        except (TypeError, ValueError, OverflowError):
+            moment = ""
+        if not accept(vendor_id) or not moment:
+            ref = str(vendor_id) if vendor_id not in (None, "") else f"#{position}"
+            problems.append((prefix + ref, problem))
+            continue
+        items.append(Item(str(vendor_id), moment, raw))
+    return items, problems
 
 
 def normalised_time(raw: Any) -> str:

@@ -15,9 +15,10 @@ Unix-second timestamps become ISO-8601 (UTC) in stored records.
 
 from __future__ import annotations
 
+from dataclasses import replace
 from typing import Any
 
-from ponte.connectors.base import Cursor, Item, Page, from_unix_seconds
+from ponte.connectors.base import Cursor, Item, Page, from_unix_seconds, items_of
 from ponte.vendors import chatwoot
 from ponte.vendors.http import VendorHttp
 
@@ -44,15 +45,16 @@ def iso_times(value: Any) -> Any:
     return converted
 
 
-def _item(raw: dict[str, Any], *times: str) -> Item | None:
-    vendor_id = raw.get("id")
-    try:
-        when = next((from_unix_seconds(raw[t]) for t in times if raw.get(t)), "")
-    except (TypeError, ValueError, OverflowError):
-        when = ""
-    if vendor_id is None or not when:
-        return None
-    return Item(str(vendor_id), when, iso_times(raw))
+def _items(
+    raws: list[dict[str, Any]], problem: str, *times: str, prefix: str = ""
+) -> tuple[list[Item], list[tuple[str, str]]]:
+    """Items timed by the first of ``times`` a record has, stored with ISO-8601 times."""
+
+    def when(raw: dict[str, Any]) -> str:
+        return next((from_unix_seconds(raw[t]) for t in times if raw.get(t)), "")
+
+    items, problems = items_of(raws, when, problem, prefix=prefix)
+    return [replace(i, data=iso_times(i.data)) for i in items], problems
 
 
 def _activity(conversation: dict[str, Any]) -> int:
@@ -83,13 +85,9 @@ class ConversationStream:
 
     def page(self, cursor: Cursor) -> Page:
         conversations, last = _changed(self.http, int(cursor["page"]), int(cursor["since"]))
-        items, problems = [], []
-        for position, raw in enumerate(conversations):
-            item = _item(raw, "last_activity_at", "created_at")
-            if item is None:
-                problems.append((str(raw.get("id", f"#{position}")), "conversation without an id"))
-                continue
-            items.append(item)
+        items, problems = _items(
+            conversations, "conversation without an id", "last_activity_at", "created_at"
+        )
         high = max([_activity(c) for c in conversations] + [int(cursor.get("high") or 0)])
         next_cursor = {"page": int(cursor["page"]) + 1, "since": cursor["since"],
                        "high": high or None}  # fmt: skip
@@ -120,13 +118,10 @@ class MessageStream:
             return self._next_conversations(cursor)
         conversation = pending[0]
         messages = chatwoot.messages_after(self.http, conversation, int(cursor["after"]))
-        items, problems = [], []
-        for raw in messages:
-            item = _item({"conversation_id": int(conversation), **raw}, "updated_at", "created_at")
-            if item is None:
-                problems.append((f"{conversation}/{raw.get('id', '?')}", "message without an id"))
-                continue
-            items.append(item)
+        items, problems = _items(
+            [{"conversation_id": int(conversation), **raw} for raw in messages],
+            "message without an id", "updated_at", "created_at", prefix=f"{conversation}/",
+        )  # fmt: skip
         ids = [int(m["id"]) for m in messages if isinstance(m.get("id"), int)]
         top = max([*ids, int(cursor["top"])])
         if len(messages) >= chatwoot.MESSAGES_PER_PAGE and ids:  # more of this conversation
@@ -165,13 +160,9 @@ class ContactStream:
     def page(self, cursor: Cursor) -> Page:
         number = int(cursor["page"])
         listed = chatwoot.contacts_page(self.http, number)
-        items, problems = [], []
-        for position, raw in enumerate(listed.items):
-            item = _item(raw, "updated_at", "last_activity_at", "created_at")
-            if item is None:
-                problems.append((str(raw.get("id", f"#{position}")), "contact without an id"))
-                continue
-            items.append(item)
+        items, problems = _items(
+            listed.items, "contact without an id", "updated_at", "last_activity_at", "created_at"
+        )
         seen = (number - 1) * chatwoot.CONTACTS_PER_PAGE + len(listed.items)
         done = len(listed.items) < chatwoot.CONTACTS_PER_PAGE or (
             listed.count is not None and seen >= listed.count

@@ -10,7 +10,15 @@ from __future__ import annotations
 
 from typing import Any
 
-from ponte.connectors.base import Cursor, Item, Page, StreamStuck, millis, normalised_time
+from ponte.connectors.base import (
+    Cursor,
+    Item,
+    Page,
+    StreamStuck,
+    items_of,
+    millis,
+    normalised_time,
+)
 from ponte.vendors import hubspot
 from ponte.vendors.http import VendorHttp
 
@@ -62,21 +70,15 @@ class ObjectStream:
 
 
 def _items(objects: list[dict[str, Any]], stream: str) -> tuple[list[Item], list[tuple[str, str]]]:
-    items, problems = [], []
     prop = hubspot.MODIFIED[stream]
-    for position, obj in enumerate(objects):
-        vendor_id = obj.get("id")
-        updated = obj.get("updatedAt") or (obj.get("properties") or {}).get(prop)
-        try:
-            when = normalised_time(updated)
-        except (TypeError, ValueError):
-            when = ""
-        if not vendor_id or not when:
-            ref = str(vendor_id or f"#{position}")
-            problems.append((ref, "record without an id or a modification time"))
-            continue
-        items.append(Item(str(vendor_id), when, obj))
-    return items, problems
+    return items_of(
+        objects,
+        lambda obj: normalised_time(
+            obj.get("updatedAt") or (obj.get("properties") or {}).get(prop)
+        ),
+        "record without an id or a modification time",
+        accept=bool,
+    )
 
 
 def _highest(current: Any, items: list[Item]) -> int | None:

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from ponte.connectors.base import Cursor, Item, Page, normalised_time
+from ponte.connectors.base import Cursor, Page, items_of, normalised_time
 from ponte.domain.movidesk import FIELDS
 from ponte.vendors import movidesk
 from ponte.vendors.http import VendorHttp
@@ -31,18 +31,12 @@ class TicketStream:
             self.http, fields=FIELDS, start=self.start_at, end=self.end_at,
             after=tuple(after) if after else None, past=self.past,
         )  # fmt: skip
-        items, problems = [], []
-        for position, raw in enumerate(tickets):
-            ticket_id = raw.get("id")
-            try:
-                when = normalised_time(raw.get("lastUpdate"))
-            except (TypeError, ValueError):
-                when = ""
-            if ticket_id is None or not when or not str(ticket_id).isdigit():
-                ref = str(ticket_id if ticket_id is not None else f"#{position}")
-                problems.append((ref, "ticket without a numeric id or a lastUpdate"))
-                continue
-            items.append(Item(str(ticket_id), when, raw))
+        items, problems = items_of(
+            tickets,
+            lambda raw: normalised_time(raw.get("lastUpdate")),
+            "ticket without a numeric id or a lastUpdate",
+            accept=lambda ticket_id: ticket_id is not None and str(ticket_id).isdigit(),
+        )
         last = [items[-1].updated_at, items[-1].id] if items else after
         return Page(items, {"after": last}, len(tickets) < movidesk.PAGE_SIZE, problems)
 

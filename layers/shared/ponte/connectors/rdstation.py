@@ -9,7 +9,7 @@ query never pages past its first 10,000 rows: before it would, it restarts from 
 
 from __future__ import annotations
 
-from ponte.connectors.base import Cursor, Item, Page, StreamStuck, normalised_time
+from ponte.connectors.base import Cursor, Page, StreamStuck, items_of, normalised_time
 from ponte.vendors import rdstation
 from ponte.vendors.http import VendorHttp
 
@@ -36,18 +36,11 @@ class ListStream:
                 )
             since, number = last, 1  # restart from the last update time seen
         records = rdstation.list_page(self.http, self.name, number, since)
-        items, problems = [], []
-        for position, raw in enumerate(records):
-            vendor_id = raw.get("id")
-            try:
-                when = normalised_time(raw.get("updated_at") or raw.get("created_at"))
-            except (TypeError, ValueError):
-                when = ""
-            if vendor_id is None or not when:
-                ref = str(vendor_id if vendor_id is not None else f"#{position}")
-                problems.append((ref, "record without an id or an updated_at"))
-                continue
-            items.append(Item(str(vendor_id), when, raw))
+        items, problems = items_of(
+            records,
+            lambda raw: normalised_time(raw.get("updated_at") or raw.get("created_at")),
+            "record without an id or an updated_at",
+        )
         times = [i.updated_at for i in items]
         next_cursor = {
             "since": since,

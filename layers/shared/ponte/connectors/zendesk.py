@@ -6,7 +6,7 @@ A full sync (or the first run) starts at ``start_time=0``; later runs continue f
 
 from __future__ import annotations
 
-from ponte.connectors.base import Cursor, Item, Page, normalised_time
+from ponte.connectors.base import Cursor, Page, items_of, normalised_time
 from ponte.vendors import zendesk
 from ponte.vendors.http import VendorHttp
 
@@ -27,18 +27,11 @@ class ExportStream:
         export = zendesk.export_page(
             self.http, self.name, cursor=cursor.get("cursor"), start_time=cursor["start_time"]
         )
-        items, problems = [], []
-        for position, raw in enumerate(export.items):
-            vendor_id = raw.get("id")
-            try:
-                when = normalised_time(raw.get("updated_at"))
-            except (TypeError, ValueError):
-                when = ""
-            if vendor_id is None or not when:
-                ref = str(vendor_id if vendor_id is not None else f"#{position}")
-                problems.append((ref, "record without an id or an updated_at"))
-                continue
-            items.append(Item(str(vendor_id), when, raw))
+        items, problems = items_of(
+            export.items,
+            lambda raw: normalised_time(raw.get("updated_at")),
+            "record without an id or an updated_at",
+        )
         next_cursor = {"cursor": export.after_cursor or cursor.get("cursor"), "start_time": 0}
         return Page(items, next_cursor, export.end_of_stream, problems)
 
