@@ -16,12 +16,12 @@ from ponte.domain.connectors import Trigger
 from ponte.http import connectors as rows
 from ponte.http.api import (
     create_app,
-    json_body,
     json_response,
     lambda_handler,
+    parse_body,
+    parse_query,
     principal,
     user,
-    validated,
 )
 from ponte.http.envelopes import Flavor
 from ponte.http.params import Integer, Page
@@ -58,13 +58,11 @@ class RecordParams(BaseModel):
 
 
 def _query[M: BaseModel](model: type[M]) -> M:
-    raw = app.current_event.query_string_parameters or {}
-    return validated(model, raw, refusal=errors.invalid_fields)
+    return parse_query(app, model, refusal=errors.invalid_fields)
 
 
-def _body[M: BaseModel](model: type[M], default: Any = None) -> M:
-    payload = json_body(app) if default is None else json_body(app, default=default)
-    return validated(model, payload, refusal=errors.invalid_fields)
+def _body[M: BaseModel](model: type[M], **default: Any) -> M:
+    return parse_body(app, model, refusal=errors.invalid_fields, **default)
 
 
 def _tenant() -> str:

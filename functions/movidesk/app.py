@@ -16,12 +16,12 @@ from ponte.auth.principals import Role
 from ponte.http import movidesk as rows
 from ponte.http.api import (
     create_app,
-    json_body,
     json_response,
     lambda_handler,
+    parse_body,
+    parse_query,
     principal,
     user,
-    validated,
 )
 from ponte.http.envelopes import Flavor
 from ponte.http.params import Integer, Page
@@ -51,12 +51,11 @@ class TicketParams(BaseModel):
 
 
 def _query[M: BaseModel](model: type[M]) -> M:
-    raw = app.current_event.query_string_parameters or {}
-    return validated(model, raw, refusal=errors.invalid_fields)
+    return parse_query(app, model, refusal=errors.invalid_fields)
 
 
 def _body[M: BaseModel](model: type[M]) -> M:
-    return validated(model, json_body(app), refusal=errors.invalid_fields)
+    return parse_body(app, model, refusal=errors.invalid_fields)
 
 
 def _tenant() -> str:

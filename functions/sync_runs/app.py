@@ -17,12 +17,12 @@ from ponte.domain.connectors import Trigger
 from ponte.http import connectors as rows
 from ponte.http.api import (
     create_app,
-    json_body,
     json_response,
     lambda_handler,
+    parse_body,
+    parse_query,
     principal,
     user,
-    validated,
 )
 from ponte.http.envelopes import Flavor
 from ponte.http.params import Integer, Page
@@ -54,7 +54,7 @@ def _tenant() -> str:
 
 @app.post("/api/v1/sync/run", middlewares=admins)
 def start_run() -> Any:
-    body = validated(StartRun, json_body(app), refusal=errors.invalid_fields)
+    body = parse_body(app, StartRun, refusal=errors.invalid_fields)
     run = starting.start(_tenant(), body.connectionId, full=body.fullSync, trigger=Trigger.MANUAL)
     data = {
         "runId": run.id,
@@ -67,8 +67,7 @@ def start_run() -> Any:
 
 @app.get("/api/v1/sync/runs", middlewares=admins)
 def list_runs() -> Any:
-    raw = app.current_event.query_string_parameters or {}
-    params = validated(RunParams, raw, refusal=errors.invalid_fields)
+    params = parse_query(app, RunParams, refusal=errors.invalid_fields)
     found, total = views.list_runs(
         _tenant(),
         page=params.page,

@@ -163,9 +163,26 @@ def validated[M: BaseModel](
         raise refusal({f"{prefix}{k}": v for k, v in problems.items()}) from exc
 
 
-def parse_body[M: BaseModel](app: APIGatewayHttpResolver, model: type[M]) -> M:
-    """The JSON body validated as ``model``: 400 when it is not JSON, 422 with field errors."""
-    return validated(model, json_body(app))
+def parse_body[M: BaseModel](
+    app: APIGatewayHttpResolver,
+    model: type[M],
+    *,
+    refusal: Callable[[dict[str, list[str]]], DomainError] = errors.validation_error,
+    default: Any = _REQUIRED,
+) -> M:
+    """The JSON body validated as ``model``: 400 when it is not JSON (or absent without a
+    ``default``), else the API's ``refusal`` (a 422 unless told) with field errors."""
+    return validated(model, json_body(app, default=default), refusal=refusal)
+
+
+def parse_query[M: BaseModel](
+    app: APIGatewayHttpResolver,
+    model: type[M],
+    *,
+    refusal: Callable[[dict[str, list[str]]], DomainError] = errors.validation_error,
+) -> M:
+    """The query string validated as ``model``, else the API's ``refusal``."""
+    return validated(model, app.current_event.query_string_parameters or {}, refusal=refusal)
 
 
 def auth_context(app: APIGatewayHttpResolver) -> AuthContext:
