@@ -24,7 +24,7 @@ from ponte.http.api import (
     user,
 )
 from ponte.http.envelopes import Flavor
-from ponte.http.params import Integer, Page
+from ponte.http.params import DIGITS, Page
 from ponte.services import connections
 from ponte.services.pulls import starting, views
 
@@ -37,7 +37,7 @@ class ListParams(BaseModel):
     model_config = ConfigDict(extra="ignore")
 
     page: Page = 1
-    limit: Annotated[Integer, Field(ge=1, le=100)] = 10
+    limit: Annotated[int, Field(ge=1, le=100), DIGITS] = 10
     platform: Annotated[str, Field(max_length=40)] = ""
     enabled: bool | None = None
 
@@ -54,7 +54,7 @@ class RecordParams(BaseModel):
     stream: Annotated[str, Field(min_length=1, max_length=40)]
     updatedSince: datetime | None = None
     cursor: Annotated[str, Field(max_length=2048)] = ""
-    limit: Annotated[Integer, Field(ge=1, le=100)] = 50
+    limit: Annotated[int, Field(ge=1, le=100), DIGITS] = 50
 
 
 def _query[M: BaseModel](model: type[M]) -> M:

@@ -24,7 +24,7 @@ from ponte.http.api import (
     validated,
 )
 from ponte.http.envelopes import Flavor
-from ponte.http.params import Integer, Page
+from ponte.http.params import DIGITS, Page
 from ponte.services.erp_reads import ListQuery, ReadService
 
 app = create_app(Flavor.ERP)
@@ -35,7 +35,7 @@ readers = [api_client(Scope.READ)]
 class ListParams(BaseModel):
     model_config = ConfigDict(extra="ignore")
 
-    per_page: Annotated[Integer, Field(ge=1, le=100)] = 15
+    per_page: Annotated[int, Field(ge=1, le=100), DIGITS] = 15
     page: Page = 1
     search: Annotated[str, Field(max_length=100)] = ""
     status: Literal["active", "inactive"] | None = None

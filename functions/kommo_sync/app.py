@@ -14,7 +14,7 @@ from ponte.auth.principals import Role
 from ponte.domain.runs import RunStatus
 from ponte.http.api import create_app, json_body, json_response, lambda_handler, principal, user
 from ponte.http.envelopes import Flavor
-from ponte.http.params import Integer, is_integer_text
+from ponte.http.params import DIGITS, is_integer_text
 from ponte.services import kommo_accounts
 from ponte.services.role_sync import api as role_sync
 from ponte.services.role_sync.model import RoleSyncRequest
@@ -102,7 +102,7 @@ def sync_stop() -> Any:
 class LogParams(BaseModel):
     model_config = ConfigDict(extra="ignore")
 
-    limit: Annotated[Integer, Field(ge=1, le=200)] = 50
+    limit: Annotated[int, Field(ge=1, le=200), DIGITS] = 50
 
 
 @app.get("/sync/logs", middlewares=admins)

@@ -24,7 +24,7 @@ from ponte.http.api import (
     user,
 )
 from ponte.http.envelopes import Flavor
-from ponte.http.params import Integer, Page
+from ponte.http.params import DIGITS, Page
 from ponte.services import movidesk
 
 app = create_app(Flavor.MOVIDESK)
@@ -36,7 +36,7 @@ class RunParams(BaseModel):
     model_config = ConfigDict(extra="ignore")
 
     page: Page = 1
-    limit: Annotated[Integer, Field(ge=1, le=100)] = 20
+    limit: Annotated[int, Field(ge=1, le=100), DIGITS] = 20
 
 
 class TicketParams(BaseModel):
@@ -46,7 +46,7 @@ class TicketParams(BaseModel):
     status: Annotated[str, Field(max_length=40)] = ""
     updated_from: date | None = None
     updated_to: date | None = None
-    limit: Annotated[Integer, Field(ge=1, le=100)] = 50
+    limit: Annotated[int, Field(ge=1, le=100), DIGITS] = 50
     cursor: Annotated[str, Field(max_length=2048)] = ""
 
 

@@ -25,7 +25,7 @@ from ponte.http.api import (
     user,
 )
 from ponte.http.envelopes import Flavor
-from ponte.http.params import Integer, Page
+from ponte.http.params import DIGITS, Page
 from ponte.services.pulls import starting, views
 
 app = create_app(Flavor.CONNECTORS)
@@ -43,7 +43,7 @@ class RunParams(BaseModel):
     model_config = ConfigDict(extra="ignore")
 
     page: Page = 1
-    limit: Annotated[Integer, Field(ge=1, le=100)] = 20
+    limit: Annotated[int, Field(ge=1, le=100), DIGITS] = 20
     connectionId: Annotated[str, Field(max_length=64)] = ""
     status: Annotated[str, Field(max_length=20)] = ""
 

@@ -26,8 +26,9 @@ def _integer_text(raw: Any) -> Any:
     return raw
 
 
-Integer = Annotated[int, BeforeValidator(_integer_text)]
-"""A whole number given as ASCII digits (bounds are the field's own)."""
+DIGITS = BeforeValidator(_integer_text)
+"""Marks an ``int`` field given as ASCII digits: ``Annotated[int, Field(ge=1, le=100), DIGITS]``
+(the bounds before the marker, so that they show in the field's JSON schema)."""
 
-Page = Annotated[Integer, Field(ge=1, le=100_000)]
+Page = Annotated[int, Field(ge=1, le=100_000), DIGITS]
 """A 1-based page number."""
