@@ -11,7 +11,7 @@ REGION ?= us-east-1
 export SAM_CLI_TELEMETRY := 0
 export PATH := $(abspath $(BIN)):$(PATH)
 
-.PHONY: help venv dev test test-unit lint typecheck validate statelint browser unit build bench fuzz clean
+.PHONY: help venv dev test test-unit lint typecheck validate statelint browser unit build bench fuzz openapi clean
 
 help:
 	@echo "make dev    - run the local stack on http://127.0.0.1:$${PONTE_PORT:-3000} (no Docker)"
@@ -20,6 +20,7 @@ help:
 	@echo "make build  - sam build (no container)"
 	@echo "make bench  - print the benchmark figures"
 	@echo "make fuzz   - a long run of the hostile-request suite (PONTE_FUZZ_EXAMPLES per surface)"
+	@echo "make openapi - write each API's OpenAPI 3.1 document to docs/openapi/"
 
 $(STAMP): pyproject.toml
 	@test -n "$(PY313)" || { echo "Python 3.13 not found (pyenv install 3.13 or put python3.13 on PATH)"; exit 1; }
@@ -76,6 +77,10 @@ bench: $(STAMP)
 # The fuzz suite of `make test`, longer: it prints requests tried and failures at the end.
 fuzz: $(STAMP)
 	PONTE_FUZZ_PROFILE=fuzz $(BIN)/python -m pytest tests/integration/fuzz -p no:cacheprovider
+
+# Each API's OpenAPI document, generated from the handlers (a test checks the committed copies).
+openapi: $(STAMP)
+	$(BIN)/python -m openapi docs/openapi
 
 clean:
 	rm -rf .aws-sam .pytest_cache .mypy_cache .ruff_cache .hypothesis

@@ -1,0 +1,502 @@
+"""The seven APIs and what each route takes and answers. Request models are the ones the
+handlers validate with; responses are ``shapes``; examples follow the seeds."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+from pydantic import BaseModel, ConfigDict, Field, create_model
+
+from functions.connections import app as connections_app
+from functions.erp_reads import app as erp_reads_app
+from functions.full_sync import app as full_sync_app
+from functions.kommo_sync import app as kommo_app
+from functions.movidesk import app as movidesk_app
+from functions.sync_runs import app as runs_app
+from openapi import shapes as s
+from openapi.spec import Api, Doc
+from ponte.domain.academic import MAX_BATCH, SPECS, Entity
+from ponte.http.envelopes import Flavor
+from ponte.services import connections, kommo_accounts, movidesk, tenancy
+from ponte.services.full_sync.model import Options
+from ponte.services.role_sync.model import RoleSyncRequest
+
+ERP = "/api/integration/v1"
+READ = {"apiKey": ["read", "full"]}
+WRITE = {"apiKey": ["write", "full"]}
+ADMIN = {"jwt": ["admin"]}
+USERS = {"jwt": ["admin", "coordinator", "professor", "guardian"]}
+
+
+# -- ERP integration -------------------------------------------------------------------------
+def _sync_body(entity: Entity) -> type[BaseModel]:
+    """``{"<entity>": [1 to 100 records]}``, each record the entity's own model."""
+    records: Any = Annotated[
+        list[SPECS[entity].model],  # type: ignore[misc]
+        Field(min_length=1, max_length=MAX_BATCH),
+    ]
+    fields: dict[str, Any] = {entity.value: records}
+    name = f"{entity.value.title()}Sync"
+    return create_model(name, __config__=ConfigDict(extra="forbid"), **fields)
+
+
+UNIT = {"code": "CAMPUS_CENTRO", "name": "Campus Centro", "address": "Rua Principal, 123"}
+SYNC_EXAMPLE = {
+    "success": True,
+    "message": "Sincronização de unidades concluída.",
+    "data": {"created": 1, "updated": 0, "failed": 0, "unchanged": 0, "errors": [], "warnings": []},
+}
+PAGE_EXAMPLE = {
+    "success": True,
+    "data": [UNIT | {"status": "active", "updated_at": "2025-01-15T10:30:00Z"}],
+    "meta": {"current_page": 1, "per_page": 15, "total": 1, "last_page": 1},
+    "next_cursor": None,
+}
+
+
+def _erp_docs() -> dict[tuple[str, str], Doc]:
+    docs = {
+        ("GET", f"{ERP}/health"): Doc(
+            "Health of the API and its database",
+            s.Health,
+            example={
+                "success": True,
+                "status": "healthy",
+                "message": "API funcionando normalmente",
+                "data": {"api_version": "v1", "services": {"database": {"status": "healthy"}}},
+            },
+            other={503: (s.Health, "Unhealthy: a service does not answer")},
+        ),
+        ("GET", f"{ERP}/sync-status"): Doc(
+            "Last sync and totals of the caller's tenant", s.SyncStatus, security=READ
+        ),
+        ("GET", f"{ERP}/professors/{{code}}/subjects"): Doc(
+            "A professor's subjects", s.SubjectList, security=READ, errors=(404,)
+        ),
+    }
+    for entity in Entity:
+        label = SPECS[entity].label
+        path = f"{ERP}/{entity.value}"
+        docs[("POST", f"{path}/sync")] = Doc(
+            f"Upsert 1 to {MAX_BATCH} {label} by code",
+            s.SyncResult,
+            example=SYNC_EXAMPLE if entity is Entity.UNITS else None,
+            body=_sync_body(entity),
+            body_example={"units": [UNIT]} if entity is Entity.UNITS else None,
+            security=WRITE,
+            errors=(400, 409, 413, 422),
+            description=(
+                "Records are applied one by one, each whole or not at all; invalid ones come "
+                "back in `data.errors`. When every record fails the answer is 422; when every "
+                "record lost to a concurrent update it is 409 with `Retry-After`."
+            ),
+        )
+        docs[("GET", path)] = Doc(
+            f"List {label}",
+            s.RecordList,
+            example=PAGE_EXAMPLE if entity is Entity.UNITS else None,
+            query=erp_reads_app.ListParams,
+            security=READ,
+            errors=(400, 422),
+        )
+        docs[("GET", f"{path}/{{code}}")] = Doc(
+            f"One of the {label}, by code", s.RecordAnswer, security=READ, errors=(404,)
+        )
+    return docs
+
+
+FULL = f"{ERP}/full-sync"
+
+
+class FullSyncBundle(BaseModel):
+    """Any entity may be absent; each is a list of the records its sync route takes."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    institutions: list[dict[str, Any]] = []
+    units: list[dict[str, Any]] = []
+    areas: list[dict[str, Any]] = []
+    courses: list[dict[str, Any]] = []
+    subjects: list[dict[str, Any]] = []
+    professors: list[dict[str, Any]] = []
+    students: list[dict[str, Any]] = []
+    enrollments: list[dict[str, Any]] = []
+    options: Options = Options()
+
+
+FULL_SYNC_DOCS = {
+    ("POST", FULL): Doc(
+        "Start a full sync of an inline bundle (up to 5 MB)",
+        s.FullSyncAccepted,
+        status=202,
+        body=FullSyncBundle,
+        body_example={"units": [UNIT], "options": {"mode": "upsert"}},
+        example={
+            "success": True,
+            "message": "Sincronização completa iniciada.",
+            "data": {"run_id": "fs_01J", "status": "queued", "status_url": f"{FULL}/fs_01J"},
+        },
+        security=WRITE,
+        errors=(400, 409, 413, 422),
+        description=(
+            "Phases run in the seed's order (units → areas → courses → subjects → professors ∥ "
+            "students → turmas) in chunks of 100. One full sync per tenant at a time."
+        ),
+    ),
+    ("POST", f"{FULL}/uploads"): Doc(
+        "A presigned URL for a larger bundle (JSON, gzip allowed)",
+        s.UploadCreated,
+        status=201,
+        security=WRITE,
+        description="PUT the bundle to `upload_url` with the headers of `upload_headers`.",
+    ),
+    ("POST", f"{FULL}/uploads/{{upload_id}}/start"): Doc(
+        "Start a full sync of an uploaded bundle",
+        s.FullSyncAccepted,
+        status=202,
+        body=full_sync_app.StartUpload,
+        body_example={"options": {"mode": "mirror"}},
+        security=WRITE,
+        errors=(400, 404, 409, 422),
+    ),
+    ("GET", FULL): Doc("Full-sync history", s.FullSyncHistory, security=READ),
+    ("GET", f"{FULL}/{{run_id}}"): Doc(
+        "A full sync: status, live progress, errors",
+        s.FullSyncRunAnswer,
+        security=READ,
+        errors=(404,),
+    ),
+    ("POST", f"{FULL}/{{run_id}}/stop"): Doc(
+        "Stop a full sync", s.FullSyncStopped, security=WRITE, errors=(404, 409)
+    ),
+}
+
+ADMIN_DOCS = {
+    ("POST", "/api/admin/api-clients"): Doc(
+        "Create an API client (its key is shown once)",
+        s.ApiClientCreated,
+        status=201,
+        body=tenancy.NewApiClient,
+        body_example={"name": "ERP TOTVS", "scope": "write", "rate_limit": 120},
+        security=ADMIN,
+        errors=(400, 422),
+    ),
+    ("GET", "/api/admin/api-clients"): Doc("List API clients", s.ApiClientList, security=ADMIN),
+    ("DELETE", "/api/admin/api-clients/{client_id}"): Doc(
+        "Revoke an API client", s.ApiClientRevoked, security=ADMIN, errors=(404,)
+    ),
+}
+
+
+# -- hierarchy -------------------------------------------------------------------------------
+H = "/api/hierarquia"
+
+
+class UserSearch(BaseModel):
+    instituicaoId: str | None = None
+    unidadeId: str | None = None
+    turmaId: str | None = None
+    papel: Annotated[str | None, Field(description="Atleta, Treinador, Coordenador or Monitor")] = (
+        None
+    )
+
+
+def _tree(summary: str) -> Doc:
+    return Doc(summary, s.Tree, security=USERS, errors=(400, 404))
+
+
+def _rows(summary: str) -> Doc:
+    return Doc(summary, s.Rows, security=USERS, errors=(400, 404))
+
+
+HIERARCHY_DOCS = {
+    ("GET", f"{H}/instituicoes"): Doc(
+        "Institutions",
+        s.Institutions,
+        example=[
+            {
+                "id": "default",
+                "nome": "Demo Institution",
+                "local": None,
+                "tipo": 1,
+                "tipoNome": "Matriz",
+                "unidadesCount": 1,
+            }
+        ],
+        security=USERS,
+    ),
+    ("GET", f"{H}/unidades/{{code}}"): _rows("An institution's units"),
+    ("GET", f"{H}/turmas/{{code}}"): _rows("A unit's turmas"),
+    ("GET", f"{H}/horarios/{{code}}"): _rows("A turma's horários with their people"),
+    ("GET", f"{H}/turma/{{code}}/alunos"): _rows("A turma's people"),
+    ("GET", f"{H}/instituicao/{{code}}/completa"): _tree(
+        "An institution whole: units → turmas → people"
+    ),
+    ("GET", f"{H}/horario-completo/{{code}}"): _tree("A horário with its turma, unit, people"),
+    ("GET", f"{H}/horarios-usuario/{{identification}}"): _tree(
+        "A person's horários, by code, email, CPF or username"
+    ),
+    ("GET", f"{H}/debug-horarios"): Doc(
+        "Every horário and its people (admins)", s.Tree, security=ADMIN
+    ),
+    ("GET", f"{H}/buscar-usuarios"): Doc(
+        "People by institution, unit, turma and role",
+        s.Rows,
+        query=UserSearch,
+        security=USERS,
+        errors=(400,),
+    ),
+    ("GET", f"{H}/destinatarios"): Doc(
+        "How many institutions, units, turmas and people the caller reaches",
+        s.Tree,
+        security=USERS,
+    ),
+}
+
+
+# -- Kommo -------------------------------------------------------------------------------------
+class WaitParam(BaseModel):
+    wait: Annotated[bool, Field(description="answer when the sync ends")] = False
+
+
+KOMMO_DOCS = {
+    ("GET", "/sync/accounts"): Doc("Kommo accounts", s.KommoAccountList, security=ADMIN),
+    ("POST", "/sync/accounts"): Doc(
+        "Register a Kommo account (its token goes to Secrets Manager)",
+        s.KommoAccountAnswer,
+        status=201,
+        body=kommo_accounts.NewAccount,
+        body_example={"subdomain": "empresa", "role": "master", "token": "<long-lived token>"},
+        security=ADMIN,
+        errors=(400, 409),
+    ),
+    ("PATCH", "/sync/accounts/{account_id}"): Doc(
+        "Change an account",
+        s.KommoAccountAnswer,
+        body=kommo_accounts.AccountChange,
+        security=ADMIN,
+        errors=(400, 404, 409),
+    ),
+    ("DELETE", "/sync/accounts/{account_id}"): Doc(
+        "Remove an account", s.KommoMessage, security=ADMIN, errors=(400, 404)
+    ),
+    ("POST", "/sync/roles"): Doc(
+        "Make the master's roles the slaves' roles",
+        s.RoleSyncDone,
+        body=RoleSyncRequest,
+        body_example={"batch_config": {"batch_size": 5, "batch_delay": 1.0}},
+        query=WaitParam,
+        security=ADMIN,
+        errors=(400, 404, 409),
+        other={202: (s.RoleSyncDone, "Started; follow `/sync/status`")},
+    ),
+    ("GET", "/sync/status"): Doc("Live progress and last results", s.KommoData, security=ADMIN),
+    ("POST", "/sync/stop"): Doc("Stop the running role sync", s.KommoData, security=ADMIN),
+    ("GET", "/sync/logs"): Doc(
+        "sync_logs: master, slave, roles, status",
+        s.KommoData,
+        query=kommo_app.LogParams,
+        security=ADMIN,
+        errors=(400,),
+    ),
+}
+
+
+# -- connectors --------------------------------------------------------------------------------
+C = "/api/v1/sync/connections"
+RUNS = "/api/v1/sync/runs"
+
+
+class Purge(BaseModel):
+    purge: Annotated[bool, Field(description="delete the runs and records too")] = False
+
+
+CONNECTOR_DOCS = {
+    ("GET", C): Doc(
+        "Connections",
+        s.ConnectionList,
+        query=connections_app.ListParams,
+        security=ADMIN,
+        errors=(400,),
+    ),
+    ("POST", C): Doc(
+        "Create a connection (credentials tested with one vendor call)",
+        s.ConnectionAnswer,
+        status=201,
+        body=connections.NewConnection,
+        body_example={
+            "name": "CRM",
+            "platform": "hubspot",
+            "credentials": {"accessToken": "<private app token>"},
+        },
+        security=ADMIN,
+        errors=(400, 409),
+    ),
+    ("GET", f"{C}/{{connection_id}}"): Doc(
+        "A connection", s.ConnectionAnswer, security=ADMIN, errors=(404,)
+    ),
+    ("PATCH", f"{C}/{{connection_id}}"): Doc(
+        "Change a connection: name, enabled, credentials, schedule",
+        s.ConnectionAnswer,
+        body=connections.ConnectionChange,
+        body_example={"schedule": "cron(0 7 ? * MON-FRI *)", "timezone": "UTC"},
+        security=ADMIN,
+        errors=(400, 404, 409),
+    ),
+    ("DELETE", f"{C}/{{connection_id}}"): Doc(
+        "Delete a connection and its schedule",
+        s.ConnectionDeleted,
+        query=Purge,
+        security=ADMIN,
+        errors=(404, 409),
+    ),
+    ("POST", f"{C}/{{connection_id}}/sync"): Doc(
+        "Start a sync of the connection",
+        s.SyncStarted,
+        body=connections_app.SyncBody,
+        body_example={"fullSync": False},
+        security=ADMIN,
+        errors=(400, 404, 409),
+    ),
+    ("GET", f"{C}/{{connection_id}}/records"): Doc(
+        "Records pulled",
+        s.RecordPage,
+        query=connections_app.RecordParams,
+        security=ADMIN,
+        errors=(400, 404),
+    ),
+    ("POST", "/api/v1/sync/run"): Doc(
+        "Start a sync (the seed's route)",
+        s.SyncStarted,
+        body=runs_app.StartRun,
+        body_example={"connectionId": "<connection id>", "fullSync": False},
+        security=ADMIN,
+        errors=(400, 404, 409),
+    ),
+    ("GET", RUNS): Doc("Runs", s.RunList, query=runs_app.RunParams, security=ADMIN, errors=(400,)),
+    ("GET", f"{RUNS}/{{run_id}}"): Doc("A run", s.RunAnswer, security=ADMIN, errors=(404,)),
+    ("GET", f"{RUNS}/{{run_id}}/logs"): Doc(
+        "A run's log", s.RunLogAnswer, security=ADMIN, errors=(404,)
+    ),
+}
+
+
+# -- Movidesk ----------------------------------------------------------------------------------
+M = "/admin/integrations/movidesk"
+
+MOVIDESK_DOCS = {
+    ("GET", f"{M}/tickets"): Doc(
+        "The admin page (signs in by OIDC code + PKCE)", s.Page, content_type="text/html"
+    ),
+    ("GET", f"{M}/api/settings"): Doc(
+        "Sync times, token set or not, next runs",
+        s.SettingsAnswer,
+        example={
+            "success": True,
+            "data": {
+                "schedules": ["08:00", "18:00"],
+                "timezone": "America/Sao_Paulo",
+                "tokenConfigured": True,
+                "nextRuns": ["2025-10-16T18:00:00-03:00", "2025-10-17T08:00:00-03:00"],
+            },
+        },
+        security=ADMIN,
+    ),
+    ("PUT", f"{M}/api/settings"): Doc(
+        "Save the sync times (and the token)",
+        s.SettingsAnswer,
+        body=movidesk.SettingsChange,
+        body_example={"schedules": ["08:00", "18:00"]},
+        security=ADMIN,
+        errors=(400,),
+    ),
+    ("POST", f"{M}/api/sync"): Doc(
+        "Sync a period of up to 5 days now",
+        s.MovideskRunAnswer,
+        body=movidesk.ManualSync,
+        body_example={"start_date": "2025-10-14", "end_date": "2025-10-16"},
+        query=WaitParam,
+        security=ADMIN,
+        errors=(400, 409),
+        other={202: (s.MovideskAccepted, "Started; read the run at `statusUrl`")},
+    ),
+    ("GET", f"{M}/api/runs"): Doc(
+        "Movidesk runs",
+        s.MovideskRunList,
+        query=movidesk_app.RunParams,
+        security=ADMIN,
+        errors=(400,),
+    ),
+    ("GET", f"{M}/api/runs/{{run_id}}"): Doc(
+        "A Movidesk run", s.MovideskRunAnswer, security=ADMIN, errors=(404,)
+    ),
+    ("GET", f"{M}/api/tickets"): Doc(
+        "Stored tickets",
+        s.TicketPage,
+        query=movidesk_app.TicketParams,
+        security=ADMIN,
+        errors=(400,),
+    ),
+}
+
+
+APIS = [
+    Api(
+        "erp",
+        "ERP integration API",
+        "Seed 000: the ERP pushes units, areas, courses, subjects, professors, students and "
+        "turmas through idempotent batch upserts; health, sync status and reads.",
+        Flavor.ERP,
+        (f"{ERP}/",),
+        _erp_docs(),
+        exclude=(FULL,),
+    ),
+    Api(
+        "full-sync",
+        "Full sync API",
+        "Seed 000's initial synchronisation: a whole bundle in one call, run by a workflow.",
+        Flavor.ERP,
+        (FULL,),
+        FULL_SYNC_DOCS,
+    ),
+    Api(
+        "hierarchy",
+        "Hierarchy API",
+        "Seed 002: institution → unit → turma → horário → people, scoped to the caller's role.",
+        Flavor.HIERARCHY,
+        (f"{H}/",),
+        HIERARCHY_DOCS,
+    ),
+    Api(
+        "kommo",
+        "Kommo role sync API",
+        "Seed 001: the master account's roles made the slaves' roles.",
+        Flavor.KOMMO,
+        ("/sync/",),
+        KOMMO_DOCS,
+    ),
+    Api(
+        "connectors",
+        "Connectors API",
+        "Seed 003: connections to HubSpot, Zendesk, Chatwoot and RD Station, runs and records.",
+        Flavor.CONNECTORS,
+        ("/api/v1/sync/",),
+        CONNECTOR_DOCS,
+    ),
+    Api(
+        "movidesk",
+        "Movidesk ticket sync API",
+        "Seed 004: ticket syncs at set times of day and on demand, and the admin page.",
+        Flavor.MOVIDESK,
+        (f"{M}/",),
+        MOVIDESK_DOCS,
+    ),
+    Api(
+        "admin",
+        "Admin API",
+        "API clients (the ERP's keys) of the caller's tenant; admins only.",
+        Flavor.ERP,
+        ("/api/admin/",),
+        ADMIN_DOCS,
+    ),
+]
