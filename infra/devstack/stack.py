@@ -12,7 +12,7 @@ from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
-from devstack import fakes
+from devstack import apidocs, fakes
 from devstack.chatwoot_fake import ChatwootFake
 from devstack.fakes import Fake
 from devstack.gateway import Gateway, GatewayServer, bind
@@ -142,6 +142,7 @@ def run_local_stack(
         template = provisioned.template
         gateway = Gateway(template.routes(), provisioned.runtime, template.authorizer_function())
         LocalOidc(idp, base_url).mount(gateway)
+        apidocs.mount(gateway)
         server.start(gateway)
         yield LocalStack(
             base_url, provisioned, gateway, idp, server, state_dir,

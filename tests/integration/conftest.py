@@ -34,9 +34,11 @@ _MOCK = mock_aws(
 )
 _MOCK.start()
 
+import shutil  # noqa: E402
 import uuid  # noqa: E402
 from collections.abc import Iterator  # noqa: E402
 from dataclasses import dataclass  # noqa: E402
+from pathlib import Path  # noqa: E402
 
 import httpx  # noqa: E402
 import pytest  # noqa: E402
@@ -103,3 +105,24 @@ def other_tenant(stack: LocalStack) -> TenantFixture:
 def clock() -> Iterator[VirtualClock]:
     with virtual_time() as virtual:
         yield virtual
+
+
+CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
+
+
+@pytest.fixture
+def browser_page() -> Iterator[object]:
+    """A page of Debian's headless chromium, driven by Playwright (`make test` installs it)."""
+    if not Path(CHROMIUM).exists():
+        pytest.fail("no headless browser: install Debian's chromium package (make test does)")
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(
+            executable_path=CHROMIUM, args=["--no-sandbox", "--disable-gpu"]
+        )
+        context = browser.new_context(viewport={"width": 390, "height": 844}, locale="pt-BR")
+        try:
+            yield context.new_page()
+        finally:
+            browser.close()

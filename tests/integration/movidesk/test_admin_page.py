@@ -4,7 +4,6 @@ period, sync 3 days with progress and the result line, find a synced ticket."""
 
 from __future__ import annotations
 
-import shutil
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -15,7 +14,6 @@ from ponte.services import movidesk as service
 from tests.integration.movidesk.conftest import Movidesk
 from tests.support.virtual_time import VirtualClock, virtual_time
 
-CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
 SCREENSHOT = Path(".ponte/movidesk-page.png")
 
 
@@ -24,23 +22,6 @@ def clock() -> Iterator[VirtualClock]:
     """The browser reads the real date: the stack's clock starts there too."""
     with virtual_time(datetime.now(UTC)) as virtual:
         yield virtual
-
-
-@pytest.fixture
-def browser_page() -> Iterator[object]:
-    if not Path(CHROMIUM).exists():
-        pytest.fail("no headless browser: install Debian's chromium package (make test does)")
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(
-            executable_path=CHROMIUM, args=["--no-sandbox", "--disable-gpu"]
-        )
-        context = browser.new_context(viewport={"width": 390, "height": 844}, locale="pt-BR")
-        try:
-            yield context.new_page()
-        finally:
-            browser.close()
 
 
 def test_an_admin_sets_times_syncs_and_finds_a_ticket(
