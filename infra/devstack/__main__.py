@@ -33,11 +33,11 @@ def _aws_environment(moto_port: int) -> str:
 
 
 def _start_moto(moto_port: int, endpoint: str) -> object:
-    from moto.server import ThreadedMotoServer
+    from devstack.moto_fixes import moto_server
 
     logging.getLogger("werkzeug").setLevel(logging.WARNING)  # one line per AWS call is noise
 
-    server = ThreadedMotoServer(ip_address="127.0.0.1", port=moto_port, verbose=False)
+    server = moto_server("127.0.0.1", moto_port)
     server.start()
     config = {"stepfunctions": {"execute_state_machine": True}}
     httpx.post(f"{endpoint}/moto-api/config", json=config, timeout=10).raise_for_status()

@@ -112,3 +112,42 @@ def patched_moto() -> Iterator[None]:
         mock.patch.object(ExecutionWorker, "stop", stop),
     ):
         yield
+
+
+class _RawBodies:
+    """S3 keeps a PUT body as bytes whatever its Content-Type; moto's server (Flask) parses a
+    form-encoded one — curl's default for ``--data-binary`` — as a form, storing nothing or
+    waiting for more. Such bodies reach moto as octet streams instead."""
+
+    def __init__(self, app: Any) -> None:
+        self.app = app
+
+    def __call__(self, environ: dict[str, Any], start_response: Any) -> Any:
+        kind = str(environ.get("CONTENT_TYPE", ""))
+        if environ.get("REQUEST_METHOD") == "PUT" and kind.startswith(
+            "application/x-www-form-urlencoded"
+        ):
+            environ["CONTENT_TYPE"] = "application/octet-stream"
+        return self.app(environ, start_response)
+
+
+def moto_server(host: str, port: int) -> Any:
+    """moto's threaded server with S3 bodies taken as S3 takes them (started by the caller)."""
+    from moto.moto_server.threaded_moto_server import ThreadedMotoServer
+    from moto.moto_server.werkzeug_app import (
+        DomainDispatcherApplication,
+        MotoRequestHandler,
+        create_backend_app,
+    )
+    from werkzeug.serving import make_server
+
+    class Server(ThreadedMotoServer):
+        def _server_entry(self) -> None:
+            app = _RawBodies(DomainDispatcherApplication(create_backend_app))
+            self._server = make_server(
+                self._ip_address, self._port, app, True, request_handler=MotoRequestHandler
+            )
+            self._server_ready_event.set()
+            self._server.serve_forever()
+
+    return Server(ip_address=host, port=port, verbose=False)

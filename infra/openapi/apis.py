@@ -148,7 +148,11 @@ FULL_SYNC_DOCS = {
         s.UploadCreated,
         status=201,
         security=WRITE,
-        description="PUT the bundle to `upload_url` with the headers of `upload_headers`.",
+        description=(
+            "PUT the bundle (JSON, or gzip of it) to `upload_url` within `expires_in` seconds: "
+            "the URL is SigV4 and signs only the host, so no header is required. Then POST "
+            "`start_url`. An empty or unreadable bundle fails the run, saying why."
+        ),
     ),
     ("POST", f"{FULL}/uploads/{{upload_id}}/start"): Doc(
         "Start a full sync of an uploaded bundle",

@@ -102,7 +102,6 @@ class Upload(Shape):
     upload_url: str
     expires_in: int
     start_url: str
-    upload_headers: dict[str, str]
 
 
 class UploadCreated(Shape):

@@ -241,6 +241,41 @@ def test_upload_path_end_to_end(erp: Erp, api: httpx.Client) -> None:
     assert run["progress"]["subjects"]["created"] == 3
 
 
+def test_upload_url_is_sigv4_and_signs_no_header_a_client_must_repeat(
+    erp: Erp, api: httpx.Client
+) -> None:
+    url = api.post(f"{BASE}/uploads", headers=erp.headers).json()["data"]["upload_url"]
+    assert "X-Amz-Algorithm=AWS4-HMAC-SHA256" in url
+    assert "X-Amz-SignedHeaders=host&" in url or url.endswith("X-Amz-SignedHeaders=host")
+    # curl --data-binary sends a form content type: the upload is still the bundle's bytes.
+    body = json.dumps(_bundle()).encode()
+    form = {"Content-Type": "application/x-www-form-urlencoded"}
+    assert requests.put(url, data=body, headers=form, timeout=30).status_code == 200
+
+
+@pytest.mark.parametrize(
+    ("body", "reason"),
+    [
+        (b"", "O pacote enviado está vazio"),
+        (b'{"units": [', "O pacote não é um JSON válido (linha 1, coluna 12)"),
+        (gzip.compress(b'{"units": []}')[:12], "O pacote gzip está corrompido ou incompleto"),
+        (b"[1, 2]", "O pacote deve ser um objeto JSON com as entidades"),
+    ],
+)
+def test_an_unreadable_upload_fails_the_run_saying_why(
+    erp: Erp, api: httpx.Client, body: bytes, reason: str
+) -> None:
+    upload = api.post(f"{BASE}/uploads", headers=erp.headers).json()["data"]
+    assert requests.put(upload["upload_url"], data=body, timeout=30).status_code == 200
+    started = api.post(upload["start_url"], headers=erp.headers)
+    assert started.status_code == 202, started.text
+
+    run = wait(api, erp.headers, started.json()["data"]["run_id"])
+
+    assert run["status"] == "failed"
+    assert run["error"] == f"InvalidBundle: {reason}"
+
+
 def test_start_of_a_missing_upload_is_404(erp: Erp, api: httpx.Client) -> None:
     response = api.post(f"{BASE}/uploads/nope/start", headers=erp.headers, json={})
     assert response.status_code == 404

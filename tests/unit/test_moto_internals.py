@@ -24,6 +24,7 @@ PATCHED = [
     ("moto.awslambda.models", "LambdaFunction._invoke_lambda", ["self", "event"]),
     ("moto.stepfunctions.parser.asl.component.state.wait.wait_function.wait_function",
      "WaitFunction._wait_interval", ["self", "env", "wait_seconds"]),
+    ("moto.moto_server.threaded_moto_server", "ThreadedMotoServer._server_entry", ["self"]),
 ]  # fmt: skip
 
 

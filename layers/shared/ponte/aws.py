@@ -45,6 +45,8 @@ _CONFIGS: dict[str, dict[str, Any]] = {
         "connect_timeout": 2,
         "read_timeout": 3,
     },
+    # Presigned S3 URLs: SigV4 (SigV2 would sign the Content-Type a client must then repeat).
+    "presign": {"signature_version": "s3v4"},
 }
 
 

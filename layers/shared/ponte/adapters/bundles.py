@@ -17,6 +17,11 @@ class BundleMissing(Exception):
     pass
 
 
+class BundleUnreadable(Exception):
+    """The stored bundle is empty, not gzip though it says so, or not JSON: the message says
+    which, in the API's language, for the run's error."""
+
+
 def _s3() -> Any:
     return aws.client("s3")
 
@@ -38,7 +43,9 @@ def _run_prefix(tenant_id: str, run_id: str) -> str:
 
 
 def presign_upload(tenant_id: str, upload_id: str) -> str:
-    url: str = _s3().generate_presigned_url(
+    """A SigV4 URL that signs only the host: a PUT with any Content-Type (curl's default
+    included) or Content-Encoding is accepted; the bundle is read by its bytes."""
+    url: str = aws.client("s3", profile="presign").generate_presigned_url(
         "put_object",
         Params={"Bucket": _bucket(), "Key": upload_key(tenant_id, upload_id)},
         ExpiresIn=UPLOAD_TTL_SECONDS,
@@ -69,9 +76,22 @@ def read_json(key: str) -> Any:
         if is_not_found(exc):
             raise BundleMissing(key) from exc
         raise
+    if not body.strip():
+        raise BundleUnreadable("O pacote enviado está vazio")
     if body[:2] == b"\x1f\x8b":
-        body = gzip.decompress(body)
-    return json.loads(body)
+        try:
+            body = gzip.decompress(body)
+        except (OSError, EOFError) as exc:
+            raise BundleUnreadable("O pacote gzip está corrompido ou incompleto") from exc
+    try:
+        return json.loads(body)
+    except (ValueError, RecursionError) as exc:  # JSONDecodeError and UnicodeDecodeError
+        where = (
+            f" (linha {exc.lineno}, coluna {exc.colno})"
+            if isinstance(exc, json.JSONDecodeError)
+            else ""
+        )
+        raise BundleUnreadable(f"O pacote não é um JSON válido{where}") from exc
 
 
 def chunk_key(tenant_id: str, run_id: str, entity: str, chunk: int) -> str:

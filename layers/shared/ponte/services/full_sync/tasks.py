@@ -59,7 +59,10 @@ def _service(tenant_id: str) -> SyncService:
 def prepare(event: StartEvent) -> PreparedEvent:
     """Split the bundle into chunks of 100 stored in S3; the workflow passes only indices."""
     tenant_id, run_id = event["tenant_id"], event["run_id"]
-    bundle = bundles.read_json(event["bundle_key"])
+    try:
+        bundle = bundles.read_json(event["bundle_key"])
+    except bundles.BundleUnreadable as exc:
+        raise InvalidBundle(str(exc)) from exc
     if not isinstance(bundle, dict):
         raise InvalidBundle("O pacote deve ser um objeto JSON com as entidades")
     chunks: dict[str, list[int]] = {}
