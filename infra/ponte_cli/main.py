@@ -1,8 +1,15 @@
-"""``ponte``: operate a Ponte stack — tenants and API clients on any endpoint (real AWS or the
-local stack); local-only helpers to mint tokens and fire schedules.
+"""ponte: operate a Ponte stack: tenants, API clients and Cognito users on AWS or on the
+local stack; local-only helpers to mint tokens and fire schedules.
 
-Target resolution: options, then the environment (TABLE_NAME, AWS_ENDPOINT_URL), then
-``.ponte/dev.json`` written by ``make dev``; ``--stack NAME`` reads the table from CloudFormation.
+Which stack: --stack NAME (its CloudFormation outputs) or --table/--endpoint-url name one
+explicitly and win; else the environment (TABLE_NAME, AWS_ENDPOINT_URL); else
+.ponte/dev.json, written by `make dev` while it runs. AWS credentials and region come from
+the usual AWS settings (profile, AWS_REGION) unless --region is given.
+
+Examples:
+  ponte tenants create acme --name "ACME University"
+  ponte --stack ponte-prod api-clients create --tenant acme --name ERP --scope full
+  ponte --stack ponte-prod users create --tenant acme --role admin --email ana@acme.edu
 """
 
 from __future__ import annotations
@@ -23,19 +30,27 @@ def _dev_state() -> dict[str, Any]:
 
 
 def _configure(args: argparse.Namespace) -> None:
-    """Point this process (settings, boto3) at the chosen stack before any service runs."""
-    dev = _dev_state()
+    """Point this process (settings, boto3) at the chosen stack before any service runs:
+    a stack named by an option is never mixed with the local one of ``.ponte/dev.json``."""
+    explicit = bool(args.stack or args.table or args.endpoint_url)
+    dev = {} if explicit else _dev_state()
     endpoint = (
         args.endpoint_url or os.environ.get("AWS_ENDPOINT_URL") or dev.get("aws_endpoint_url")
     )
-    region = args.region or os.environ.get("AWS_REGION") or dev.get("region") or "us-east-1"
+    region = (
+        args.region
+        or os.environ.get("AWS_REGION")
+        or os.environ.get("AWS_DEFAULT_REGION")
+        or dev.get("region")
+        or "us-east-1"
+    )
     os.environ["AWS_REGION"] = os.environ["AWS_DEFAULT_REGION"] = region
     if endpoint:
         os.environ["AWS_ENDPOINT_URL"] = endpoint
         if dev and endpoint == dev.get("aws_endpoint_url"):
             os.environ.setdefault("AWS_ACCESS_KEY_ID", "testing")
             os.environ.setdefault("AWS_SECRET_ACCESS_KEY", "testing")
-    table = args.table or (_stack_table(args.stack) if args.stack else None)
+    table = args.table or (_stack_output(args.stack, "TableName") if args.stack else None)
     table = table or os.environ.get("TABLE_NAME") or dev.get("table_name")
     if not table:
         raise SystemExit(
@@ -50,14 +65,14 @@ def _configure(args: argparse.Namespace) -> None:
     aws.reset_clients()
 
 
-def _stack_table(stack: str) -> str:
+def _stack_output(stack: str, key: str) -> str:
     import boto3
 
     outputs = boto3.client("cloudformation").describe_stacks(StackName=stack)["Stacks"][0]
     for output in outputs.get("Outputs", []):
-        if output["OutputKey"] == "TableName":
+        if output["OutputKey"] == key:
             return str(output["OutputValue"])
-    raise SystemExit(f"ponte: stack {stack} has no TableName output")
+    raise SystemExit(f"ponte: stack {stack} has no {key} output")
 
 
 def _print(data: Any) -> None:
@@ -92,6 +107,45 @@ def api_clients_revoke(args: argparse.Namespace) -> None:
     from ponte.services import tenancy
 
     _print(tenancy.describe_api_client(tenancy.revoke_api_client(args.tenant, args.client_id)))
+
+
+def _user_pool(args: argparse.Namespace) -> str:
+    pool = args.user_pool_id or (_stack_output(args.stack, "UserPoolId") if args.stack else "")
+    if not pool:
+        raise SystemExit("ponte users: pass --stack NAME (its UserPoolId output) or --user-pool-id")
+    return pool
+
+
+def users_create(args: argparse.Namespace) -> None:
+    """A Cognito user of the stack's pool with the tenant and role the API reads; Cognito
+    mails a temporary password unless --password sets a permanent one."""
+    import boto3
+
+    from ponte.services import tenancy
+
+    tenancy.require_tenant(args.tenant)
+    pool = _user_pool(args)
+    cognito = boto3.client("cognito-idp")
+    attributes = [
+        {"Name": "email", "Value": args.email},
+        {"Name": "email_verified", "Value": "true"},
+        {"Name": "custom:tenant_id", "Value": args.tenant},
+        {"Name": "custom:role", "Value": args.role},
+    ]
+    if args.name:
+        attributes.append({"Name": "name", "Value": args.name})
+    extra: dict[str, Any] = {"MessageAction": "SUPPRESS"} if args.password else {}
+    created = cognito.admin_create_user(
+        UserPoolId=pool, Username=args.email, UserAttributes=attributes, **extra
+    )["User"]
+    if args.password:
+        cognito.admin_set_user_password(
+            UserPoolId=pool, Username=args.email, Password=args.password, Permanent=True
+        )
+    _print({
+        "username": created["Username"], "email": args.email, "tenant_id": args.tenant,
+        "role": args.role, "status": "CONFIRMED" if args.password else created["UserStatus"],
+    })  # fmt: skip
 
 
 def token(args: argparse.Namespace) -> None:
@@ -166,16 +220,20 @@ def parser() -> argparse.ArgumentParser:
     root = argparse.ArgumentParser(
         prog="ponte", description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
     )
-    root.add_argument("--table", help="DynamoDB table name")
-    root.add_argument("--stack", help="CloudFormation stack whose TableName output to use")
-    root.add_argument("--endpoint-url", help="AWS endpoint (the local stack's moto server)")
-    root.add_argument("--region")
-    groups = root.add_subparsers(dest="group", required=True)
+    root.add_argument("--stack", help="a deployed stack's name: its outputs say where to act")
+    root.add_argument("--table", help="the DynamoDB table, when not taken from --stack")
+    root.add_argument("--endpoint-url", help="an AWS endpoint (e.g. a moto server) to use")
+    root.add_argument("--region", help="the AWS region (default: AWS_REGION, then us-east-1)")
+    groups = root.add_subparsers(dest="group", required=True, metavar="COMMAND")
 
-    tenants = groups.add_parser("tenants").add_subparsers(dest="command", required=True)
+    tenants = groups.add_parser(
+        "tenants", help="tenants: each institution's own data and credentials"
+    ).add_subparsers(dest="command", required=True, metavar="ACTION")
     create = tenants.add_parser("create", help="create a tenant")
-    create.add_argument("tenant_id")
-    create.add_argument("--name", default="")
+    create.add_argument(
+        "tenant_id", help="letters, digits and hyphens (it names the tenant in tokens and keys)"
+    )
+    create.add_argument("--name", default="", help="display name (default: the id)")
     create.add_argument(
         "--strict-cpf",
         action="store_true",
@@ -183,39 +241,81 @@ def parser() -> argparse.ArgumentParser:
     )
     create.set_defaults(func=tenants_create)
 
-    clients = groups.add_parser("api-clients").add_subparsers(dest="command", required=True)
+    tenant_help = "the tenant's id"
+    clients = groups.add_parser(
+        "api-clients", help="API clients: the ERP's pex_ keys"
+    ).add_subparsers(dest="command", required=True, metavar="ACTION")
     c_create = clients.add_parser("create", help="create an API client; prints its key once")
-    c_create.add_argument("--tenant", required=True)
-    c_create.add_argument("--name", required=True)
-    c_create.add_argument("--scope", choices=["read", "write", "full"], required=True)
-    c_create.add_argument("--rate-limit", type=int, default=None, help="requests per minute")
+    c_create.add_argument("--tenant", required=True, help=tenant_help)
+    c_create.add_argument("--name", required=True, help="who uses the key (e.g. ERP TOTVS)")
+    c_create.add_argument(
+        "--scope", choices=["read", "write", "full"], required=True,
+        help="read: GETs; write: syncs; full: both",
+    )  # fmt: skip
+    c_create.add_argument(
+        "--rate-limit", type=int, default=None,
+        help="requests per minute (default: the stack's ApiClientDefaultRateLimit)",
+    )  # fmt: skip
     c_create.set_defaults(func=api_clients_create)
     c_list = clients.add_parser("list", help="list a tenant's API clients (never the keys)")
-    c_list.add_argument("--tenant", required=True)
+    c_list.add_argument("--tenant", required=True, help=tenant_help)
     c_list.set_defaults(func=api_clients_list)
     c_revoke = clients.add_parser("revoke", help="revoke an API client")
-    c_revoke.add_argument("--tenant", required=True)
-    c_revoke.add_argument("client_id")
+    c_revoke.add_argument("--tenant", required=True, help=tenant_help)
+    c_revoke.add_argument("client_id", help="the client's id (from create or list)")
     c_revoke.set_defaults(func=api_clients_revoke)
 
+    _users(groups, tenant_help)
+    _local(groups, tenant_help)
+    return root
+
+
+def _users(groups: Any, tenant_help: str) -> None:
+    """ponte users …: Cognito users of a deployed stack."""
+    users = groups.add_parser(
+        "users", help="Cognito users of a deployed stack (people with a role)"
+    ).add_subparsers(dest="command", required=True, metavar="ACTION")
+    u_create = users.add_parser(
+        "create", help="create a user with custom:tenant_id and custom:role"
+    )
+    u_create.add_argument("--tenant", required=True, help=tenant_help)
+    u_create.add_argument("--role", choices=ROLES, required=True, help="what the user may see")
+    u_create.add_argument("--email", required=True, help="the user's email (their username)")
+    u_create.add_argument("--name", default="", help="display name")
+    u_create.add_argument(
+        "--password", default="",
+        help="a permanent password (default: Cognito mails a temporary one)",
+    )  # fmt: skip
+    u_create.add_argument(
+        "--user-pool-id", default="", help="the pool, when not taken from --stack"
+    )
+    u_create.set_defaults(func=users_create)
+
+
+def _local(groups: Any, tenant_help: str) -> None:
+    """ponte token, ponte schedules …: helpers for the local stack."""
     tok = groups.add_parser("token", help="(local) mint a JWT signed by the local stack's key")
-    tok.add_argument("--tenant", required=True)
-    tok.add_argument("--role", choices=ROLES, required=True)
-    tok.add_argument("--subject", default="")
-    tok.add_argument("--ttl", type=int, default=3600)
-    tok.add_argument("--claim", action="append", default=[], metavar="KEY=VALUE")
+    tok.add_argument("--tenant", required=True, help=tenant_help)
+    tok.add_argument("--role", choices=ROLES, required=True, help="the custom:role claim")
+    tok.add_argument("--subject", default="", help="the sub claim (default: generated)")
+    tok.add_argument("--ttl", type=int, default=3600, help="seconds until it expires")
+    tok.add_argument(
+        "--claim", action="append", default=[], metavar="KEY=VALUE",
+        help="another claim, VALUE as JSON when it parses (repeatable), e.g. units=[\"A\"]",
+    )  # fmt: skip
     tok.set_defaults(func=token, local_only=True)
 
-    schedules = groups.add_parser("schedules").add_subparsers(dest="command", required=True)
+    schedules = groups.add_parser(
+        "schedules", help="EventBridge Scheduler schedules (connector and Movidesk syncs)"
+    ).add_subparsers(dest="command", required=True, metavar="ACTION")
     fire = schedules.add_parser("fire", help="(local) fire an EventBridge schedule's target")
-    fire.add_argument("name", nargs="?", help="the schedule's name")
+    fire.add_argument("name", nargs="?", help="the schedule's name (from `schedules list`)")
     fire.add_argument("--connection", help="a connection's id: fire its sync schedule")
     fire.add_argument("--group", help="schedule group (default: the local stack's)")
     listing = schedules.add_parser("list", help="list a group's schedules")
     listing.add_argument("--group", help="schedule group (default: the local stack's)")
     listing.set_defaults(func=schedules_list)
     fire.set_defaults(func=schedules_fire)
-    return root
 
 
 def main(argv: list[str] | None = None) -> int:

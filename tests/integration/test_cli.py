@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import argparse
 import json
 import os
 import shutil
+from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import boto3
 import httpx
@@ -150,3 +153,74 @@ def test_schedules_list_and_an_unknown_name_is_one_line(cli, stack: LocalStack) 
             "timezone": "America/Sao_Paulo", "state": "ENABLED"} in listed  # fmt: skip
     with pytest.raises(SystemExit, match="no schedule 'nope' in group 'default'"):
         cli("schedules", "fire", "nope")
+
+
+def test_an_explicit_table_wins_over_a_local_stacks_dev_json(cli, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    """With --table (or --stack) the CLI acts there, not on the endpoint of .ponte/dev.json
+    (which would be unreachable here, and another table)."""
+    state = tmp_path / ".ponte"
+    state.mkdir()
+    unreachable = {"aws_endpoint_url": "http://127.0.0.1:9", "table_name": "elsewhere"}
+    (state / "dev.json").write_text(json.dumps(unreachable))
+
+    assert cli("tenants", "create", "explicit")[0] == 0  # `cli` passes --table
+    assert "AWS_ENDPOINT_URL" not in os.environ
+
+
+def test_users_create_makes_a_cognito_user_the_api_can_read(cli) -> None:  # type: ignore[no-untyped-def]
+    cognito = boto3.client("cognito-idp", region_name="us-east-1")
+    pool = cognito.create_user_pool(
+        PoolName="ponte-test-users",
+        Schema=[
+            {"Name": "tenant_id", "AttributeDataType": "String", "Mutable": False},
+            {"Name": "role", "AttributeDataType": "String", "Mutable": True},
+        ],
+    )["UserPool"]["Id"]
+    assert cli("tenants", "create", "acme-users")[0] == 0
+    args = ("--tenant", "acme-users", "--role", "coordinator", "--email", "ana@acme.edu")
+
+    code, created = cli(
+        "users", "create", *args, "--password", "Str0ng!pass", "--user-pool-id", pool
+    )
+
+    assert code == 0
+    assert created["status"] == "CONFIRMED"
+    user = cognito.admin_get_user(UserPoolId=pool, Username="ana@acme.edu")
+    attributes = {a["Name"]: a["Value"] for a in user["UserAttributes"]}
+    assert attributes["custom:tenant_id"] == "acme-users"
+    assert attributes["custom:role"] == "coordinator"
+    assert attributes["email_verified"] == "true"
+    # A tenant Ponte does not know is refused before any user is made.
+    code, _ = cli("users", "create", "--tenant", "nobody", "--role", "admin", "--email", "x@y.z",
+                  "--user-pool-id", pool)  # fmt: skip
+    assert code == 1
+    assert len(cognito.list_users(UserPoolId=pool)["Users"]) == 1
+
+
+def test_help_describes_every_command_and_option() -> None:
+    from ponte_cli.main import parser
+
+    def walk(p: Any, trail: str) -> Iterator[tuple[str, Any]]:
+        yield trail, p
+        for action in p._actions:
+            if isinstance(action, argparse._SubParsersAction):
+                for name, sub in action.choices.items():
+                    yield from walk(sub, f"{trail} {name}")
+
+    undocumented = [
+        f"{trail}: {action.dest}"
+        for trail, p in walk(parser(), "ponte")
+        for action in p._actions
+        if not isinstance(action, argparse._HelpAction | argparse._SubParsersAction)
+        and not action.help
+    ]
+    assert undocumented == []
+    commands = [
+        (trail, choice.dest, choice.help)
+        for trail, p in walk(parser(), "ponte")
+        for action in p._actions
+        if isinstance(action, argparse._SubParsersAction)
+        for choice in action._choices_actions
+    ]
+    assert commands
+    assert all(help_ for _, _, help_ in commands)
