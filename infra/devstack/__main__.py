@@ -208,8 +208,10 @@ def main() -> int:
     stop = threading.Event()
     signal.signal(signal.SIGTERM, lambda *_: stop.set())
     try:
-        with run_local_stack(port=port) as stack:
+        with run_local_stack(port=port, serve_now=False) as stack:
             creds = seed(stack, endpoint)
+            # Served once dev.json is written: whoever sees health answer finds credentials.
+            stack.server.start(stack.gateway)
             print(
                 f"\nPonte local stack on {stack.base_url}  (AWS endpoint {endpoint})\n"
                 f"Credentials for tenant '{creds['tenant_id']}': {STATE_DIR / 'dev.json'}\n\n"

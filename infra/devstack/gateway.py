@@ -230,6 +230,10 @@ class GatewayServer(ThreadingHTTPServer):
         self.gateway = gateway
         threading.Thread(target=self.serve_forever, name="ponte-gateway", daemon=True).start()
 
+    def shutdown(self) -> None:
+        if self.gateway is not None:  # never started: there is no loop to wait for
+            super().shutdown()
+
 
 def bind(host: str, port: int) -> GatewayServer:
     class Handler(BaseHTTPRequestHandler):

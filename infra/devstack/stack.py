@@ -29,7 +29,8 @@ from devstack.zendesk_fake import ZendeskFake
 from ponte import aws
 from ponte.settings import get_settings
 
-STATE_DIR = ROOT / ".ponte"
+# PONTE_STATE_DIR moves it (the README's tests run a second stack beside a developer's).
+STATE_DIR = Path(os.environ.get("PONTE_STATE_DIR") or ROOT / ".ponte")
 
 
 @dataclass
@@ -82,9 +83,11 @@ def function_environment(environment: dict[str, str]) -> Iterator[None]:
 
 @contextmanager
 def run_local_stack(
-    host: str = "127.0.0.1", port: int = 0, state_dir: Path = STATE_DIR
+    host: str = "127.0.0.1", port: int = 0, state_dir: Path = STATE_DIR, *, serve_now: bool = True
 ) -> Iterator[LocalStack]:
-    """Provision the template on the current AWS endpoint (moto) and serve it over HTTP."""
+    """Provision the template on the current AWS endpoint (moto) and serve it over HTTP;
+    with ``serve_now=False`` the caller starts serving (``stack.server.start(stack.gateway)``)
+    once it is ready for requests."""
     server = bind(host, port)
     base_url = f"http://{host}:{server.port}"
     issuer = base_url + ISSUER_PATH
@@ -143,7 +146,8 @@ def run_local_stack(
         gateway = Gateway(template.routes(), provisioned.runtime, template.authorizer_function())
         LocalOidc(idp, base_url).mount(gateway)
         apidocs.mount(gateway)
-        server.start(gateway)
+        if serve_now:
+            server.start(gateway)
         yield LocalStack(
             base_url, provisioned, gateway, idp, server, state_dir,
             kommo=kommo, hubspot=hubspot, zendesk=zendesk, chatwoot=chatwoot,

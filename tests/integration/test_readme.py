@@ -1,0 +1,252 @@
+"""The README's examples, run as written against the local stack that `make dev` runs.
+
+The stack runs as `make dev` runs it (`python -m devstack`, its own moto server) on free ports,
+in a scratch directory holding a copy of `examples/`; every ```bash block of the README runs in
+order in one bash session, `set -euo pipefail`, with `curl` failing on an HTTP error. A block
+the test cannot run says why in a `<!-- readme-test: not run (…) -->` line above it. The only
+change to the text is the port in `B=http://127.0.0.1:3000`. A `# {…}` line under a command is
+the answer it must give (fields shown must match; `…` stands for the rest).
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import shlex
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+
+ROOT = Path(__file__).resolve().parents[2]
+README = ROOT / "README.md"
+SKIP = re.compile(r"<!-- readme-test: not run \((.+)\) -->")
+BASE_LINE = "B=http://127.0.0.1:3000"
+
+
+@dataclass
+class Statement:
+    line: int  # in README.md, 1-based
+    text: str
+    expected: str | None = None
+
+
+@dataclass
+class Block:
+    line: int
+    body: list[str]
+    skipped: str | None
+
+
+def readme_blocks(text: str) -> list[Block]:
+    lines = text.splitlines()
+    blocks: list[Block] = []
+    index = 0
+    while index < len(lines):
+        if lines[index].strip() == "```bash":
+            skip = SKIP.search(lines[index - 1]) if index else None
+            end = lines.index("```", index + 1)
+            blocks.append(Block(index + 2, lines[index + 1 : end], skip and skip.group(1)))
+            index = end
+        index += 1
+    return blocks
+
+
+def _complete(text: str) -> bool:
+    if text.rstrip().endswith("\\"):
+        return False
+    try:
+        shlex.split(text, comments=True)
+    except ValueError:  # an open quote: the statement goes on
+        return False
+    return True
+
+
+def statements(block: Block) -> list[Statement]:
+    found: list[Statement] = []
+    pending: list[str] = []
+    start = 0
+    for offset, line in enumerate(block.body):
+        number = block.line + offset
+        stripped = line.strip()
+        if not pending and stripped.startswith("#"):
+            answer = stripped.lstrip("#").strip()
+            last = found[-1] if found else None
+            if last is not None and last.expected is not None and not _parses(last.expected):
+                last.expected += answer  # an answer shown over several lines
+            elif last is not None and last.expected is None and answer.startswith(("{", "[")):
+                last.expected = answer
+            continue
+        if not pending and not stripped:
+            continue
+        if not pending:
+            start = number
+        pending.append(line)
+        if _complete("\n".join(pending)):
+            found.append(Statement(start, "\n".join(pending)))
+            pending = []
+    assert not pending, f"README.md:{start}: an unfinished command"
+    return found
+
+
+def _parses(expected: str) -> bool:
+    try:
+        _loose(expected)
+    except ValueError:
+        return False
+    return True
+
+
+def _loose(expected: str) -> Any:
+    """The expected answer as JSON: `,…` / `…` stand for fields or items not shown."""
+    return json.loads(re.sub(r",?\s*…", "", expected))
+
+
+def matches(actual: Any, expected: Any) -> bool:
+    if isinstance(expected, dict):
+        return isinstance(actual, dict) and all(
+            key in actual and matches(actual[key], value) for key, value in expected.items()
+        )
+    if isinstance(expected, list):
+        return (
+            isinstance(actual, list)
+            and len(actual) == len(expected)
+            and all(matches(a, e) for a, e in zip(actual, expected, strict=True))
+        )
+    return bool(actual == expected)
+
+
+PRELUDE = """\
+set -euo pipefail
+curl() { command curl --silent --show-error --fail-with-body "$@"; }
+__at() { printf '%s\\n' "$1" > "$__PROGRESS"; }
+__answer() { jq -cn --argjson line "$1" --arg output "$2" '{line: $line, output: $output}' \
+  >> "$__ANSWERS"; }
+"""
+
+
+def script(blocks: list[Block], base_url: str) -> str:
+    parts = [PRELUDE]
+    for block in blocks:
+        if block.skipped:
+            continue
+        for statement in statements(block):
+            text = statement.text.replace(BASE_LINE, f"B={base_url}")
+            parts.append(f"__at {statement.line}")
+            if statement.expected is None:
+                parts.append(text)
+            else:
+                parts.append(f"__out=$({text}\n)")
+                parts.append('printf "%s\\n" "$__out"')
+                parts.append(f'__answer {statement.line} "$__out"')
+    return "\n".join(parts) + "\n"
+
+
+def _free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
+
+
+@dataclass
+class DevStack:
+    base_url: str
+    workdir: Path
+    process: subprocess.Popen[str]
+
+
+@pytest.fixture(scope="module")
+def dev_stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[DevStack]:
+    """`make dev`'s process, in a scratch directory with its own .ponte/ and examples/."""
+    workdir = tmp_path_factory.mktemp("readme")
+    shutil.copytree(ROOT / "examples", workdir / "examples")
+    port, moto_port = _free_port(), _free_port()
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("AWS_", "POWERTOOLS_"))}
+    env |= {
+        "PONTE_PORT": str(port),
+        "PONTE_MOTO_PORT": str(moto_port),
+        "PONTE_STATE_DIR": str(workdir / ".ponte"),
+        "PATH": f"{Path(sys.executable).parent}{os.pathsep}{env.get('PATH', '')}",
+    }
+    log = (workdir / "dev.log").open("w")
+    process = subprocess.Popen(
+        [sys.executable, "-m", "devstack"], cwd=ROOT, env=env, stdout=log, stderr=log, text=True
+    )  # from the repository, as `make dev` runs it; its .ponte/ is the scratch directory's
+    base_url = f"http://127.0.0.1:{port}"
+    deadline = time.monotonic() + 120
+    while True:
+        assert process.poll() is None, (workdir / "dev.log").read_text()[-3000:]
+        assert time.monotonic() < deadline, "the local stack did not answer in 120 s"
+        try:
+            if httpx.get(f"{base_url}/api/integration/v1/health", timeout=2).status_code == 200:
+                break
+        except httpx.HTTPError:
+            time.sleep(0.5)
+    try:
+        yield DevStack(base_url, workdir, process)
+    finally:
+        process.send_signal(signal.SIGTERM)
+        process.wait(timeout=60)
+        log.close()
+
+
+def test_dev_json_is_there_once_health_answers(dev_stack: DevStack) -> None:
+    credentials = json.loads((dev_stack.workdir / ".ponte" / "dev.json").read_text())
+    assert credentials["base_url"] == dev_stack.base_url
+
+
+def test_every_readme_example_answers_as_the_readme_says(dev_stack: DevStack) -> None:
+    blocks = readme_blocks(README.read_text("utf-8"))
+    run = [b for b in blocks if not b.skipped]
+    assert len(run) >= 8, "the README's examples were not found"
+    progress, answers = dev_stack.workdir / "progress", dev_stack.workdir / "answers.jsonl"
+    env = dict(os.environ) | {
+        "__PROGRESS": str(progress),
+        "__ANSWERS": str(answers),
+        "PATH": f"{Path(sys.executable).parent}{os.pathsep}{os.environ.get('PATH', '')}",
+    }
+    for name in [k for k in env if k.startswith("AWS_")]:
+        del env[name]  # the CLI finds the stack through .ponte/dev.json, as a user's would
+
+    done = subprocess.run(
+        ["bash", "-c", script(blocks, dev_stack.base_url)],
+        cwd=dev_stack.workdir,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=600,
+        check=False,
+    )
+
+    at = progress.read_text().strip() if progress.exists() else "?"
+    assert done.returncode == 0, (
+        f"README.md:{at} failed ({done.returncode}):\n{done.stderr[-2000:]}\n{done.stdout[-2000:]}"
+    )
+    expected = {
+        s.line: s.expected for block in run for s in statements(block) if s.expected is not None
+    }
+    given = [json.loads(line) for line in answers.read_text().splitlines()]
+    assert sorted(a["line"] for a in given) == sorted(expected)
+    for answer in given:
+        wanted = expected[answer["line"]]
+        assert wanted is not None
+        actual = json.loads(answer["output"])
+        assert matches(actual, _loose(wanted)), (
+            f"README.md:{answer['line']}: {answer['output'][:500]}"
+        )
+
+
+def test_the_stack_removes_dev_json_when_it_stops(dev_stack: DevStack) -> None:
+    dev_stack.process.send_signal(signal.SIGTERM)
+    assert dev_stack.process.wait(timeout=60) == 0
+    assert not (dev_stack.workdir / ".ponte" / "dev.json").exists()
