@@ -14,7 +14,7 @@ from typing import Any
 from ponte.auth.authenticate import Authenticator
 from ponte.auth.jwt_verifier import JwksCache, JwtVerifier
 from ponte.auth.rate_limit import RateLimiter
-from ponte.observability import count, instrument, logger
+from ponte.observability import correlation_id, count, instrument, logger
 from ponte.repository import rate_limits, tenancy
 from ponte.settings import Settings, get_settings
 
@@ -56,11 +56,9 @@ def _authorize(event: dict[str, Any], context: Any) -> dict[str, Any]:
     if verdict.rate is not None and verdict.rate.exceeded:
         count("RateLimited")
     count("Authorizations")
-    return {"isAuthorized": True, "context": verdict.to_context()}
+    # The access log reads the correlation id from here ($context.authorizer.correlationId).
+    context = verdict.to_context() | {"correlationId": correlation_id(event)}
+    return {"isAuthorized": True, "context": context}
 
 
-def _request_id(event: dict[str, Any]) -> str:
-    return str((event.get("requestContext") or {}).get("requestId", ""))
-
-
-handler = instrument(_authorize, correlation=_request_id)
+handler = instrument(_authorize, correlation=correlation_id)

@@ -10,13 +10,17 @@ at once (a batch item failure, or the whole batch when the function raised). Aft
 
 from __future__ import annotations
 
+import logging
 import threading
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
 from devstack.runtime import FunctionError, LambdaRuntime
-from ponte.observability import logger
+
+# The stack's own threads log apart from the functions (whose logger carries the last
+# invocation's function name and request id).
+logger = logging.getLogger("devstack")
 
 
 @dataclass(frozen=True, slots=True)
@@ -68,7 +72,7 @@ class QueuePoller:
                     try:
                         busy |= self._poll(consumer)
                     except Exception:  # the poller outlives a bad message or a moto hiccup
-                        logger.exception("queue poller", extra={"queue": consumer.queue_url})
+                        logger.exception("queue poller: %s", consumer.queue_url)
             if not busy:
                 self._stop.wait(0.02)
 

@@ -18,6 +18,8 @@ from dataclasses import dataclass, field
 from typing import Any
 from unittest import mock
 
+from aws_lambda_powertools.logging import logger as powertools_logger
+
 from devstack.moto_fixes import patched_moto
 from devstack.template import Function
 from ponte.observability import logger
@@ -79,10 +81,16 @@ class LambdaRuntime:
         )
 
     def invoke(self, logical_id: str, event: Any) -> Any:
-        """Call the handler; an exception becomes :class:`FunctionError` (Lambda's errorType)."""
+        """Call the handler; an exception becomes :class:`FunctionError` (Lambda's errorType).
+        A function's first invocation is its container's cold start, as on Lambda (one process
+        hosts every function here, so Powertools' process-wide flag is raised again)."""
         self.invocations.append(logical_id)
+        cold = logical_id not in self._handlers
+        handler = self.handler(logical_id)
+        if cold:
+            powertools_logger.is_cold_start = True
         try:
-            return self.handler(logical_id)(event, self.context(logical_id))
+            return handler(event, self.context(logical_id))
         except Exception as exc:
             logger.error(
                 "function failed",

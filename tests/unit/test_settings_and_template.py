@@ -94,3 +94,17 @@ def test_full_sync_definition_applies_entities_in_dependency_order() -> None:
 def test_every_state_machine_passes_statelint() -> None:
     assert set(statelint.definitions()) == {"FullSyncStateMachine", "RoleSyncStateMachine"}
     assert statelint.main() == 0
+
+
+def test_every_function_logs_to_a_group_with_the_stages_retention() -> None:
+    template = Template.read()
+    groups = {
+        props["LogGroupName"]["Fn::Sub"]: props["RetentionInDays"]
+        for props in (r["Properties"] for r in template.resources("AWS::Logs::LogGroup").values())
+        if "LogGroupName" in props
+    }
+    for name in template.resources("AWS::Serverless::Function"):
+        retention = groups.get(f"/aws/lambda/${{{name}}}")
+        assert retention == {"Fn::If": ["IsProd", 90, 14]}, name
+    access = template.resources("AWS::Logs::LogGroup")["ApiAccessLogs"]["Properties"]
+    assert access["RetentionInDays"] == {"Fn::If": ["IsProd", 90, 14]}

@@ -55,6 +55,17 @@ def _traced(handler: Handler) -> Handler:
     return traced
 
 
+CORRELATION_HEADER = "x-correlation-id"
+
+
+def correlation_id(event: dict[str, Any]) -> str:
+    """The caller's ``X-Correlation-Id`` (at most 128 characters), else API Gateway's request
+    id: the authorizer, the function and the access log all show the same one."""
+    headers = {str(k).lower(): v for k, v in (event.get("headers") or {}).items()}
+    given = str(headers.get(CORRELATION_HEADER, ""))[:128]
+    return given or str((event.get("requestContext") or {}).get("requestId", ""))
+
+
 def instrument(handler: Handler, *, correlation: Callable[[dict[str, Any]], str]) -> Handler:
     """Wrap a Lambda handler with logging context, correlation id, metrics and tracing.
 

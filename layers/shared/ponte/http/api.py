@@ -22,7 +22,7 @@ from ponte.auth.principals import AuthContext, Principal, PrincipalKind, Role
 from ponte.domain.tenancy import Scope
 from ponte.errors import DomainError
 from ponte.http.envelopes import Flavor, error_body, status_of
-from ponte.observability import Handler, count, instrument, logger
+from ponte.observability import Handler, correlation_id, count, instrument, logger
 from ponte.validation import field_errors
 
 if TYPE_CHECKING:
@@ -30,7 +30,6 @@ if TYPE_CHECKING:
 
 Middleware = Callable[[APIGatewayHttpResolver, NextMiddleware], Response[Any]]
 JSON = "application/json; charset=utf-8"
-CORRELATION_HEADER = "x-correlation-id"
 
 
 def _dumps(body: Any) -> str:
@@ -238,19 +237,13 @@ def principal(app: APIGatewayHttpResolver) -> Principal:
     return found
 
 
-def _correlation(event: dict[str, Any]) -> str:
-    headers = {k.lower(): v for k, v in (event.get("headers") or {}).items()}
-    given = str(headers.get(CORRELATION_HEADER, ""))[:128]
-    return given or str((event.get("requestContext") or {}).get("requestId", ""))
-
-
 def lambda_handler(app: APIGatewayHttpResolver) -> Handler:
     """The function entry point: resolve, then stamp correlation id and rate-limit headers."""
 
     def handle(event: dict[str, Any], context: Any) -> dict[str, Any]:
         response = app.resolve(event, context)
         headers = response.setdefault("headers", {})
-        headers["X-Correlation-Id"] = _correlation(event)
+        headers["X-Correlation-Id"] = correlation_id(event)
         rate = AuthContext.from_context(
             ((event.get("requestContext") or {}).get("authorizer") or {}).get("lambda")
         ).rate
@@ -260,4 +253,4 @@ def lambda_handler(app: APIGatewayHttpResolver) -> Handler:
         count(f"Http{status // 100}xx")
         return response
 
-    return instrument(handle, correlation=_correlation)
+    return instrument(handle, correlation=correlation_id)
