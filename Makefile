@@ -76,7 +76,8 @@ bench: $(STAMP)
 
 # The fuzz suite of `make test`, longer: it prints requests tried and failures at the end.
 fuzz: $(STAMP)
-	PONTE_FUZZ_PROFILE=fuzz $(BIN)/python -m pytest tests/integration/fuzz -p no:cacheprovider
+	PONTE_FUZZ_PROFILE=fuzz PONTE_SCHEMATHESIS_EXAMPLES=$${PONTE_SCHEMATHESIS_EXAMPLES:-100} \
+	  $(BIN)/python -m pytest tests/integration/fuzz -p no:cacheprovider
 
 # Each API's OpenAPI document, generated from the handlers (a test checks the committed copies).
 openapi: $(STAMP)

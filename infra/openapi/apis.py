@@ -248,7 +248,7 @@ HIERARCHY_DOCS = {
         s.Rows,
         query=UserSearch,
         security=USERS,
-        errors=(400,),
+        errors=(400, 404),
     ),
     ("GET", f"{H}/destinatarios"): Doc(
         "How many institutions, units, turmas and people the caller reaches",
@@ -295,7 +295,12 @@ KOMMO_DOCS = {
         other={202: (s.RoleSyncDone, "Started; follow `/sync/status`")},
     ),
     ("GET", "/sync/status"): Doc("Live progress and last results", s.KommoData, security=ADMIN),
-    ("POST", "/sync/stop"): Doc("Stop the running role sync", s.KommoData, security=ADMIN),
+    ("POST", "/sync/stop"): Doc(
+        "Stop the running role sync (409 when none is running)",
+        s.KommoData,
+        security=ADMIN,
+        errors=(409,),
+    ),
     ("GET", "/sync/logs"): Doc(
         "sync_logs: master, slave, roles, status",
         s.KommoData,

@@ -57,7 +57,14 @@ def sync_response(result: SyncResult) -> Response[Any]:
                 errors.Kind.CONFLICT, "CONCURRENT_UPDATE", CONFLICT, "Concurrent update", flat,
                 headers={"Retry-After": "1"},
             )  # fmt: skip
-        body = {"success": False, "message": "Validation error", "errors": flat, "data": data}
+        # The error envelope (with its additive `code`), and the counts as on a 200.
+        body = {
+            "success": False,
+            "message": "Validation error",
+            "errors": flat,
+            "code": "VALIDATION_ERROR",
+            "data": data,
+        }
         return json_response(422, body)
     label = SPECS[result.entity].label
     return json_response(
