@@ -32,12 +32,12 @@ def _aws_environment(moto_port: int) -> str:
     return endpoint
 
 
-def _start_moto(moto_port: int, endpoint: str) -> object:
+def _start_moto(host: str, moto_port: int, endpoint: str) -> object:
     from devstack.moto_fixes import moto_server
 
     logging.getLogger("werkzeug").setLevel(logging.WARNING)  # one line per AWS call is noise
 
-    server = moto_server("127.0.0.1", moto_port)
+    server = moto_server(host, moto_port)
     server.start()
     config = {"stepfunctions": {"execute_state_machine": True}}
     httpx.post(f"{endpoint}/moto-api/config", json=config, timeout=10).raise_for_status()
@@ -170,16 +170,25 @@ def _seed_connections(stack: LocalStack) -> dict[str, str]:
 
 
 def _write_sam_env(stack: LocalStack) -> None:
-    """Env-vars file for `sam local invoke` (where Docker exists) against this moto server."""
+    """Env-vars file for `sam local invoke` (where Docker exists) against this stack: every
+    local URL names the host as a container reaches it (``host.docker.internal``; on Linux
+    give `sam local invoke` ``--add-host host.docker.internal:host-gateway`` and run
+    ``PONTE_BIND=0.0.0.0 make dev`` so that the bridge can reach the servers)."""
     docker_host = "host.docker.internal"
-    env = dict(stack.provisioned.environment)
-    env["JWKS_URL"] = env["JWKS_URL"].replace("127.0.0.1", docker_host)
-    env |= {
-        "AWS_ENDPOINT_URL": os.environ["AWS_ENDPOINT_URL"].replace("127.0.0.1", docker_host),
+    env = dict(stack.provisioned.environment) | {
+        "AWS_ENDPOINT_URL": os.environ["AWS_ENDPOINT_URL"],
         "AWS_ACCESS_KEY_ID": "testing",
         "AWS_SECRET_ACCESS_KEY": "testing",
         "POWERTOOLS_TRACE_DISABLED": "true",
+        "POWERTOOLS_METRICS_DISABLED": "true",
+        "VENDOR_PRIVATE_HOSTS": docker_host,
     }
+    for local in ("127.0.0.1", "localhost"):
+        # JWT_ISSUER is an identifier the tokens carry, not an address: it stays as minted.
+        env = {
+            name: value if name == "JWT_ISSUER" else value.replace(local, docker_host)
+            for name, value in env.items()
+        }
     (STATE_DIR / "sam-env.json").write_text(json.dumps({"Parameters": env}, indent=2) + "\n")
 
 
@@ -194,6 +203,8 @@ def _in_use(port: int) -> bool:
 
 def main() -> int:
     port = int(os.environ.get("PONTE_PORT", "3000"))
+    # Where the servers listen: loopback, or every interface (0.0.0.0) for Docker containers.
+    bind_host = os.environ.get("PONTE_BIND", "127.0.0.1")
     moto_port = int(os.environ.get("PONTE_MOTO_PORT", "4566"))
     for name, wanted in (("PONTE_PORT", port), ("PONTE_MOTO_PORT", moto_port)):
         if _in_use(wanted):
@@ -204,11 +215,11 @@ def main() -> int:
             )
             return 2
     endpoint = _aws_environment(moto_port)
-    moto = _start_moto(moto_port, endpoint)
+    moto = _start_moto(bind_host, moto_port, endpoint)
     stop = threading.Event()
     signal.signal(signal.SIGTERM, lambda *_: stop.set())
     try:
-        with run_local_stack(port=port, serve_now=False) as stack:
+        with run_local_stack(bind_host, port=port, serve_now=False) as stack:
             creds = seed(stack, endpoint)
             # Served once dev.json is written: whoever sees health answer finds credentials.
             stack.server.start(stack.gateway)

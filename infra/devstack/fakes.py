@@ -157,6 +157,11 @@ class _ThreadingServer(ThreadingMixIn, WSGIServer):
     daemon_threads = True
 
 
+def reachable(host: str) -> str:
+    """The address to call a server listening on ``host`` by (every interface: loopback)."""
+    return "127.0.0.1" if host in ("0.0.0.0", "") else host
+
+
 def serve(app: Any, host: str = "127.0.0.1", port: int = 0) -> tuple[WSGIServer, str]:
     """Serve a WSGI fake over HTTP on a thread; returns the server and its origin."""
     server: WSGIServer = make_server(
@@ -164,4 +169,4 @@ def serve(app: Any, host: str = "127.0.0.1", port: int = 0) -> tuple[WSGIServer,
     )
     name = getattr(app, "name", "fake")
     threading.Thread(target=server.serve_forever, name=f"{name}-fake", daemon=True).start()
-    return server, f"http://{host}:{server.server_port}"
+    return server, f"http://{reachable(host)}:{server.server_port}"

@@ -89,7 +89,7 @@ def run_local_stack(
     with ``serve_now=False`` the caller starts serving (``stack.server.start(stack.gateway)``)
     once it is ready for requests."""
     server = bind(host, port)
-    base_url = f"http://{host}:{server.port}"
+    base_url = f"http://{fakes.reachable(host)}:{server.port}"
     issuer = base_url + ISSUER_PATH
     kommo_url = os.environ.get("KOMMO_BASE_URL", "")
     hubspot_url = os.environ.get("HUBSPOT_BASE_URL", "")
@@ -135,7 +135,7 @@ def run_local_stack(
             }
         )
         # The local stack's vendors (fakes) live on loopback.
-        environment = provisioned.environment | {"VENDOR_PRIVATE_HOSTS": host}
+        environment = provisioned.environment | {"VENDOR_PRIVATE_HOSTS": fakes.reachable(host)}
         cleanup.enter_context(function_environment(environment))
         cleanup.enter_context(provisioned.runtime.moto_hook())
         poller = _queue_poller(provisioned)

@@ -205,6 +205,18 @@ def test_dev_json_is_there_once_health_answers(dev_stack: DevStack) -> None:
     assert credentials["base_url"] == dev_stack.base_url
 
 
+def test_sam_env_names_the_host_as_a_container_reaches_it(dev_stack: DevStack) -> None:
+    """`sam local invoke --env-vars .ponte/sam-env.json` runs in Docker: loopback there is
+    the container itself, so every local address names host.docker.internal instead."""
+    env = json.loads((dev_stack.workdir / ".ponte" / "sam-env.json").read_text())["Parameters"]
+    local = {k: v for k, v in env.items() if "127.0.0.1" in v or "localhost" in v}
+    assert local == {"JWT_ISSUER": env["JWT_ISSUER"]}  # the tokens' issuer, not an address
+    assert env["AWS_ENDPOINT_URL"].startswith("http://host.docker.internal:")
+    assert env["JWKS_URL"].startswith("http://host.docker.internal:")
+    assert env["HUBSPOT_BASE_URL"].startswith("http://host.docker.internal:")
+    assert env["VENDOR_PRIVATE_HOSTS"] == "host.docker.internal"
+
+
 def test_every_readme_example_answers_as_the_readme_says(dev_stack: DevStack) -> None:
     blocks = readme_blocks(README.read_text("utf-8"))
     run = [b for b in blocks if not b.skipped]
