@@ -7,6 +7,7 @@ from tests.benchmarks import (
     full_sync,
     hierarchy_requests,
     kommo_requests,
+    usage,
 )
 
 
@@ -22,6 +23,12 @@ def main() -> None:
     kommo_requests.report()
     print()
     connectors.report()
+    print()
+    usage.print_prices()
+    print(
+        "  Read the cost lines above as what one such job adds to the bill (free tiers aside):"
+        " scale by how often it runs."
+    )
 
 
 if __name__ == "__main__":

@@ -21,6 +21,7 @@ from typing import Any
 
 from tests.benchmarks.dynamodb_counter import Tally, count_dynamodb
 from tests.benchmarks.erp_requests import _environment
+from tests.benchmarks.usage import Usage, metered
 
 _pause = threading.Event()  # never set: its wait() is a plain real-time pause
 HUBSPOT_CONTACTS = 25_000
@@ -107,13 +108,13 @@ def report() -> dict[str, Any]:
                 for label, full in (("first run", False), ("unchanged rerun", True)):
                     before = len(fake.requests)
                     started = clock.now().timestamp()
-                    with count_dynamodb(thread="sqs-poller") as tally:
+                    with count_dynamodb(thread="sqs-poller") as tally, metered() as used:
                         run = _run(api, headers, connection, full)
                     made = [r for r in fake.requests[before:] if r.account.endswith(account)]
                     figures[f"{name} {label}"] = _row(
                         name, label, run, made=made, tally=tally, limit=limit, window=window,
                         started=started,
-                    )  # fmt: skip
+                    ) | {"cost": _cost(used, name, label)}  # fmt: skip
             figures |= _movidesk(stack, api, headers, clock)
     return figures
 
@@ -136,15 +137,22 @@ def _movidesk(stack: Any, api: Any, headers: dict[str, str], clock: Any) -> dict
     for label in ("first run", "unchanged rerun"):
         before = len(stack.movidesk.requests)
         started = clock.now().timestamp()
-        with count_dynamodb(thread="sqs-poller") as tally:
+        with count_dynamodb(thread="sqs-poller") as tally, metered() as used:
             run = starting.start("bench", "movidesk", full=False, trigger=Trigger.SCHEDULE)
             detail = _wait(api, headers, run.id)
         made = [r for r in stack.movidesk.requests[before:] if r.account == token[-6:]]
         figures[f"Movidesk tickets {label}"] = _row(
             "Movidesk tickets", label, detail, made=made, tally=tally, limit=10, window=60.0,
             started=started,
-        )  # fmt: skip
+        ) | {"cost": _cost(used, "Movidesk tickets", label)}  # fmt: skip
     return figures
+
+
+def _cost(used: Usage, name: str, label: str) -> float:
+    """The run's AWS cost: its start, the worker's invocations (billed for their paced
+    waits too), the queue and the table; the bench's own polling of the run included."""
+    print(used.line(f"cost of one {name} run, {label}"))
+    return round(sum(used.dollars().values()), 4)
 
 
 def _create(api: Any, headers: dict[str, str], platform: str, credentials: dict[str, str]) -> str:

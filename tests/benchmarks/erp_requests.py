@@ -47,9 +47,8 @@ def report() -> dict[str, Any]:
 
         stack = ExitStack()
         stack.enter_context(patched_moto())
-        stack.enter_context(
-            function_environment(provision({"JwtIssuer": "https://bench.invalid"}).environment)
-        )
+        provisioned = provision({"JwtIssuer": "https://bench.invalid"})
+        stack.enter_context(function_environment(provisioned.environment))
         tenancy.create_tenant(TENANT, "Benchmark")
         service = SyncService(TENANT, strict_cpf=lambda: False)
 
@@ -108,8 +107,36 @@ def report() -> dict[str, Any]:
                 "lower_bound": round(bound, 1),
                 "ratio": round(ratio, 2),
             }
+        figures["cost"] = _cost(provisioned.runtime)
         stack.close()
         return figures
+
+
+def _cost(runtime: Any) -> dict[str, float]:
+    """Per 100k records: 1,000 calls of 100 professors (new, then unchanged), each through
+    the authorizer and its function, as the ERP sends them."""
+    import json
+
+    from tests.benchmarks import usage as costs
+
+    authorizer = costs.authorizer_request(runtime, TENANT)
+    records = gen.professors(100, 20, start=500)
+    event = costs.sample_event("SyncProfessorsFunction")
+    event["requestContext"]["authorizer"]["lambda"] |= {"tenant_id": TENANT}
+    event["body"] = json.dumps({"professors": records})
+    warm = dict(event, body=json.dumps({"professors": gen.professors(1, 20, start=900)}))
+    runtime.invoke("SyncProfessorsFunction", warm)  # a cold start is not per call
+    print()
+    costs.print_prices()
+    figures = {}
+    for label in ("new", "unchanged"):
+        with costs.metered() as used:
+            answer = runtime.invoke("SyncProfessorsFunction", event)
+        assert answer["statusCode"] == 200, answer["body"][:300]
+        used.add(authorizer)
+        print(used.line(f"ERP sync, per 100k records ({label})", scale=1000))
+        figures[label] = round(sum(used.dollars().values()) * 1000, 4)
+    return figures
 
 
 if __name__ == "__main__":

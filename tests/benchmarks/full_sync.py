@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import Any
 
 from tests.benchmarks.dynamodb_counter import Tally, count_dynamodb
+from tests.benchmarks.usage import Usage, metered
 from tests.support import generate as gen
 
 
@@ -35,15 +36,17 @@ def _wait(arn_prefix: str) -> str:
         time.sleep(0.5)
 
 
-def _run(client: Any, headers: dict[str, str], bundle: dict[str, Any]) -> tuple[Tally, float]:
-    with count_dynamodb() as tally:
+def _run(
+    client: Any, headers: dict[str, str], bundle: dict[str, Any]
+) -> tuple[Tally, float, Usage]:
+    with count_dynamodb() as tally, metered() as used:
         started = time.perf_counter()
         response = client.post("/api/integration/v1/full-sync", headers=headers, json=bundle)
         assert response.status_code == 202, response.text
         status = _wait(response.json()["data"]["run_id"])
         elapsed = time.perf_counter() - started
     assert status == "SUCCEEDED", status
-    return tally, elapsed
+    return tally, elapsed, used
 
 
 def report() -> dict[str, Any]:
@@ -67,8 +70,8 @@ def report() -> dict[str, Any]:
             records = sum(len(v) for v in bundle.values())
             links = sum(len(t["student_codes"]) for t in bundle["enrollments"])
             with httpx.Client(base_url=stack.base_url, timeout=60) as client:
-                first, first_seconds = _run(client, headers, bundle)
-                second, second_seconds = _run(client, headers, bundle)
+                first, first_seconds, first_cost = _run(client, headers, bundle)
+                second, second_seconds, second_cost = _run(client, headers, bundle)
 
     print(
         f"Full sync of a generated institution ({records} records, {links} turma links; "
@@ -94,6 +97,9 @@ def report() -> dict[str, Any]:
             "ratio": round(ratio, 2),
             "records_per_second": round(records / seconds, 1),
         }
+    for name, used in (("first run", first_cost), ("unchanged rerun", second_cost)):
+        print(used.line(f"cost of one full sync, {name}"))
+        figures[f"cost {name}"] = round(sum(used.dollars().values()), 4)
     return figures
 
 

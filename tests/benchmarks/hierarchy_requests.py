@@ -128,6 +128,7 @@ def report() -> dict[str, Any]:
             f"  instituicao/default/completa: {complete['json_kib']:,} KiB of JSON, "
             f"{complete['gzip_kib']:,} KiB gzip (target < 6 MB, Lambda's response limit)"
         )
+        figures["cost_per_10k"] = _cost(runtime)
         print("  the caller's scope (instituicoes as each role): requests / pages")
         for role in ROLES:
             event = _event("HierarchyInstitutionsFunction", "instituicoes", {}, role)
@@ -137,6 +138,20 @@ def report() -> dict[str, Any]:
             print(f"    {role:<12} {tally.total:>3} / {tally.requests['Query']}")
             figures[f"instituicoes as {role}"] = tally.total
         return figures
+
+
+def _cost(runtime: Any) -> float:
+    """Per 10,000 reads, an even mix of the eleven endpoints (warm), each through the
+    authorizer (measured with an API client's key: a user's JWT costs about the same)."""
+    from tests.benchmarks import usage as costs
+
+    authorizer = costs.authorizer_request(runtime, TENANT)
+    with costs.metered() as used:
+        for logical_id, path, params in ENDPOINTS:
+            runtime.invoke(logical_id, _event(logical_id, path, params))
+    used.add(authorizer, len(ENDPOINTS))
+    print(used.line("hierarchy, per 10k reads (even mix of 11)", scale=10_000 / len(ENDPOINTS)))
+    return round(sum(used.dollars().values()) * 10_000 / len(ENDPOINTS), 4)
 
 
 if __name__ == "__main__":

@@ -9,6 +9,7 @@ from pathlib import Path
 from typing import Any
 
 from tests.benchmarks.erp_requests import _environment
+from tests.benchmarks.usage import metered
 
 
 def _roles(n: int, changed: int = 0) -> list[dict[str, Any]]:
@@ -48,7 +49,7 @@ def report() -> dict[str, Any]:
                 )  # type: ignore[arg-type]
                 kommo_accounts.create("bench", new)
             token = stack.idp.mint("bench", "admin")
-            with httpx.Client(base_url=stack.base_url, timeout=60) as client:
+            with httpx.Client(base_url=stack.base_url, timeout=60) as client, metered() as used:
                 response = client.post(
                     "/sync/roles",
                     params={"wait": "true"},
@@ -67,6 +68,8 @@ def report() -> dict[str, Any]:
         figures[name] = {"reads": reads, "writes": writes}
     print(f"  master            reads {len(fake.reads('bench-master')):>3}  writes "
           f"{len(fake.writes('bench-master')):>3}")  # fmt: skip
+    print(used.line("cost of one role sync (100 roles, 2 slaves)"))
+    figures["cost"] = round(sum(used.dollars().values()), 4)
     return figures
 
 
