@@ -26,6 +26,7 @@ READ = {"apiKey": ["read", "full"]}
 WRITE = {"apiKey": ["write", "full"]}
 ADMIN = {"jwt": ["admin"]}
 USERS = {"jwt": ["admin", "coordinator", "professor", "guardian"]}
+DATA_ID = "$response.body#/data/id"
 
 
 # -- ERP integration -------------------------------------------------------------------------
@@ -138,6 +139,10 @@ FULL_SYNC_DOCS = {
         },
         security=WRITE,
         errors=(400, 409, 413, 422),
+        links={
+            "Status": ("GET", f"{FULL}/{{run_id}}", {"run_id": "$response.body#/data/run_id"}),
+            "Stop": ("POST", f"{FULL}/{{run_id}}/stop", {"run_id": "$response.body#/data/run_id"}),
+        },
         description=(
             "Phases run in the seed's order (units → areas → courses → subjects → professors ∥ "
             "students → turmas) in chunks of 100. One full sync per tenant at a time."
@@ -184,6 +189,7 @@ ADMIN_DOCS = {
         body_example={"name": "ERP TOTVS", "scope": "write", "rate_limit": 120},
         security=ADMIN,
         errors=(400, 422),
+        links={"Revoke": ("DELETE", "/api/admin/api-clients/{client_id}", {"client_id": DATA_ID})},
     ),
     ("GET", "/api/admin/api-clients"): Doc("List API clients", s.ApiClientList, security=ADMIN),
     ("DELETE", "/api/admin/api-clients/{client_id}"): Doc(
@@ -273,6 +279,10 @@ KOMMO_DOCS = {
         body_example={"subdomain": "empresa", "role": "master", "token": "<long-lived token>"},
         security=ADMIN,
         errors=(400, 409),
+        links={
+            "Change": ("PATCH", "/sync/accounts/{account_id}", {"account_id": DATA_ID}),
+            "Remove": ("DELETE", "/sync/accounts/{account_id}", {"account_id": DATA_ID}),
+        },
     ),
     ("PATCH", "/sync/accounts/{account_id}"): Doc(
         "Change an account",
@@ -340,6 +350,12 @@ CONNECTOR_DOCS = {
         },
         security=ADMIN,
         errors=(400, 409),
+        links={
+            "Get": ("GET", f"{C}/{{connection_id}}", {"connection_id": DATA_ID}),
+            "Change": ("PATCH", f"{C}/{{connection_id}}", {"connection_id": DATA_ID}),
+            "Sync": ("POST", f"{C}/{{connection_id}}/sync", {"connection_id": DATA_ID}),
+            "Delete": ("DELETE", f"{C}/{{connection_id}}", {"connection_id": DATA_ID}),
+        },
     ),
     ("GET", f"{C}/{{connection_id}}"): Doc(
         "A connection", s.ConnectionAnswer, security=ADMIN, errors=(404,)
@@ -366,6 +382,10 @@ CONNECTOR_DOCS = {
         body_example={"fullSync": False},
         security=ADMIN,
         errors=(400, 404, 409),
+        links={
+            "Run": ("GET", f"{RUNS}/{{run_id}}", {"run_id": "$response.body#/data/runId"}),
+            "Log": ("GET", f"{RUNS}/{{run_id}}/logs", {"run_id": "$response.body#/data/runId"}),
+        },
     ),
     ("GET", f"{C}/{{connection_id}}/records"): Doc(
         "Records pulled",

@@ -69,6 +69,9 @@ class Doc:
     description: str = ""
     content_type: str = JSON
     other: Mapping[int, tuple[type[BaseModel], str]] = field(default_factory=dict)
+    # Operations the success answer leads to: name -> (METHOD, path, {parameter: expression}),
+    # e.g. ("GET", "/x/{id}", {"id": "$response.body#/data/id"}) (OpenAPI links).
+    links: Mapping[str, tuple[str, str, Mapping[str, str]]] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -256,6 +259,19 @@ def _operation(api: Api, generated: dict[str, Any], doc: Doc) -> dict[str, Any]:
     return op
 
 
+def _link(api: Api, paths: dict[str, dict[str, Any]]) -> None:
+    """Each Doc's links, as OpenAPI links on its success answer (naming operation ids)."""
+    ids = {(m.upper(), p): op["operationId"] for p, item in paths.items() for m, op in item.items()}
+    for (method, path), doc in api.docs.items():
+        if not doc.links:
+            continue
+        answer = paths[path][method.lower()]["responses"][str(doc.status)]
+        answer["links"] = {
+            name: {"operationId": ids[(target_method, target)], "parameters": dict(parameters)}
+            for name, (target_method, target, parameters) in doc.links.items()
+        }
+
+
 def _models(api: Api) -> list[type[BaseModel]]:
     error = ERROR_MODELS[api.flavor]
     found: dict[str, type[BaseModel]] = {error.__name__: error}
@@ -289,6 +305,7 @@ def document(api: Api) -> dict[str, Any]:
     unknown = set(api.docs) - described
     if unknown:
         raise KeyError(f"{api.name}: described but not served: {sorted(unknown)}")
+    _link(api, paths)
     models = _models(api)
     _, schemas = models_json_schema([(m, "validation") for m in models], ref_template=REF)
     return {

@@ -276,6 +276,15 @@ def test_an_unreadable_upload_fails_the_run_saying_why(
     assert run["error"] == f"InvalidBundle: {reason}"
 
 
+def test_a_ratio_too_small_for_dynamodb_is_taken_as_zero(erp: Erp, api: httpx.Client) -> None:
+    """5e-324 is a valid ratio; storing it once failed with decimal.Underflow (a 500)."""
+    body = {"units": seed_000.UNITS, "options": {"max_removal_ratio": 5e-324}}
+    started = api.post(BASE, headers=erp.headers, json=body)
+    assert started.status_code == 202, started.text
+    run = wait(api, erp.headers, started.json()["data"]["run_id"])
+    assert run["options"]["max_removal_ratio"] == 0
+
+
 def test_start_of_a_missing_upload_is_404(erp: Erp, api: httpx.Client) -> None:
     response = api.post(f"{BASE}/uploads/nope/start", headers=erp.headers, json={})
     assert response.status_code == 404

@@ -152,6 +152,13 @@ def script(blocks: list[Block], base_url: str) -> str:
     return "\n".join(parts) + "\n"
 
 
+def _fresh_shell() -> dict[str, str]:
+    """A new terminal's environment (after `source .venv/bin/activate`): nothing the test
+    process set for itself (AWS_*, TABLE_NAME, …) leaks into the user's commands."""
+    keep = {k: os.environ[k] for k in ("HOME", "LANG", "LC_ALL", "TMPDIR") if k in os.environ}
+    return keep | {"PATH": f"{Path(sys.executable).parent}{os.pathsep}{os.environ['PATH']}"}
+
+
 def _free_port() -> int:
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))
@@ -171,12 +178,10 @@ def dev_stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[DevStack]:
     workdir = tmp_path_factory.mktemp("readme")
     shutil.copytree(ROOT / "examples", workdir / "examples")
     port, moto_port = _free_port(), _free_port()
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("AWS_", "POWERTOOLS_"))}
-    env |= {
+    env = _fresh_shell() | {
         "PONTE_PORT": str(port),
         "PONTE_MOTO_PORT": str(moto_port),
         "PONTE_STATE_DIR": str(workdir / ".ponte"),
-        "PATH": f"{Path(sys.executable).parent}{os.pathsep}{env.get('PATH', '')}",
     }
     log = (workdir / "dev.log").open("w")
     process = subprocess.Popen(
@@ -222,13 +227,8 @@ def test_every_readme_example_answers_as_the_readme_says(dev_stack: DevStack) ->
     run = [b for b in blocks if not b.skipped]
     assert len(run) >= 8, "the README's examples were not found"
     progress, answers = dev_stack.workdir / "progress", dev_stack.workdir / "answers.jsonl"
-    env = dict(os.environ) | {
-        "__PROGRESS": str(progress),
-        "__ANSWERS": str(answers),
-        "PATH": f"{Path(sys.executable).parent}{os.pathsep}{os.environ.get('PATH', '')}",
-    }
-    for name in [k for k in env if k.startswith("AWS_")]:
-        del env[name]  # the CLI finds the stack through .ponte/dev.json, as a user's would
+    # The CLI finds the stack through .ponte/dev.json, as in a user's shell.
+    env = _fresh_shell() | {"__PROGRESS": str(progress), "__ANSWERS": str(answers)}
 
     done = subprocess.run(
         ["bash", "-c", script(blocks, dev_stack.base_url)],

@@ -69,3 +69,37 @@ def test_answers_conform_to_the_document(
         case.validate_response(response, checks=CHECKS)
 
     check()
+
+
+LINKED = [api.name for api in APIS if any(doc.links for doc in api.docs.values())]
+
+
+@pytest.mark.parametrize("api", LINKED)
+def test_linked_operations_in_sequence_conform(api: str, stack: LocalStack, caller: Caller) -> None:
+    """Schemathesis' stateful run: create → read → change → delete along the documents'
+    links (an id from one answer feeds the next request), every answer checked as above."""
+    base = SCHEMAS[api].as_state_machine()
+
+    class LocalStack(base):  # type: ignore[misc, valid-type]
+        def get_call_kwargs(self, case: Any) -> dict[str, Any]:
+            path = case.operation.path
+            credential = caller.key if takes_api_key(path) else caller.tenant.token("admin")
+            return {
+                "base_url": stack.base_url,
+                "headers": {"Authorization": f"Bearer {credential}"},
+                "timeout": 60,
+            }
+
+        def validate_response(self, response: Any, case: Any, **kwargs: Any) -> None:
+            assert response.status_code < 500, f"{case.operation.label}: {response.text[:300]}"
+            case.validate_response(response, checks=CHECKS)
+
+    LocalStack.run(
+        settings=settings(
+            max_examples=EXAMPLES,
+            stateful_step_count=6,
+            deadline=None,
+            database=None,
+            suppress_health_check=list(HealthCheck),
+        )
+    )

@@ -18,10 +18,20 @@ def table_name() -> str:
     return get_settings().table_name
 
 
+# DynamoDB numbers run from 1E-130 to 9.99E+125 in magnitude (floats go further).
+_SMALLEST = Decimal("1E-130")
+_LARGEST = Decimal("9.99E+125")
+
+
 def _to_dynamodb(value: Any) -> Any:
-    """DynamoDB numbers are Decimals; floats are converted through their text form."""
+    """DynamoDB numbers are Decimals; floats are converted through their text form. A float
+    closer to 0 than DynamoDB can hold is 0; one beyond its range (or inf, nan) is kept as
+    its text: a number a client or a vendor sent must never fail the write."""
     if isinstance(value, float):
-        return Decimal(str(value))
+        number = Decimal(str(value))
+        if not number.is_finite() or abs(number) > _LARGEST:
+            return str(value)
+        return Decimal(0) if abs(number) < _SMALLEST else number
     if isinstance(value, dict):
         return {k: _to_dynamodb(v) for k, v in value.items()}
     if isinstance(value, list | tuple):
