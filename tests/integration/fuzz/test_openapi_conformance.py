@@ -91,9 +91,15 @@ def test_linked_operations_in_sequence_conform(api: str, stack: LocalStack, call
             }
 
         def validate_response(self, response: Any, case: Any, **kwargs: Any) -> None:
-            assert response.status_code < 500, f"{case.operation.label}: {response.text[:300]}"
-            case.validate_response(response, checks=CHECKS)
+            # Collected, not raised: Hypothesis would replay a failing sequence against a
+            # stack whose state has moved on, and report that replay instead of the failure.
+            try:
+                assert response.status_code < 500, response.text[:300]
+                case.validate_response(response, checks=CHECKS)
+            except Exception as exc:  # every kind of failure is reported
+                failures.append(f"{case.operation.label} -> {response.status_code}: {exc}"[:2000])
 
+    failures: list[str] = []
     LocalStack.run(
         settings=settings(
             max_examples=EXAMPLES,
@@ -103,3 +109,4 @@ def test_linked_operations_in_sequence_conform(api: str, stack: LocalStack, call
             suppress_health_check=list(HealthCheck),
         )
     )
+    assert failures == [], "\n\n".join(failures[:5])
