@@ -185,7 +185,7 @@ def template() -> Template:
 
 
 def template_routes(api: Api) -> list[tuple[str, str, str]]:
-    """(METHOD, path with {} for each parameter, function module) of the API's routes."""
+    """(METHOD, path as the template writes it, function module) of the API's routes."""
     functions = template().resources("AWS::Serverless::Function")
 
     def module(logical_id: str) -> str:
