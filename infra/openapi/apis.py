@@ -211,12 +211,8 @@ class UserSearch(BaseModel):
     )
 
 
-def _tree(summary: str) -> Doc:
-    return Doc(summary, s.Tree, security=USERS, errors=(400, 404))
-
-
-def _rows(summary: str) -> Doc:
-    return Doc(summary, s.Rows, security=USERS, errors=(400, 404))
+def _by_id(summary: str, response: type[BaseModel]) -> Doc:
+    return Doc(summary, response, security=USERS, errors=(400, 404))
 
 
 HIERARCHY_DOCS = {
@@ -235,30 +231,32 @@ HIERARCHY_DOCS = {
         ],
         security=USERS,
     ),
-    ("GET", f"{H}/unidades/{{code}}"): _rows("An institution's units"),
-    ("GET", f"{H}/turmas/{{code}}"): _rows("A unit's turmas"),
-    ("GET", f"{H}/horarios/{{code}}"): _rows("A turma's horários with their people"),
-    ("GET", f"{H}/turma/{{code}}/alunos"): _rows("A turma's people"),
-    ("GET", f"{H}/instituicao/{{code}}/completa"): _tree(
-        "An institution whole: units → turmas → people"
+    ("GET", f"{H}/unidades/{{code}}"): _by_id("An institution's units", s.Units),
+    ("GET", f"{H}/turmas/{{code}}"): _by_id("A unit's turmas", s.Turmas),
+    ("GET", f"{H}/horarios/{{code}}"): _by_id("A turma's horários with their people", s.Schedules),
+    ("GET", f"{H}/turma/{{code}}/alunos"): _by_id("A turma's people", s.TurmaStudents),
+    ("GET", f"{H}/instituicao/{{code}}/completa"): _by_id(
+        "An institution whole: units → turmas → people", s.CompleteInstitution
     ),
-    ("GET", f"{H}/horario-completo/{{code}}"): _tree("A horário with its turma, unit, people"),
-    ("GET", f"{H}/horarios-usuario/{{identification}}"): _tree(
-        "A person's horários, by code, email, CPF or username"
+    ("GET", f"{H}/horario-completo/{{code}}"): _by_id(
+        "A horário with its turma, unit, people", s.CompleteSchedule
+    ),
+    ("GET", f"{H}/horarios-usuario/{{identification}}"): _by_id(
+        "A person's horários, by code, email, CPF or username", s.UserSchedules
     ),
     ("GET", f"{H}/debug-horarios"): Doc(
-        "Every horário and its people (admins)", s.Tree, security=ADMIN
+        "Every horário and its people (admins)", s.AllSchedules, security=ADMIN
     ),
     ("GET", f"{H}/buscar-usuarios"): Doc(
         "People by institution, unit, turma and role",
-        s.Rows,
+        s.FoundPeople,
         query=UserSearch,
         security=USERS,
         errors=(400, 404),
     ),
     ("GET", f"{H}/destinatarios"): Doc(
         "How many institutions, units, turmas and people the caller reaches",
-        s.Tree,
+        s.Recipients,
         security=USERS,
     ),
 }
