@@ -176,3 +176,20 @@ def test_a_text_too_long_is_measured_in_characters_not_items() -> None:
         SPECS[Entity.UNITS].model.model_validate({"code": "U1", "name": "a" * 3_000_000})
 
     assert field_errors(raised.value.errors()) == {"name": ["Deve ter no máximo 255 caracteres"]}
+
+
+@pytest.mark.parametrize(
+    ("given", "expected"),
+    [
+        ("erp-batch-42", "erp-batch-42"),
+        ("a" * 200, "a" * 128),
+        ('x","status":"200', "req-1"),  # would forge a field of the JSON access log
+        ("line\nbreak", "req-1"),
+        ("", "req-1"),
+    ],
+)
+def test_a_correlation_id_is_the_callers_only_when_safe_to_log(given: str, expected: str) -> None:
+    from ponte.observability import correlation_id
+
+    event = {"headers": {"X-Correlation-Id": given}, "requestContext": {"requestId": "req-1"}}
+    assert correlation_id(event) == expected

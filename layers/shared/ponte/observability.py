@@ -11,6 +11,7 @@ imports and patches the X-Ray SDK (~370 ms), which a cold start should not pay f
 from __future__ import annotations
 
 import os
+import re
 import threading
 from collections.abc import Callable, Mapping
 from typing import Any, cast
@@ -56,14 +57,19 @@ def _traced(handler: Handler) -> Handler:
 
 
 CORRELATION_HEADER = "x-correlation-id"
+# What a caller's id may hold: it is written into the JSON access log and echoed in a header,
+# so a quote, a control character or a newline must never get there.
+_CORRELATION = re.compile(r"[A-Za-z0-9._:/@+=-]{1,128}")
 
 
 def correlation_id(event: dict[str, Any]) -> str:
-    """The caller's ``X-Correlation-Id`` (at most 128 characters), else API Gateway's request
-    id: the authorizer, the function and the access log all show the same one."""
+    """The caller's ``X-Correlation-Id`` (up to 128 safe characters), else API Gateway's
+    request id: the authorizer, the function and the access log all show the same one."""
     headers = {str(k).lower(): v for k, v in (event.get("headers") or {}).items()}
     given = str(headers.get(CORRELATION_HEADER, ""))[:128]
-    return given or str((event.get("requestContext") or {}).get("requestId", ""))
+    if _CORRELATION.fullmatch(given):
+        return given
+    return str((event.get("requestContext") or {}).get("requestId", ""))
 
 
 def instrument(handler: Handler, *, correlation: Callable[[dict[str, Any]], str]) -> Handler:
