@@ -95,7 +95,7 @@ def sync_status() -> Any:
 @app.post("/sync/stop", middlewares=admins)
 def sync_stop() -> Any:
     stopped = role_sync.stop(_tenant())
-    body = {"success": True, "message": "Sincronização interrompida", "data": stopped}
+    body = {"success": True, "message": role_sync.STOPPED, "data": stopped}
     return json_response(200, body)
 
 

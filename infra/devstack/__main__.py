@@ -192,10 +192,10 @@ def _write_sam_env(stack: LocalStack) -> None:
     (STATE_DIR / "sam-env.json").write_text(json.dumps({"Parameters": env}, indent=2) + "\n")
 
 
-def _in_use(port: int) -> bool:
+def _in_use(host: str, port: int) -> bool:
     with socket.socket() as probe:
         try:
-            probe.bind(("127.0.0.1", port))
+            probe.bind((host, port))
         except OSError:
             return True
     return False
@@ -207,7 +207,7 @@ def main() -> int:
     bind_host = os.environ.get("PONTE_BIND", "127.0.0.1")
     moto_port = int(os.environ.get("PONTE_MOTO_PORT", "4566"))
     for name, wanted in (("PONTE_PORT", port), ("PONTE_MOTO_PORT", moto_port)):
-        if _in_use(wanted):
+        if _in_use(bind_host, wanted):
             print(
                 f"make dev: port {wanted} is in use (another `make dev`?); stop it, or choose "
                 f"another with {name}=<port> make dev",

@@ -338,6 +338,10 @@ def main(argv: list[str] | None = None) -> int:
         problems = "; ".join(f"{k}: {', '.join(v)}" for k, v in exc.errors.items())
         print(f"ponte: {exc.message}" + (f" ({problems})" if problems else ""), file=sys.stderr)
         return 1
+    except botocore.exceptions.ClientError as exc:  # AWS said no (a user exists, a bad password)
+        error = exc.response.get("Error", {})
+        print(f"ponte: {error.get('Code', 'Error')}: {error.get('Message', exc)}", file=sys.stderr)
+        return 1
     return 0
 
 

@@ -190,6 +190,8 @@ def test_users_create_makes_a_cognito_user_the_api_can_read(cli) -> None:  # typ
     assert attributes["custom:tenant_id"] == "acme-users"
     assert attributes["custom:role"] == "coordinator"
     assert attributes["email_verified"] == "true"
+    # Cognito refusing (the user exists) is one line and exit 1, not a traceback.
+    assert cli("users", "create", *args, "--user-pool-id", pool)[0] == 1
     # A tenant Ponte does not know is refused before any user is made.
     code, _ = cli("users", "create", "--tenant", "nobody", "--role", "admin", "--email", "x@y.z",
                   "--user-pool-id", pool)  # fmt: skip
