@@ -7,12 +7,7 @@ from typing import Annotated, Any
 
 from pydantic import BaseModel, ConfigDict, Field, create_model
 
-from functions.connections import app as connections_app
-from functions.erp_reads import app as erp_reads_app
-from functions.full_sync import app as full_sync_app
-from functions.kommo_sync import app as kommo_app
-from functions.movidesk import app as movidesk_app
-from functions.sync_runs import app as runs_app
+from openapi import function_modules
 from openapi import shapes as s
 from openapi.spec import Api, Doc
 from ponte.domain.academic import MAX_BATCH, SPECS, Entity
@@ -20,6 +15,11 @@ from ponte.http.envelopes import Flavor
 from ponte.services import connections, kommo_accounts, movidesk, tenancy
 from ponte.services.full_sync.model import Options
 from ponte.services.role_sync.model import RoleSyncRequest
+
+# The handlers' own query and body models (their modules read settings when imported).
+connections_app, erp_reads_app, full_sync_app, kommo_app, movidesk_app, runs_app = function_modules(
+    "connections", "erp_reads", "full_sync", "kommo_sync", "movidesk", "sync_runs"
+)
 
 ERP = "/api/integration/v1"
 READ = {"apiKey": ["read", "full"]}

@@ -6,7 +6,6 @@ schemes and examples. Nothing here is written as JSON by hand."""
 
 from __future__ import annotations
 
-import importlib
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -18,6 +17,7 @@ from pydantic import BaseModel
 from pydantic.json_schema import models_json_schema
 
 from devstack.template import Template
+from openapi import function_modules
 from ponte import errors
 from ponte.clock import use_clock
 from ponte.errors import DomainError
@@ -203,7 +203,7 @@ def shape(path: str) -> str:
 
 def _apps(api: Api) -> list[Any]:
     modules = sorted({module for _, _, module in template_routes(api)})
-    return [importlib.import_module(m).app for m in modules]
+    return [module.app for module in function_modules(*modules)]
 
 
 def _query_parameters(model: type[BaseModel]) -> list[dict[str, Any]]:
