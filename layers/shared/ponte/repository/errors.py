@@ -70,6 +70,19 @@ def is_not_found(exc: BaseException) -> bool:
 
 
 @contextmanager
+def conditional(what: str) -> Iterator[None]:
+    """One conditional write: a retryable AWS error raises :class:`Transient`, a condition
+    that did not hold raises ``ConditionFailed(what)`` (the AWS error as its cause)."""
+    try:
+        with translated():
+            yield
+    except Exception as exc:
+        if is_condition_failure(exc):
+            raise ConditionFailed(what) from exc
+        raise
+
+
+@contextmanager
 def translated() -> Iterator[None]:
     """Raise :class:`Transient` for a retryable AWS error met inside the block."""
     try:

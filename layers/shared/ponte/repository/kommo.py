@@ -10,7 +10,7 @@ from typing import Any
 from ponte import aws
 from ponte.domain.kommo import Account
 from ponte.repository import batch, keys
-from ponte.repository.errors import ConditionFailed, is_condition_failure, translated
+from ponte.repository.errors import conditional, translated
 from ponte.repository.table import (
     Item,
     assignments,
@@ -53,13 +53,8 @@ def put_account(tenant_id: str, account: Account, *, new: bool) -> None:
     params: dict[str, Any] = {"TableName": table_name(), "Item": serialize(item)}
     if new:
         params["ConditionExpression"] = "attribute_not_exists(PK)"
-    try:
-        with translated():
-            aws.dynamodb().put_item(**params)
-    except Exception as exc:
-        if is_condition_failure(exc):
-            raise ConditionFailed(str(account.id)) from exc
-        raise
+    with conditional(str(account.id)):
+        aws.dynamodb().put_item(**params)
 
 
 def get_account(tenant_id: str, account_id: int) -> Account | None:

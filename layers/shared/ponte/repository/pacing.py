@@ -13,7 +13,7 @@ from typing import Any
 
 from ponte import aws
 from ponte.repository import keys
-from ponte.repository.errors import is_condition_failure, translated
+from ponte.repository.errors import ConditionFailed, conditional
 from ponte.repository.table import serialize, table_name, values
 
 _ATTEMPTS = 8
@@ -35,7 +35,7 @@ class DynamoSchedule:
             end = start + count * interval
             condition, vals = _condition(known, now)
             try:
-                with translated():
+                with conditional(key):
                     aws.dynamodb().update_item(
                         TableName=table_name(),
                         Key=serialize(keys.pace(key)),
@@ -46,10 +46,8 @@ class DynamoSchedule:
                         ),
                         ReturnValuesOnConditionCheckFailure="ALL_OLD",
                     )
-            except Exception as exc:
-                if not is_condition_failure(exc):
-                    raise
-                old: dict[str, Any] = getattr(exc, "response", {}).get("Item") or {}
+            except ConditionFailed as exc:
+                old: dict[str, Any] = getattr(exc.__cause__, "response", {}).get("Item") or {}
                 known = float(old["tat"]["N"]) if "tat" in old else None
                 continue
             with self._lock:

@@ -3,6 +3,7 @@ keeps one run of a kind per tenant (taken and released together with the run's c
 
 from __future__ import annotations
 
+import contextlib
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -10,7 +11,7 @@ from typing import Any
 from ponte import aws
 from ponte.domain.runs import FINISHED, RunKind, RunStatus
 from ponte.repository import batch, keys
-from ponte.repository.errors import ConditionFailed, is_condition_failure, translated
+from ponte.repository.errors import ConditionFailed, conditional, translated
 from ponte.repository.table import (
     Item,
     assignments,
@@ -140,14 +141,12 @@ def update_run(
 ) -> bool:
     """Set fields; with ``unless_finished``, only if the run has not finished."""
     try:
-        with translated():
+        with conditional(run_id):
             aws.dynamodb().update_item(
                 **_update_params(tenant_id, kind, run_id, fields, unless_finished=unless_finished)
             )
-    except Exception as exc:
-        if is_condition_failure(exc):
-            return False
-        raise
+    except ConditionFailed:
+        return False
     return True
 
 
@@ -236,14 +235,10 @@ def get_lock(tenant_id: str, kind: RunKind) -> RunLock | None:
 
 def release_lock(tenant_id: str, kind: RunKind, run_id: str) -> None:
     """Release the lock if ``run_id`` still holds it."""
-    try:
-        with translated():
-            aws.dynamodb().delete_item(
-                TableName=table_name(),
-                Key=serialize(keys.lock(tenant_id, kind)),
-                ConditionExpression="run_id = :run",
-                ExpressionAttributeValues=values({":run": run_id}),
-            )
-    except Exception as exc:
-        if not is_condition_failure(exc):
-            raise
+    with contextlib.suppress(ConditionFailed), conditional(run_id):
+        aws.dynamodb().delete_item(
+            TableName=table_name(),
+            Key=serialize(keys.lock(tenant_id, kind)),
+            ConditionExpression="run_id = :run",
+            ExpressionAttributeValues=values({":run": run_id}),
+        )

@@ -8,7 +8,7 @@ from typing import Any
 from ponte import aws
 from ponte.domain.tenancy import ApiClient, Scope, Tenant
 from ponte.repository import keys
-from ponte.repository.errors import ConditionFailed, is_condition_failure
+from ponte.repository.errors import conditional
 from ponte.repository.table import Item, get_item, query_pages, serialize, table_name, values
 
 
@@ -32,16 +32,12 @@ def put_tenant(tenant: Tenant) -> None:
         "settings": dict(tenant.settings),
         "created_at": _iso(tenant.created_at),
     }
-    try:
+    with conditional(tenant.id):
         aws.dynamodb().put_item(
             TableName=table_name(),
             Item=serialize(item),
             ConditionExpression="attribute_not_exists(PK)",
         )
-    except Exception as exc:
-        if is_condition_failure(exc):
-            raise ConditionFailed(tenant.id) from exc
-        raise
 
 
 def get_tenant(tenant_id: str) -> Tenant | None:
