@@ -1,6 +1,7 @@
-"""The connector run worker: SQS messages (a run, its continuation, or a schedule's fire),
-one at a time, with partial batch failures (a failed message comes back; after a few, the
-dead-letter queue)."""
+"""The connector run worker: the run queue's messages (``domain/run_queue.py``: a run or its
+continuation, or a schedule's fire), with partial batch failures: a message that fails, or
+that is not one of the queue's messages, comes back; after a few tries, the dead-letter queue.
+"""
 
 from __future__ import annotations
 
@@ -12,24 +13,29 @@ from aws_lambda_powertools.utilities.batch import (
     EventType,
     process_partial_response,
 )
-from aws_lambda_powertools.utilities.data_classes.sqs_event import SQSRecord
+from aws_lambda_powertools.utilities.parser.models import SqsRecordModel
+from pydantic import Json
 
+from ponte.domain.run_queue import FireMessage, QueueMessage
 from ponte.observability import instrument, logger
 from ponte.services.pulls import engine, firing
 
-processor = BatchProcessor(event_type=EventType.SQS)
+
+class QueueRecord(SqsRecordModel):
+    body: Json[QueueMessage]
 
 
-def _record_handler(record: SQSRecord, context: Any) -> str:
-    body = json.loads(record.body)
-    remaining = context.get_remaining_time_in_millis() / 1000 if context else 900.0
-    tenant_id = str(body["tenant_id"])
-    if "run_id" not in body:  # a schedule's fire
-        outcome = firing.fire(tenant_id, str(body["connectionId"]))
-        logger.info("schedule fire", extra={"connection": body["connectionId"],
+processor = BatchProcessor(event_type=EventType.SQS, model=QueueRecord)
+
+
+def _record_handler(record: QueueRecord, context: Any) -> str:
+    message = record.body
+    if isinstance(message, FireMessage):
+        outcome = firing.fire(message.tenant_id, message.connection_id)
+        logger.info("schedule fire", extra={"connection": message.connection_id,
                                             "outcome": outcome})  # fmt: skip
         return outcome
-    message = engine.Message(tenant_id, str(body["run_id"]))
+    remaining = context.get_remaining_time_in_millis() / 1000 if context else 900.0
     outcome = engine.work(message, remaining)
     logger.info("pull", extra={"run": message.run_id, "outcome": outcome})
     return outcome
@@ -48,7 +54,7 @@ def _correlation(event: dict[str, Any]) -> str:
     records = event.get("Records") or [{}]
     try:
         return str(json.loads(records[0].get("body") or "{}").get("run_id", ""))
-    except ValueError:
+    except (ValueError, AttributeError):
         return ""
 
 

@@ -171,7 +171,7 @@ def _run(api: Any, headers: dict[str, str], connection: str, full: bool) -> dict
 
 
 def _wait(api: Any, headers: dict[str, str], run_id: str) -> dict[str, Any]:
-    from ponte.repository import pulls
+    from ponte.repository import pull_runs as pulls
 
     while True:  # read the run directly: the API's own requests are not the worker's
         run = pulls.get_run("bench", run_id)

@@ -58,14 +58,14 @@ def test_a_search_past_10000_results_restarts_from_the_last_time_seen(
         fake.add("tok", "contacts", 100, at_ms=base + batch)
     stream = _contacts(fake, "tok")
 
-    items, cursor, _ = _drain(stream, stream.start({"since": base}, full=False))
+    items, cursor, _ = _drain(stream, stream.start(hubspot_streams.Since(since=base), full=False))
 
     ids = [i.id for i in items]
     assert set(ids) == set(fake.accounts["tok"].objects["contacts"])  # none skipped
     repeated = len(ids) - len(set(ids))
     assert 0 < repeated <= 100  # only those at the restart's timestamp came back
     assert all(r.status != 400 for r in fake.requests)  # never paged past the ceiling
-    assert stream.resume_point(cursor, None) == {"since": base + 104}
+    assert stream.resume_point(cursor, None) == hubspot_streams.Since(since=base + 104)
 
 
 def test_a_search_that_cannot_page_past_one_timestamp_says_so(clock: VirtualClock) -> None:
@@ -76,7 +76,7 @@ def test_a_search_that_cannot_page_past_one_timestamp_says_so(clock: VirtualCloc
     stream = _contacts(fake, "tok")
 
     with pytest.raises(StreamStuck, match="share one modification time"):
-        _drain(stream, stream.start({"since": stamp}, full=False))
+        _drain(stream, stream.start(hubspot_streams.Since(since=stamp), full=False))
 
 
 def test_the_first_run_lists_and_later_runs_search_from_the_highest_time(
@@ -90,11 +90,11 @@ def test_the_first_run_lists_and_later_runs_search_from_the_highest_time(
     items, cursor, pages = _drain(stream, first)
     resume = stream.resume_point(cursor, None)
 
-    assert first["mode"] == "list"
+    assert first.mode == "list"
     assert (len(items), pages) == (250, 3)
     assert resume is not None
-    assert stream.start(resume, full=False)["mode"] == "search"
-    assert stream.start(resume, full=True)["mode"] == "list"
+    assert stream.start(resume, full=False).mode == "search"
+    assert stream.start(resume, full=True).mode == "list"
 
 
 def test_zendesk_exports_continue_from_the_saved_after_cursor(clock: VirtualClock) -> None:

@@ -1,11 +1,13 @@
 """The run lifecycle's pure parts: statuses, ids, execution names, failure messages."""
 
 import json
+import uuid
 from datetime import UTC, datetime
 
 from ponte import errors
+from ponte.domain.ids import new_id
 from ponte.domain.runs import FINISHED, RunKind, RunStatus
-from ponte.services.runs.lifecycle import Workflow, new_run_id, task_failure
+from ponte.services.runs.lifecycle import Workflow, task_failure
 
 WORKFLOW = Workflow(
     RunKind.FULL_SYNC,
@@ -25,13 +27,11 @@ def test_each_kind_has_its_own_lock() -> None:
 
 
 def test_run_ids_sort_by_start_time_and_do_not_repeat() -> None:
-    early = new_run_id(datetime(2026, 1, 5, 9, 0, tzinfo=UTC))
-    late = new_run_id(datetime(2026, 1, 5, 10, 0, tzinfo=UTC))
+    early = new_id(datetime(2026, 1, 5, 9, 0, tzinfo=UTC))
+    late = new_id(datetime(2026, 1, 5, 10, 0, tzinfo=UTC))
     assert early < late
-    assert early.startswith("20260105T090000-")
-    assert new_run_id(datetime(2026, 1, 5, tzinfo=UTC)) != new_run_id(
-        datetime(2026, 1, 5, tzinfo=UTC)
-    )
+    assert uuid.UUID(early).version == 7  # one id scheme: every run's id is a UUIDv7
+    assert new_id(datetime(2026, 1, 5, tzinfo=UTC)) != new_id(datetime(2026, 1, 5, tzinfo=UTC))
 
 
 def test_an_execution_is_named_after_its_run() -> None:

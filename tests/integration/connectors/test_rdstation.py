@@ -6,7 +6,7 @@ from __future__ import annotations
 import pytest
 
 from devstack import rdstation_fake
-from ponte.repository import pulls as pull_store
+from ponte.repository import pulled_records
 from ponte.settings import get_settings
 from ponte.vendors import rdstation as rdstation_api
 from tests.integration.connectors.conftest import CONNECTIONS, Connectors, counts
@@ -48,7 +48,7 @@ def test_an_increment_brings_only_what_changed(connectors: Connectors, clock: Vi
     assert second["streams"]["contacts"]["fetched"] == 6 + 1
     assert second["streams"]["contacts"]["unchanged"] == 1
     assert second["streams"]["leads"]["created"] == 2
-    versions = pull_store.versions(connectors.tenant.id, connection_id, "contacts", contacts)
+    versions = pulled_records.versions(connectors.tenant.id, connection_id, "contacts", contacts)
     assert {i for i, v in versions.items() if v.run == second["id"]} == set(changed)
     assert all(v.run == first["id"] for i, v in versions.items() if i not in changed)
     assert len(connectors.rdstation.made(key[-6:])) - before == 2  # one page per stream

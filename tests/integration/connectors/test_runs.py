@@ -7,7 +7,8 @@ from typing import Any
 
 import pytest
 
-from ponte.repository import pulls as pull_store
+from ponte.repository import pull_runs as pull_store
+from ponte.repository import pulled_records
 from ponte.settings import get_settings
 from tests.integration.connectors.conftest import CONNECTIONS, RUNS, Connectors
 from tests.integration.connectors.conftest import counts as _counts
@@ -67,7 +68,7 @@ def test_an_incremental_run_reports_exactly_what_changed(
     assert second["recordsSynced"] == 19
     assert second["fullSync"] is False
     # The unchanged records were not written again: they still name the first run.
-    versions = pull_store.versions(connectors.tenant.id, connection_id, "contacts", contacts)
+    versions = pulled_records.versions(connectors.tenant.id, connection_id, "contacts", contacts)
     rewritten = {i for i, v in versions.items() if v.run == second["id"]}
     assert rewritten == set(changed)
     assert all(v.run == first["id"] for i, v in versions.items() if i not in rewritten)

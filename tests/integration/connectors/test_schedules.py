@@ -14,6 +14,7 @@ import pytest
 from devstack.schedules import fire
 from ponte.adapters.schedules import name as schedule_name
 from tests.integration.connectors.conftest import CONNECTIONS, RUNS, Connectors, counts
+from tests.support.sqs import sqs_event
 from tests.support.virtual_time import VirtualClock
 
 
@@ -68,8 +69,7 @@ def test_a_schedule_lives_and_dies_with_its_connection(connectors: Connectors) -
     assert created["State"] == "ENABLED"
     assert created["Target"]["Arn"] == get_settings().pull_queue_arn
     assert json.loads(created["Target"]["Input"]) == {
-        "tenant_id": connectors.tenant.id, "connectionId": connection_id,
-        "fullSync": False, "trigger": "schedule",
+        "kind": "fire", "tenant_id": connectors.tenant.id, "connection_id": connection_id,
     }  # fmt: skip
     shown = connectors.connection(connection_id)
     assert (shown["schedule"], shown["timezone"]) == ("rate(30 minutes)", "America/Sao_Paulo")
@@ -171,11 +171,7 @@ def test_a_fire_during_a_run_is_skipped_and_runs_nothing(connectors: Connectors)
     manual = connectors.start(connection_id).json()["data"]["runId"]
     scheduled = _scheduled(connection_id)
     assert scheduled is not None
-    event = {"Records": [{
-        "messageId": "fire-1", "receiptHandle": "r", "body": scheduled["Target"]["Input"],
-        "attributes": {}, "messageAttributes": {}, "md5OfBody": "", "eventSource": "aws:sqs",
-        "eventSourceARN": scheduled["Target"]["Arn"], "awsRegion": "us-east-1",
-    }]}  # fmt: skip
+    event = sqs_event(scheduled["Target"]["Input"], queue_arn=scheduled["Target"]["Arn"])
 
     result = connectors.stack.provisioned.runtime.invoke("PullWorkerFunction", event)
     skipped = [r for r in _runs(connectors, connection_id) if r["id"] != manual]

@@ -16,6 +16,7 @@ from ponte.services import movidesk as service
 from ponte.settings import get_settings
 from tests.integration.conftest import TenantFixture
 from tests.integration.movidesk.conftest import API, Movidesk
+from tests.support.sqs import sqs_event
 
 SP = timedelta(hours=-3)  # São Paulo's offset in October 2025
 
@@ -61,7 +62,7 @@ def test_saved_times_are_schedules_at_once_and_removed_ones_go(movidesk: Movides
     assert {s["ScheduleExpressionTimezone"] for s in found.values()} == {"America/Sao_Paulo"}
     target = next(iter(found.values()))["Target"]
     assert target["Arn"] == get_settings().pull_queue_arn
-    assert json.loads(target["Input"])["connectionId"] == "movidesk"
+    assert json.loads(target["Input"])["connection_id"] == "movidesk"
 
     assert movidesk.put_settings({"schedules": ["08:00"]}).status_code == 200
     remaining = [
@@ -173,11 +174,7 @@ def test_one_run_at_a_time_and_a_fire_during_it_is_skipped(movidesk: Movidesk) -
     schedule = boto3.client("scheduler").get_schedule(
         Name=name, GroupName=get_settings().schedule_group
     )
-    event = {"Records": [{
-        "messageId": "fire", "receiptHandle": "r", "body": schedule["Target"]["Input"],
-        "attributes": {}, "messageAttributes": {}, "md5OfBody": "", "eventSource": "aws:sqs",
-        "eventSourceARN": schedule["Target"]["Arn"], "awsRegion": "us-east-1",
-    }]}  # fmt: skip
+    event = sqs_event(schedule["Target"]["Input"], queue_arn=schedule["Target"]["Arn"])
     movidesk.stack.provisioned.runtime.invoke("PullWorkerFunction", event)
     poller.resume()
 

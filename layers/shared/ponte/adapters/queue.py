@@ -1,13 +1,10 @@
-"""SQS: the connector run queue (a run and its continuations are messages)."""
+"""SQS: the connector run queue (its messages: ``domain/run_queue.py``)."""
 
 from __future__ import annotations
 
-import json
-from collections.abc import Mapping
-from typing import Any
-
 from ponte import aws
+from ponte.domain import run_queue
 
 
-def send(queue_url: str, body: Mapping[str, Any]) -> None:
-    aws.client("sqs").send_message(QueueUrl=queue_url, MessageBody=json.dumps(dict(body)))
+def send(queue_url: str, message: run_queue.RunMessage | run_queue.FireMessage) -> None:
+    aws.client("sqs").send_message(QueueUrl=queue_url, MessageBody=run_queue.body(message))

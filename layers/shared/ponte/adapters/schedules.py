@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from ponte import aws
+from ponte.domain import run_queue
 from ponte.settings import get_settings
 
 
@@ -39,13 +40,8 @@ def tenant_prefix(tenant_id: str, kind: str) -> str:
 
 
 def message(tenant_id: str, connection_id: str) -> dict[str, Any]:
-    """What a fire puts on the run queue: an incremental run, triggered by the schedule."""
-    return {
-        "tenant_id": tenant_id,
-        "connectionId": connection_id,
-        "fullSync": False,
-        "trigger": "schedule",
-    }
+    """What a fire puts on the run queue (the queue's contract: ``domain/run_queue.py``)."""
+    return run_queue.fire(tenant_id, connection_id).model_dump()
 
 
 def for_connection(

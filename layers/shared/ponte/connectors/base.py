@@ -1,17 +1,36 @@
-"""What the run engine needs from a connector: streams that turn a cursor into a page."""
+"""What the run engine needs from a connector: streams that turn a typed cursor into a page.
+
+A stream's cursor (where a run is in it) and its resume point (where the next incremental
+run starts) are pydantic models of the stream's own; the engine stores them as JSON on the
+run and the connection and hands them back typed (:func:`load`)."""
 
 from __future__ import annotations
 
 import hashlib
 import json
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any, Protocol
 
+from pydantic import BaseModel, ConfigDict
+
 from ponte.domain.connectors import Platform
 
-Cursor = dict[str, Any]  # JSON-able: stored on the run after each page
+
+class Cursor(BaseModel):
+    """A stream's position or resume point. Stored as JSON; fields a later version no longer
+    has are ignored, so a run or connection saved before an upgrade still loads."""
+
+    model_config = ConfigDict(extra="ignore", frozen=True)
+
+    def stored(self) -> dict[str, Any]:
+        return self.model_dump(mode="json")
+
+
+def load[C: Cursor](model: type[C], raw: Mapping[str, Any] | None) -> C | None:
+    """A stored cursor as its stream's model (None when there is none)."""
+    return model.model_validate(raw) if raw else None
 
 
 class StreamStuck(Exception):
@@ -32,44 +51,54 @@ class Item:
 
 
 @dataclass(frozen=True, slots=True)
-class Page:
+class Page[C: Cursor]:
     items: list[Item]
-    cursor: Cursor  # where the next page starts
+    cursor: C  # where the next page starts
     done: bool
     problems: list[tuple[str, str]] = field(default_factory=list)  # (record ref, message)
 
 
-class Stream(Protocol):
-    name: str
+class Stream[C: Cursor, R: Cursor](Protocol):
+    """``C``: the stream's cursor; ``R``: its resume point."""
 
-    def start(self, saved: Cursor | None, full: bool) -> Cursor:
+    name: str
+    cursor_type: type[C]
+    resume_type: type[R]
+
+    def start(self, saved: R | None, full: bool) -> C:
         """Where a run starts: the saved resume point (incremental) or the beginning."""
         ...
 
-    def page(self, cursor: Cursor) -> Page: ...
+    def page(self, cursor: C) -> Page[C]: ...
 
-    def resume_point(self, cursor: Cursor, saved: Cursor | None) -> Cursor | None:
+    def resume_point(self, cursor: C, saved: R | None) -> R | None:
         """Where the next incremental run starts, once this run's stream is done."""
         ...
 
 
-class Coalesced:
+class NoResume(Cursor):
+    """The resume point of a stream that every run reads whole (or by its own window)."""
+
+
+class Coalesced[C: Cursor, R: Cursor]:
     """A stream whose vendor pages are small (Chatwoot: 15 contacts, 25 conversations, one
     conversation's messages), read until at least ``size`` records or the stream's end make
     one stored page: storing a page costs the same few table requests whatever its size. At
     most ``max_reads`` vendor pages go into one, so a stored page never takes long enough to
     outlast the worker's lease or its time budget at a slow pace."""
 
-    def __init__(self, inner: Stream, size: int = 100, max_reads: int = 40) -> None:
+    def __init__(self, inner: Stream[C, R], size: int = 100, max_reads: int = 40) -> None:
         self.inner = inner
         self.name = inner.name
+        self.cursor_type = inner.cursor_type
+        self.resume_type = inner.resume_type
         self.size = size
         self.max_reads = max_reads
 
-    def start(self, saved: Cursor | None, full: bool) -> Cursor:
+    def start(self, saved: R | None, full: bool) -> C:
         return self.inner.start(saved, full)
 
-    def page(self, cursor: Cursor) -> Page:
+    def page(self, cursor: C) -> Page[C]:
         items: list[Item] = []
         problems: list[tuple[str, str]] = []
         for _ in range(self.max_reads):
@@ -81,14 +110,14 @@ class Coalesced:
                 break
         return Page(items, cursor, page.done, problems)
 
-    def resume_point(self, cursor: Cursor, saved: Cursor | None) -> Cursor | None:
+    def resume_point(self, cursor: C, saved: R | None) -> R | None:
         return self.inner.resume_point(cursor, saved)
 
 
 @dataclass
 class Connector:
     platform: Platform
-    streams: list[Stream]
+    streams: Sequence[Stream[Any, Any]]
     check: Callable[[], None]  # one cheap authenticated call: raises VendorAuthError
     close: Callable[[], None] = lambda: None
 

@@ -9,32 +9,59 @@ query never pages past its first 10,000 rows: before it would, it restarts from 
 
 from __future__ import annotations
 
-from ponte.connectors.base import Cursor, Page, StreamStuck, items_of, normalised_time
+from ponte.connectors.base import (
+    Connector,
+    Cursor,
+    Page,
+    StreamStuck,
+    items_of,
+    normalised_time,
+)
+from ponte.connectors.spec import Build, ConnectorSpec, account
+from ponte.domain.connectors import Credentials, Platform, Text
 from ponte.vendors import rdstation
 from ponte.vendors.http import VendorHttp
 
 STREAMS = tuple(rdstation.RESOURCES)
 
 
+class RdStationCredentials(Credentials):
+    apiKey: Text
+    workspaceId: Text
+
+
+class ListCursor(Cursor):
+    since: str = ""  # the filter's lower bound (a normalised time; '' for none)
+    page: int = 1
+    high: str = ""  # the newest update seen: the next run's start
+    last: str = ""  # the last update read, where a capped query restarts
+
+
+class UpdatedSince(Cursor):
+    since: str
+
+
 class ListStream:
+    cursor_type = ListCursor
+    resume_type = UpdatedSince
+
     def __init__(self, http: VendorHttp, name: str) -> None:
         self.http = http
         self.name = name
 
-    def start(self, saved: Cursor | None, full: bool) -> Cursor:
-        since = "" if full or not saved else str(saved.get("since") or "")
-        return {"since": since, "page": 1, "high": since, "last": since}
+    def start(self, saved: UpdatedSince | None, full: bool) -> ListCursor:
+        since = "" if full or saved is None else saved.since
+        return ListCursor(since=since, high=since, last=since)
 
-    def page(self, cursor: Cursor) -> Page:
-        since, number = str(cursor["since"]), int(cursor["page"])
+    def page(self, cursor: ListCursor) -> Page[ListCursor]:
+        since, number = cursor.since, cursor.page
         if number * rdstation.PAGE_SIZE > rdstation.ROW_CEILING:
-            last = str(cursor.get("last") or "")
-            if not last or last <= since:
+            if not cursor.last or cursor.last <= since:
                 raise StreamStuck(
                     f"more than {rdstation.ROW_CEILING} {self.name} share one update time: "
                     "the list cannot page past them"
                 )
-            since, number = last, 1  # restart from the last update time seen
+            since, number = cursor.last, 1  # restart from the last update time seen
         records = rdstation.list_page(self.http, self.name, number, since)
         items, problems = items_of(
             records,
@@ -42,14 +69,36 @@ class ListStream:
             "record without an id or an updated_at",
         )
         times = [i.updated_at for i in items]
-        next_cursor = {
-            "since": since,
-            "page": number + 1,
-            "high": max([*times, str(cursor.get("high") or "")]),
-            "last": times[-1] if times else cursor.get("last", ""),
-        }
+        next_cursor = ListCursor(
+            since=since,
+            page=number + 1,
+            high=max([*times, cursor.high]),
+            last=times[-1] if times else cursor.last,
+        )
         return Page(items, next_cursor, len(records) < rdstation.PAGE_SIZE, problems)
 
-    def resume_point(self, cursor: Cursor, saved: Cursor | None) -> Cursor | None:
-        high = cursor.get("high")
-        return {"since": high} if high else saved
+    def resume_point(self, cursor: ListCursor, saved: UpdatedSince | None) -> UpdatedSince | None:
+        return UpdatedSince(since=cursor.high) if cursor.high else saved
+
+
+def _build(credentials: RdStationCredentials, build: Build) -> Connector:
+    key = credentials.apiKey
+    http = rdstation.client(
+        key,
+        base_url=build.settings.rdstation_base_url,
+        account=account(key),
+        per_minute=build.settings.rdstation_requests_per_minute,
+        schedule=build.schedule,
+        max_attempts=build.attempts,
+    )
+    streams = [ListStream(http, name) for name in STREAMS]
+    return Connector(Platform.RDSTATION, streams, lambda: rdstation.check(http), http.close)
+
+
+def _workspace(credentials: RdStationCredentials) -> str:
+    return credentials.workspaceId
+
+
+SPEC = ConnectorSpec(
+    Platform.RDSTATION, RdStationCredentials, STREAMS, _build, workspace=_workspace
+)

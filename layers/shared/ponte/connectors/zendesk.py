@@ -6,35 +6,75 @@ A full sync (or the first run) starts at ``start_time=0``; later runs continue f
 
 from __future__ import annotations
 
-from ponte.connectors.base import Cursor, Page, items_of, normalised_time
+from typing import Annotated
+
+from pydantic import StringConstraints
+
+from ponte.connectors.base import Connector, Cursor, Page, items_of, normalised_time
+from ponte.connectors.spec import Build, ConnectorSpec
+from ponte.domain.connectors import Credentials, Platform, Subdomain, Text
 from ponte.vendors import zendesk
 from ponte.vendors.http import VendorHttp
 
 STREAMS = zendesk.EXPORTS
 
 
+class ZendeskCredentials(Credentials):
+    email: Annotated[str, StringConstraints(strip_whitespace=True, pattern=r"^[^@\s]+@[^@\s]+$")]
+    apiToken: Text
+    subdomain: Subdomain
+
+
+class ExportCursor(Cursor):
+    cursor: str | None = None  # Zendesk's cursor; None: the export starts at start_time
+    start_time: int = 0
+
+
+class AfterCursor(Cursor):
+    after_cursor: str
+
+
 class ExportStream:
+    cursor_type = ExportCursor
+    resume_type = AfterCursor
+
     def __init__(self, http: VendorHttp, name: str) -> None:
         self.http = http
         self.name = name
 
-    def start(self, saved: Cursor | None, full: bool) -> Cursor:
-        if full or not saved or not saved.get("after_cursor"):
-            return {"cursor": None, "start_time": 0}
-        return {"cursor": saved["after_cursor"], "start_time": 0}
+    def start(self, saved: AfterCursor | None, full: bool) -> ExportCursor:
+        if full or saved is None:
+            return ExportCursor()
+        return ExportCursor(cursor=saved.after_cursor)
 
-    def page(self, cursor: Cursor) -> Page:
+    def page(self, cursor: ExportCursor) -> Page[ExportCursor]:
         export = zendesk.export_page(
-            self.http, self.name, cursor=cursor.get("cursor"), start_time=cursor["start_time"]
+            self.http, self.name, cursor=cursor.cursor, start_time=cursor.start_time
         )
         items, problems = items_of(
             export.items,
             lambda raw: normalised_time(raw.get("updated_at")),
             "record without an id or an updated_at",
         )
-        next_cursor = {"cursor": export.after_cursor or cursor.get("cursor"), "start_time": 0}
+        next_cursor = ExportCursor(cursor=export.after_cursor or cursor.cursor)
         return Page(items, next_cursor, export.end_of_stream, problems)
 
-    def resume_point(self, cursor: Cursor, saved: Cursor | None) -> Cursor | None:
-        after = cursor.get("cursor")
-        return {"after_cursor": after} if after else saved
+    def resume_point(self, cursor: ExportCursor, saved: AfterCursor | None) -> AfterCursor | None:
+        return AfterCursor(after_cursor=cursor.cursor) if cursor.cursor else saved
+
+
+def _build(credentials: ZendeskCredentials, build: Build) -> Connector:
+    http = zendesk.client(
+        credentials.email,
+        credentials.apiToken,
+        credentials.subdomain,
+        base_url=build.settings.zendesk_base_url,
+        exports_per_minute=build.settings.zendesk_exports_per_minute,
+        schedule=build.schedule,
+        max_attempts=build.attempts,
+    )
+    streams = [ExportStream(http, name) for name in STREAMS]
+    return Connector(Platform.ZENDESK, streams, lambda: zendesk.check(http), http.close)
+
+
+SPEC = ConnectorSpec(Platform.ZENDESK, ZendeskCredentials, STREAMS, _build)

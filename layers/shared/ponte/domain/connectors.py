@@ -20,45 +20,13 @@ class Platform(StrEnum):
     HUBSPOT = "hubspot"
     ZENDESK = "zendesk"
     CHATWOOT = "chatwoot"
-    MOVIDESK = "movidesk"  # seed 004: one per tenant, managed by the Movidesk admin API
+    MOVIDESK = "movidesk"  # one per tenant, managed by the Movidesk admin API
 
 
 class Credentials(BaseModel):
+    """A platform's credentials model (each connector declares its own)."""
+
     model_config = ConfigDict(extra="forbid", populate_by_name=True)
-
-
-class HubSpotCredentials(Credentials):
-    accessToken: Text  # the seed's field names
-
-
-class ZendeskCredentials(Credentials):
-    email: Annotated[str, StringConstraints(strip_whitespace=True, pattern=r"^[^@\s]+@[^@\s]+$")]
-    apiToken: Text
-    subdomain: Subdomain
-
-
-class RdStationCredentials(Credentials):
-    apiKey: Text
-    workspaceId: Text
-
-
-class ChatwootCredentials(Credentials):
-    accountId: Annotated[str, StringConstraints(strip_whitespace=True, pattern=r"^[0-9]{1,12}$")]
-    accessToken: Text
-    baseUrl: Annotated[str, StringConstraints(strip_whitespace=True, max_length=2048)] = ""
-
-
-class MovideskCredentials(Credentials):
-    token: Annotated[str, StringConstraints(strip_whitespace=True, min_length=8, max_length=200)]
-
-
-CREDENTIALS: Final[dict[Platform, type[Credentials]]] = {
-    Platform.RDSTATION: RdStationCredentials,
-    Platform.HUBSPOT: HubSpotCredentials,
-    Platform.ZENDESK: ZendeskCredentials,
-    Platform.CHATWOOT: ChatwootCredentials,
-    Platform.MOVIDESK: MovideskCredentials,
-}
 
 
 class RunStatus(StrEnum):

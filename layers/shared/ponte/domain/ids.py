@@ -1,4 +1,5 @@
-"""Ids that sort by creation time: UUIDv7 (RFC 9562), so listings page newest-first by key."""
+"""Ids that sort by creation time: UUIDv7 (RFC 9562), so listings page newest-first by key.
+Every id Ponte makes (runs of every kind, connections) is one of these."""
 
 from __future__ import annotations
 

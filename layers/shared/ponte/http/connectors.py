@@ -8,7 +8,7 @@ from typing import Any
 
 from ponte.clock import isoformat, utcnow
 from ponte.domain.connectors import Connection, PageRecord, PullRun, duration_text
-from ponte.repository.pulls import PulledRecord
+from ponte.domain.records import PulledRecord
 
 Row = dict[str, Any]
 RUNS_BASE = "/api/v1/sync/runs"

@@ -12,8 +12,8 @@ from aws_lambda_powertools.event_handler import Response
 
 from ponte.domain import movidesk as rules
 from ponte.domain.connectors import PullRun
+from ponte.domain.records import PulledRecord
 from ponte.http import connectors
-from ponte.repository.pulls import PulledRecord
 from ponte.services.movidesk import Settings
 from ponte.settings import get_settings
 

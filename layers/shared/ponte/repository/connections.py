@@ -8,7 +8,7 @@ from typing import Any
 from ponte import aws
 from ponte.domain.connectors import Connection, Platform, RunStatus
 from ponte.repository import batch, keys
-from ponte.repository.errors import ConditionFailed, is_condition_failure, translated
+from ponte.repository.errors import ConditionFailed, conditional, translated
 from ponte.repository.table import (
     Item,
     assignments,
@@ -68,17 +68,12 @@ def _item(tenant_id: str, connection: Connection) -> Item:
 
 
 def put_new(tenant_id: str, connection: Connection) -> None:
-    try:
-        with translated():
-            aws.dynamodb().put_item(
-                TableName=table_name(),
-                Item=serialize(_item(tenant_id, connection)),
-                ConditionExpression="attribute_not_exists(PK)",
-            )
-    except Exception as exc:
-        if is_condition_failure(exc):
-            raise ConditionFailed(connection.id) from exc
-        raise
+    with conditional(connection.id):
+        aws.dynamodb().put_item(
+            TableName=table_name(),
+            Item=serialize(_item(tenant_id, connection)),
+            ConditionExpression="attribute_not_exists(PK)",
+        )
 
 
 def get(tenant_id: str, connection_id: str) -> Connection | None:
@@ -110,21 +105,16 @@ def update(
     expression = f"SET {sets}"
     if remove:
         expression += " REMOVE " + ", ".join(f"#r{i}" for i in range(len(remove)))
-    try:
-        with translated():
-            response = aws.dynamodb().update_item(
-                TableName=table_name(),
-                Key=serialize(keys.connection(tenant_id, connection_id)),
-                UpdateExpression=expression,
-                ConditionExpression="attribute_exists(PK)",
-                ExpressionAttributeNames=names,
-                ExpressionAttributeValues=values(vals),
-                ReturnValues="ALL_NEW",
-            )
-    except Exception as exc:
-        if is_condition_failure(exc):
-            raise ConditionFailed(connection_id) from exc
-        raise
+    with conditional(connection_id):
+        response = aws.dynamodb().update_item(
+            TableName=table_name(),
+            Key=serialize(keys.connection(tenant_id, connection_id)),
+            UpdateExpression=expression,
+            ConditionExpression="attribute_exists(PK)",
+            ExpressionAttributeNames=names,
+            ExpressionAttributeValues=values(vals),
+            ReturnValues="ALL_NEW",
+        )
     return _connection(deserialize(response["Attributes"]))
 
 
@@ -173,26 +163,46 @@ def claim_for_run(
         raise ConditionFailed(connection_id) from exc
 
 
+def release(
+    tenant_id: str,
+    connection_id: str,
+    run_id: str,
+    fields: Mapping[str, Any],
+    *,
+    add: Mapping[str, int] | None = None,
+) -> dict[str, Any]:
+    """The update that lets go of the connection, if ``run_id`` still holds it, and records
+    the run's outcome: ``fields`` set, ``add`` added (counters). For a transaction, or
+    :func:`release_run`."""
+    adds = dict(add or {})
+    sets, names, vals = assignments(fields)
+    names["#active"] = "active_run"
+    expression = f"SET {sets} " if sets else ""
+    for i, (name, amount) in enumerate(adds.items()):
+        names[f"#add{i}"] = name
+        vals[f":add{i}"] = amount
+    if adds:
+        expression += "ADD " + ", ".join(f"#add{i} :add{i}" for i in range(len(adds))) + " "
+    return {
+        "TableName": table_name(),
+        "Key": serialize(keys.connection(tenant_id, connection_id)),
+        "UpdateExpression": expression + "REMOVE #active",
+        "ConditionExpression": "#active = :run",
+        "ExpressionAttributeNames": names,
+        "ExpressionAttributeValues": values({":run": run_id} | vals),
+    }
+
+
 def release_run(
     tenant_id: str, connection_id: str, run_id: str, fields: Mapping[str, Any]
 ) -> Connection | None:
     """Let go of the connection (if ``run_id`` still holds it) and record the run's outcome;
     None when the connection is gone or held by another run."""
-    sets, names, vals = assignments(fields)
-    names["#active"] = "active_run"
     try:
-        with translated():
+        with conditional(connection_id):
             response = aws.dynamodb().update_item(
-                TableName=table_name(),
-                Key=serialize(keys.connection(tenant_id, connection_id)),
-                UpdateExpression=(f"SET {sets} " if fields else "") + "REMOVE #active",
-                ConditionExpression="#active = :run",
-                ExpressionAttributeNames=names,
-                ExpressionAttributeValues=values({":run": run_id} | vals),
-                ReturnValues="ALL_NEW",
+                **release(tenant_id, connection_id, run_id, fields), ReturnValues="ALL_NEW"
             )
-    except Exception as exc:
-        if is_condition_failure(exc):
-            return None
-        raise
+    except ConditionFailed:
+        return None
     return _connection(deserialize(response["Attributes"]))

@@ -5,6 +5,8 @@ secret generated at deploy), with the tenant and the listing as associated data.
 cannot read key formats from it, and a cursor that was altered, forged, or replayed against
 another tenant or another listing (other filters) does not open: :class:`InvalidCursor`,
 which each API answers as a 400. Replacing the secret's value retires every open cursor.
+The key is handed in by the services (``services/paging.py`` reads it), so this module needs
+no AWS call of its own.
 """
 
 from __future__ import annotations
@@ -15,11 +17,7 @@ import hashlib
 import json
 import os
 from collections.abc import Mapping
-from functools import lru_cache
 from typing import Any
-
-from ponte.adapters import secret_store
-from ponte.settings import get_settings
 
 _NONCE_BYTES = 12
 _VERSION = b"\x01"  # a cursor's first byte: the format, so a future one can be told apart
@@ -67,24 +65,13 @@ def _scope(tenant_id: str, listing: str) -> bytes:
     return f"{tenant_id}\x1f{listing}".encode()
 
 
-@lru_cache(maxsize=2)
-def _sealer(secret_id: str) -> Sealer:
-    return Sealer(secret_store.get(secret_id).encode())
-
-
-def sealer() -> Sealer:
-    """The stack's sealer: its key is read from Secrets Manager once per container."""
-    secret_id = get_settings().cursor_key_secret
-    if not secret_id:
-        raise RuntimeError("CURSOR_KEY_SECRET is not set: page cursors cannot be issued")
-    return _sealer(secret_id)
-
-
-def seal(start: Mapping[str, Any] | None, *, tenant_id: str, listing: str) -> str:
+def seal(sealer: Sealer, start: Mapping[str, Any] | None, *, tenant_id: str, listing: str) -> str:
     """The cursor of the page that starts at ``start`` ('' when there is no next page)."""
-    return sealer().seal(start, tenant_id=tenant_id, listing=listing) if start else ""
+    return sealer.seal(start, tenant_id=tenant_id, listing=listing) if start else ""
 
 
-def open_start(cursor: str, *, tenant_id: str, listing: str) -> dict[str, Any] | None:
+def open_start(
+    sealer: Sealer, cursor: str, *, tenant_id: str, listing: str
+) -> dict[str, Any] | None:
     """The start key in ``cursor`` (None for '', the first page); raises InvalidCursor."""
-    return sealer().open(cursor, tenant_id=tenant_id, listing=listing) if cursor else None
+    return sealer.open(cursor, tenant_id=tenant_id, listing=listing) if cursor else None

@@ -1,6 +1,7 @@
 """Connections to SaaS platforms: create (credentials tested with one cheap vendor call),
 list, read, change, delete. Credentials live in Secrets Manager, never in the table, an
-answer or a log line."""
+answer or a log line. What a platform needs comes from its connector spec; a connection's
+schedule is kept by ``services/schedules.py``."""
 
 from __future__ import annotations
 
@@ -11,28 +12,18 @@ from typing import Annotated, Any
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints, ValidationError
 
 from ponte import errors
-from ponte.adapters import schedules, secret_store
+from ponte.adapters import secret_store
 from ponte.clock import utcnow
 from ponte.connectors import registry
-from ponte.domain.connectors import (
-    CREDENTIALS,
-    Connection,
-    Credentials,
-    Platform,
-    RdStationCredentials,
-)
-from ponte.domain.schedules import (
-    DEFAULT_TIMEZONE,
-    InvalidSchedule,
-    check_expression,
-    check_timezone,
-)
+from ponte.connectors.spec import ConnectorSpec
+from ponte.domain.connectors import Connection, Credentials, Platform
+from ponte.domain.ids import new_id
 from ponte.repository import connections as connection_store
-from ponte.repository import pulls as pull_store
+from ponte.repository import pull_runs, pulled_records
 from ponte.repository.errors import ConditionFailed
 from ponte.repository.pacing import DynamoSchedule
-from ponte.services.ids import new_id
-from ponte.services.pulls import ending
+from ponte.services import schedules
+from ponte.services.pulls import lifecycle
 from ponte.validation import field_errors
 from ponte.vendors.http import UnsafeUrl, VendorAuthError, VendorError
 
@@ -97,29 +88,30 @@ def managed_elsewhere() -> errors.DomainError:
     )  # fmt: skip
 
 
-def _platform(raw: str) -> Platform:
+def _spec(raw: str) -> ConnectorSpec[Any]:
+    """The spec of a platform the connectors API creates."""
     try:
         platform = Platform(raw.strip().lower())
     except ValueError:
         raise platform_not_supported(raw) from None
-    if platform not in registry.SUPPORTED:
+    spec = registry.spec(platform)
+    if spec is None or spec.managed:
         raise platform_not_supported(raw)
-    return platform
+    return spec
 
 
-def _credentials(platform: Platform, raw: Any) -> Credentials:
+def _credentials(spec: ConnectorSpec[Any], raw: Any) -> Credentials:
     try:
-        return CREDENTIALS[platform].model_validate(raw)
+        credentials: Credentials = spec.credentials.model_validate(raw)
     except ValidationError as exc:
         problems = field_errors(exc.errors())
         raise errors.invalid_fields({f"credentials.{k}": v for k, v in problems.items()}) from exc
+    return credentials
 
 
 def _test(platform: Platform, credentials: Credentials) -> None:
     try:
-        connector = registry.build(
-            platform, credentials.model_dump(), DynamoSchedule(), attempts=CHECK_ATTEMPTS
-        )
+        connector = registry.build(platform, credentials, DynamoSchedule(), attempts=CHECK_ATTEMPTS)
     except UnsafeUrl as exc:
         raise invalid_credentials(f"baseUrl: {exc}") from None
     try:
@@ -132,59 +124,15 @@ def _test(platform: Platform, credentials: Credentials) -> None:
         connector.close()
 
 
-def _timing(schedule: str | None, timezone: str | None) -> tuple[str | None, str | None]:
-    """(expression, zone) checked as Scheduler reads them; (None, None) for no schedule."""
-    if not schedule:
-        if timezone:
-            check_timezone_field(timezone)
-        return None, None
-    problems: dict[str, list[str]] = {}
-    try:
-        schedule = check_expression(schedule)
-    except InvalidSchedule as exc:
-        problems["schedule"] = [str(exc)]
-    zone = timezone or DEFAULT_TIMEZONE
-    try:
-        check_timezone(zone)
-    except InvalidSchedule as exc:
-        problems["timezone"] = [str(exc)]
-    if problems:
-        raise errors.invalid_fields(problems)
-    return schedule, zone
-
-
-def check_timezone_field(zone: str) -> None:
-    try:
-        check_timezone(zone)
-    except InvalidSchedule as exc:
-        raise errors.invalid_fields({"timezone": [str(exc)]}) from None
-
-
-def apply_schedule(tenant_id: str, connection: Connection) -> None:
-    """Bring the connection's Scheduler schedule in line with it (none when it has none)."""
-    if connection.schedule:
-        schedules.put(
-            schedules.for_connection(
-                tenant_id, connection.id, connection.schedule,
-                connection.timezone or DEFAULT_TIMEZONE, connection.enabled,
-            )
-        )  # fmt: skip
-    else:
-        schedules.delete(schedules.name(connection.id))
-
-
-def _workspace(credentials: Credentials) -> str | None:
-    return credentials.workspaceId if isinstance(credentials, RdStationCredentials) else None
-
-
 def _secret(tenant_id: str, connection: Connection) -> str:
     return secret_store.name(tenant_id, connection.platform.value, connection.id)
 
 
 def create(tenant_id: str, body: NewConnection) -> Connection:
-    platform = _platform(body.platform)
-    credentials = _credentials(platform, body.credentials)
-    schedule, zone = _timing(body.schedule, body.timezone)
+    spec = _spec(body.platform)
+    platform = spec.platform
+    credentials = _credentials(spec, body.credentials)
+    schedule, zone = schedules.timing(body.schedule, body.timezone)
     _test(platform, credentials)
     now = utcnow()
     connection = Connection(
@@ -194,7 +142,7 @@ def create(tenant_id: str, body: NewConnection) -> Connection:
         enabled=body.enabled,
         created_at=now.isoformat(),
         updated_at=now.isoformat(),
-        workspace_id=_workspace(credentials),
+        workspace_id=spec.workspace(credentials),
         schedule=schedule,
         timezone=zone,
     )
@@ -205,7 +153,7 @@ def create(tenant_id: str, body: NewConnection) -> Connection:
         connection_store.put_new(tenant_id, connection)
         try:
             if schedule:
-                apply_schedule(tenant_id, connection)
+                schedules.apply(tenant_id, connection)
         except Exception:
             connection_store.delete(tenant_id, connection.id)
             raise
@@ -220,7 +168,10 @@ def put_managed(
 ) -> Connection:
     """The connection an integration keeps for itself (Movidesk's, one per tenant) with new
     credentials: tested first (refused: nothing changes), then stored; created if missing."""
-    credentials = _credentials(platform, raw)
+    spec = registry.spec(platform)
+    if spec is None:
+        raise platform_not_supported(platform.value)
+    credentials = _credentials(spec, raw)
     _test(platform, credentials)
     existing = connection_store.get(tenant_id, connection_id)
     if existing is not None:
@@ -261,21 +212,20 @@ def listing(tenant_id: str, *, platform: str = "", enabled: bool | None = None) 
 
 def change(tenant_id: str, connection_id: str, body: ConnectionChange) -> Connection:
     connection = get(tenant_id, connection_id)
-    if connection.platform not in registry.SUPPORTED:
-        raise managed_elsewhere()
+    spec = _created_here(connection)
     fields: dict[str, Any] = {"updated_at": utcnow().isoformat()}
     remove: tuple[str, ...] = ()
     given = body.model_fields_set
     if "schedule" in given or "timezone" in given:
         wanted = body.schedule if "schedule" in given else connection.schedule
         zone = body.timezone if "timezone" in given else connection.timezone
-        fields["schedule"], fields["timezone"] = _timing(wanted, zone)
+        fields["schedule"], fields["timezone"] = schedules.timing(wanted, zone)
     if body.credentials is not None:
-        credentials = _credentials(connection.platform, body.credentials)
+        credentials = _credentials(spec, body.credentials)
         _test(connection.platform, credentials)
         secret_store.put(_secret(tenant_id, connection), credentials.model_dump_json())
         fields["auth_failures"] = 0
-        fields["workspace_id"] = _workspace(credentials)
+        fields["workspace_id"] = spec.workspace(credentials)
     if body.name is not None:
         fields["name"] = body.name
     if body.enabled is not None:
@@ -289,7 +239,7 @@ def change(tenant_id: str, connection_id: str, body: ConnectionChange) -> Connec
         raise not_found() from exc
     if changed.schedule or connection.schedule:
         try:
-            apply_schedule(tenant_id, changed)
+            schedules.apply(tenant_id, changed)
         except Exception:  # the record goes back to the schedule Scheduler still has
             previous = {"schedule": connection.schedule, "timezone": connection.timezone,
                         "enabled": connection.enabled}  # fmt: skip
@@ -302,25 +252,35 @@ def remove(tenant_id: str, connection_id: str, *, purge: bool) -> dict[str, int]
     """Delete the connection, its secret and its cursors; with ``purge``, its runs and
     records too (otherwise they stay readable)."""
     connection = get(tenant_id, connection_id)
-    if connection.platform not in registry.SUPPORTED:
-        raise managed_elsewhere()
+    _created_here(connection)
     if connection.schedule:
-        schedules.delete(schedules.name(connection.id))
+        schedules.remove(connection)
     secret_store.delete(_secret(tenant_id, connection))
     connection_store.delete(tenant_id, connection_id)
     if connection.active_run:  # its worker loses the lease and stops at its next page
-        ending.end(tenant_id, connection.active_run, ending.DELETED, "CONNECTION_DELETED")
+        held = pull_runs.get_run(tenant_id, connection.active_run)
+        if held is not None:
+            outcome = lifecycle.failed(lifecycle.DELETED, "CONNECTION_DELETED", release=False)
+            lifecycle.end(tenant_id, held, outcome)
     if not purge:
         return {"runs": 0, "records": 0}
-    streams = streams_of(connection)
     return {
-        "runs": pull_store.delete_runs(tenant_id, connection_id),
-        "records": pull_store.delete_records(tenant_id, connection_id, streams),
+        "runs": pull_runs.delete_runs(tenant_id, connection_id),
+        "records": pulled_records.delete_records(tenant_id, connection_id, streams_of(connection)),
     }
 
 
+def _created_here(connection: Connection) -> ConnectorSpec[Any]:
+    """The spec of a connection the connectors API manages (others answer MANAGED_ELSEWHERE)."""
+    spec = registry.spec(connection.platform)
+    if spec is None or spec.managed:
+        raise managed_elsewhere()
+    return spec
+
+
 def streams_of(connection: Connection) -> tuple[str, ...]:
-    return tuple(registry.STREAMS.get(connection.platform, ()))
+    spec = registry.spec(connection.platform)
+    return spec.streams if spec is not None else ()
 
 
 def credentials(tenant_id: str, connection: Connection) -> dict[str, Any]:

@@ -14,6 +14,7 @@ from ponte import errors
 from ponte.clock import isoformat
 from ponte.domain.academic import Entity, search_text
 from ponte.repository import academic, counters, cursors
+from ponte.services import paging
 
 _NOT_FOUND = {
     Entity.INSTITUTIONS: "Instituição não encontrada",
@@ -89,6 +90,7 @@ class ReadService:
                 entity,
                 listing,
                 limit=query.per_page,
+                sealer=paging.sealer(),
                 cursor=query.cursor,
                 skip=0 if query.cursor else (query.page - 1) * query.per_page,
             )

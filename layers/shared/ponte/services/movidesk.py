@@ -22,12 +22,12 @@ from ponte import errors
 from ponte.adapters import schedules
 from ponte.clock import utcnow
 from ponte.connectors.base import normalised_time
+from ponte.connectors.movidesk import window_options
 from ponte.domain import movidesk as rules
 from ponte.domain.connectors import Platform, PullRun, Trigger
-from ponte.repository import cursors, parameters
-from ponte.repository import pulls as pull_store
-from ponte.repository.pulls import PulledRecord
-from ponte.services import connections
+from ponte.domain.records import PulledRecord
+from ponte.repository import cursors, parameters, pulled_records
+from ponte.services import connections, paging
 from ponte.services.pulls import starting, views
 
 CONNECTION_ID = "movidesk"
@@ -150,7 +150,7 @@ def start_manual(tenant_id: str, body: ManualSync) -> PullRun:
     try:
         return starting.start(
             tenant_id, CONNECTION_ID, full=False, trigger=Trigger.MANUAL,
-            options=starting.window_options(window, now),
+            options=window_options(window, now),
         )  # fmt: skip
     except errors.DomainError as exc:
         if exc.code == "SYNC_IN_PROGRESS":
@@ -205,9 +205,9 @@ def tickets(tenant_id: str, query: TicketQuery) -> tuple[list[PulledRecord], str
     since = _day_start(query.updated_from)
     until = _day_start(query.updated_to, next_day=True)
     try:
-        return pull_store.list_records(
+        return pulled_records.list_records(
             tenant_id, CONNECTION_ID, "tickets", updated_since=since, updated_until=until,
-            limit=query.limit, cursor=query.cursor, keep=keep,
+            limit=query.limit, sealer=paging.sealer(), cursor=query.cursor, keep=keep,
             filters=json.dumps([wanted, status]), newest_first=True,
         )  # fmt: skip
     except cursors.InvalidCursor:

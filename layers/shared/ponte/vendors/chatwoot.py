@@ -43,6 +43,7 @@ def client(
     *,
     per_minute: int,
     schedule: Schedule,
+    max_attempts: int = 5,
     transport: Any = None,
 ) -> VendorHttp:
     instance = origin(base_url)
@@ -52,6 +53,7 @@ def client(
         headers={"api_access_token": token, "Accept": "application/json"},
         pacers={"default": Spaced(f"chatwoot:{instance}", Limit(per_minute, 60.0), schedule)},
         transport=transport,
+        max_attempts=max_attempts,
     )
 
 

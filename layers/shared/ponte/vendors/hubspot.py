@@ -44,6 +44,7 @@ def client(
     account: str,
     per_ten_seconds: int,
     schedule: Schedule,
+    max_attempts: int = 5,
     transport: Any = None,
 ) -> VendorHttp:
     """``account`` names the HubSpot account for pacing (the token's digest: the same app
@@ -57,6 +58,7 @@ def client(
             "search": Spaced(f"hubspot-search:{account}", SEARCH_PER_SECOND, schedule),
         },
         transport=transport,
+        max_attempts=max_attempts,
     )
 
 

@@ -31,6 +31,7 @@ def client(
     account: str,
     per_minute: int,
     schedule: Schedule,
+    max_attempts: int = ATTEMPTS,
     transport: Any = None,
 ) -> VendorHttp:
     """``account`` names the token for pacing (its digest)."""
@@ -40,7 +41,7 @@ def client(
         headers={"Accept": "application/json"},
         pacers={"default": Spaced(f"movidesk:{account}", Limit(per_minute, 60.0), schedule)},
         transport=transport,
-        max_attempts=ATTEMPTS,
+        max_attempts=max_attempts,
         query={"token": token},
     )
 

@@ -30,6 +30,7 @@ def client(
     account: str,
     per_minute: int,
     schedule: Schedule,
+    max_attempts: int = 5,
     transport: Any = None,
 ) -> VendorHttp:
     """``account`` names the RD Station account for pacing (the key's digest)."""
@@ -39,6 +40,7 @@ def client(
         headers={"Authorization": f"Bearer {api_key}", "Accept": "application/json"},
         pacers={"default": Spaced(f"rdstation:{account}", Limit(per_minute, 60.0), schedule)},
         transport=transport,
+        max_attempts=max_attempts,
     )
 
 

@@ -33,6 +33,7 @@ def client(
     base_url: str,
     exports_per_minute: int,
     schedule: Schedule,
+    max_attempts: int = 5,
     transport: Any = None,
 ) -> VendorHttp:
     import httpx
@@ -46,6 +47,7 @@ def client(
             "export": Spaced(f"zendesk:{subdomain}", Limit(exports_per_minute, 60.0), schedule)
         },
         transport=transport,
+        max_attempts=max_attempts,
     )
 
 

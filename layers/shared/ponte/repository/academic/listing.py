@@ -79,7 +79,14 @@ def _listing_query(tenant_id: str, entity: Entity, listing: Listing) -> dict[str
 
 
 def list_records(
-    tenant_id: str, entity: Entity, listing: Listing, *, limit: int, cursor: str = "", skip: int = 0
+    tenant_id: str,
+    entity: Entity,
+    listing: Listing,
+    *,
+    limit: int,
+    sealer: cursors.Sealer,
+    cursor: str = "",
+    skip: int = 0,
 ) -> tuple[list[StoredRecord], str]:
     """One page of records and the cursor of the next page ('' at the end).
 
@@ -90,7 +97,7 @@ def list_records(
 
     query = _listing_query(tenant_id, entity, listing)
     scope = listing.cursor_scope(entity)
-    start = cursors.open_start(cursor, tenant_id=tenant_id, listing=scope)
+    start = cursors.open_start(sealer, cursor, tenant_id=tenant_id, listing=scope)
     found: list[StoredRecord] = []
     while True:
         wanted = skip if skip else limit - len(found)
@@ -110,7 +117,7 @@ def list_records(
         start = page.last_key
         if not start or (not skip and len(found) >= limit):
             break
-    return found, cursors.seal(start, tenant_id=tenant_id, listing=scope)
+    return found, cursors.seal(sealer, start, tenant_id=tenant_id, listing=scope)
 
 
 def count_records(tenant_id: str, entity: Entity, listing: Listing) -> int:

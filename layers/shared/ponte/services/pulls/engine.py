@@ -13,59 +13,46 @@ from __future__ import annotations
 
 import secrets
 from collections.abc import Callable
-from dataclasses import dataclass, replace
+from dataclasses import replace
 from typing import Any
 
 from ponte.adapters import queue
 from ponte.clock import get_clock, isoformat, utcnow
 from ponte.connectors import registry
-from ponte.connectors.base import Connector, Item, Page, Stream, StreamStuck
-from ponte.domain import movidesk as movidesk_rules
+from ponte.connectors.base import Connector, Cursor, Item, Page, Stream, StreamStuck, load
+from ponte.connectors.spec import ConnectorSpec
+from ponte.domain import run_queue
 from ponte.domain.connectors import (
     AUTH_FAILURES_BEFORE_DISABLE,
     ERRORS_PER_PAGE,
     Connection,
     PageRecord,
-    Platform,
     PullRun,
     RunStatus,
     StreamState,
-    Trigger,
     final_status,
 )
+from ponte.domain.records import PulledRecord, Version
 from ponte.observability import logger
 from ponte.repository import connections as connection_store
-from ponte.repository import pulls as pull_store
+from ponte.repository import pull_runs, pulled_records
 from ponte.repository.errors import ConditionFailed
 from ponte.repository.pacing import DynamoSchedule
-from ponte.repository.pulls import PulledRecord
-from ponte.services import connections
-from ponte.services.pulls.ending import DELETED
-from ponte.services.pulls.starting import fail
+from ponte.services import connections, schedules
+from ponte.services.pulls import lifecycle
+from ponte.services.pulls.lifecycle import LeaseLost, Outcome
 from ponte.settings import get_settings
 from ponte.vendors.http import UnsafeUrl, VendorAuthError, VendorError
 
 
-@dataclass(frozen=True, slots=True)
-class Message:
-    """A run's queue message (the first one and every continuation are alike)."""
-
-    tenant_id: str
-    run_id: str
-
-
-class _LeaseLost(Exception):
-    """Another worker took the run over: this invocation stops without touching it."""
-
-
-def work(message: Message, remaining_seconds: float) -> str:
+def work(message: run_queue.RunMessage, remaining_seconds: float) -> str:
     """Pull what this invocation has time for; return what happened (for the log)."""
     settings = get_settings()
     clock = get_clock()
     started = clock.now().timestamp()
     deadline = started + remaining_seconds - settings.pull_time_margin_seconds
     lease = secrets.token_hex(8)
-    run = pull_store.take_lease(
+    run = pull_runs.take_lease(
         message.tenant_id,
         message.run_id,
         lease,
@@ -78,10 +65,10 @@ def work(message: Message, remaining_seconds: float) -> str:
     worker = _Worker(message.tenant_id, run, lease, lambda: deadline - clock.now().timestamp())
     try:
         return worker.run()
-    except _LeaseLost:
+    except LeaseLost:
         return "lease lost"
     except Exception:
-        pull_store.release_lease(message.tenant_id, run.id, lease)  # the retry starts at once
+        pull_runs.release_lease(message.tenant_id, run.id, lease)  # the retry starts at once
         raise
 
 
@@ -91,31 +78,32 @@ class _Worker:
     ) -> None:
         self.tenant = tenant_id
         # Pages a crashed worker stored after the last checkpoint count in.
-        self.run_state = run.with_pages(pull_store.pages(tenant_id, run.id, after=run.page_seq))
+        self.run_state = run.with_pages(pull_runs.pages(tenant_id, run.id, after=run.page_seq))
         self.lease = lease
         self.time_left = time_left
         self.renew_at = get_clock().now().timestamp() + get_settings().pull_lease_seconds / 2
 
     def run(self) -> str:
-        connection = connection_store.get(self.tenant, self.run_state.connection_id)
-        if connection is None:
-            fail(self.tenant, self.run_state, DELETED, "CONNECTION_DELETED")
+        run = self.run_state
+        connection = connection_store.get(self.tenant, run.connection_id)
+        spec = registry.spec(run.platform)
+        if connection is None or spec is None:
+            lifecycle.end(self.tenant, run, lifecycle.failed(lifecycle.DELETED,
+                                                             "CONNECTION_DELETED"))  # fmt: skip
             return "connection deleted"
         try:
             connector = registry.build(
                 connection.platform,
                 connections.credentials(self.tenant, connection),
                 DynamoSchedule(),
-                options=self.run_state.options,
+                options=run.options,
             )
         except UnsafeUrl as exc:  # the address now resolves somewhere it must not go
-            fail(self.tenant, self.run_state, f"baseUrl: {exc}", "INVALID_CREDENTIALS")
+            lifecycle.end(self.tenant, run,
+                          lifecycle.failed(f"baseUrl: {exc}", "INVALID_CREDENTIALS"))  # fmt: skip
             return "refused base URL"
-        run = self.run_state
-        if run.platform is Platform.MOVIDESK and run.page_seq == 0:
-            kind = "automática" if run.trigger is Trigger.SCHEDULE else "manual"
-            announce(run, f"Iniciando sincronização {kind} do Movidesk...")
-            announce(run, f"Período: {run.options.get('period', '')}")
+        if run.page_seq == 0:
+            spec.hooks.started(run)
         try:
             for stream in connector.streams:
                 state = self.run_state.streams.get(stream.name, StreamState())
@@ -129,13 +117,14 @@ class _Worker:
             return "credentials refused"
         finally:
             connector.close()
-        self._finish(connection, connector)
+        self._finish(connection, connector, spec)
         return "finished"
 
     # -- one stream ------------------------------------------------------------------------
-    def _pull(self, stream: Stream, state: StreamState, connection: Connection) -> str:
-        cursor = state.cursor or stream.start(
-            connection.cursors.get(stream.name), self.run_state.full_sync
+    def _pull(self, stream: Stream[Any, Any], state: StreamState, connection: Connection) -> str:
+        cursor = load(stream.cursor_type, state.cursor) or stream.start(
+            load(stream.resume_type, connection.cursors.get(stream.name)),
+            self.run_state.full_sync,
         )
         while True:
             if self.time_left() <= 0:
@@ -153,11 +142,13 @@ class _Worker:
             if page.done:
                 return "done"
 
-    def _store(self, stream: str, page: Page) -> None:
+    def _store(self, stream: str, page: Page[Cursor]) -> None:
         run = self.run_state
         seq = run.page_seq + 1
         items = list({i.id: i for i in page.items}.values())  # a vendor may repeat an id
-        stored = pull_store.versions(self.tenant, run.connection_id, stream, (i.id for i in items))
+        stored = pulled_records.versions(
+            self.tenant, run.connection_id, stream, (i.id for i in items)
+        )
         now = utcnow()
         writes: list[tuple[PulledRecord, str]] = []
         counts = {"created": 0, "updated": 0, "unchanged": 0}
@@ -168,7 +159,7 @@ class _Worker:
                 writes.append((_record(item, now.isoformat()), action))
             elif action == "again" and stored[item.id].hash != item.hash:
                 writes.append((_record(item, now.isoformat()), stored[item.id].action))
-        pull_store.put_records(
+        pulled_records.put_records(
             self.tenant, run.connection_id, stream, writes, run_id=run.id, page=seq
         )
         problems = [
@@ -178,7 +169,7 @@ class _Worker:
         record = PageRecord(
             seq=seq,
             stream=stream,
-            cursor=page.cursor,
+            cursor=page.cursor.stored(),
             done=page.done,
             at=isoformat(get_clock().now()),
             fetched=len(items),
@@ -192,24 +183,19 @@ class _Worker:
         # vendor the same empty question again.
         if items or problems:
             try:
-                pull_store.put_page(self.tenant, run.id, self.lease, record)
+                pull_runs.put_page(self.tenant, run.id, self.lease, record)
             except ConditionFailed as exc:
-                raise _LeaseLost(run.id) from exc
+                raise LeaseLost(run.id) from exc
         self.run_state = run.with_pages([record])
         if get_clock().now().timestamp() >= self.renew_at:
             self._checkpoint({})
 
     def _checkpoint(self, fields: dict[str, Any]) -> None:
-        """Write the run's state (renewing the lease unless ``fields`` say otherwise)."""
+        """Write the run's state, renewing the lease (unless ``fields`` say otherwise)."""
         now = get_clock().now()
         lease = get_settings().pull_lease_seconds
         renewal = {"lease_until": now.timestamp() + lease, "heartbeat_at": now.isoformat()}
-        try:
-            pull_store.checkpoint(
-                self.tenant, self.run_state.id, self.lease, self.run_state, renewal | fields
-            )
-        except ConditionFailed as exc:
-            raise _LeaseLost(self.run_state.id) from exc
+        lifecycle.checkpoint(self.tenant, self.run_state, self.lease, renewal | fields)
         self.renew_at = now.timestamp() + lease / 2
 
     def _stream_failed(self, stream: str, message: str) -> None:
@@ -224,83 +210,65 @@ class _Worker:
         """Hand the run to the next invocation: its state written, the lease let go, and a
         message on the queue."""
         self._checkpoint({"lease_until": 0})
-        message = {"tenant_id": self.tenant, "run_id": self.run_state.id}
-        queue.send(get_settings().pull_queue_url, message)
+        queue.send(get_settings().pull_queue_url, run_queue.run(self.tenant, self.run_state.id))
 
-    def _finish(self, connection: Connection, connector: Connector) -> None:
+    def _end(self, outcome: Outcome) -> None:
+        if not lifecycle.end(self.tenant, self.run_state, outcome, lease=self.lease):
+            raise LeaseLost(self.run_state.id)
+
+    def _finish(
+        self, connection: Connection, connector: Connector, spec: ConnectorSpec[Any]
+    ) -> None:
         run = self.run_state
         failed = [s for s in run.streams.values() if s.status == "failed"]
         landed = run.total("created") + run.total("updated") + run.total("unchanged")
         status = final_status(landed, len(failed), run.error_count, len(run.streams))
-        now = utcnow().isoformat()
-        fields: dict[str, Any] = {"status": status.value, "completed_at": now}
-        if failed and status is RunStatus.ERROR:
-            fields["error"] = failed[0].error
-            fields["error_code"] = "STREAM_FAILED"
-        if run.platform is Platform.MOVIDESK:  # the seed's result line, logged and kept
-            fields["result"] = movidesk_rules.result_line(
-                run.total("created"), run.total("updated")
-            )
-            announce(run, f"Sincronização concluída! {fields['result']}", status=status.value)
-        self._checkpoint(fields)
+        error = failed[0].error if failed and status is RunStatus.ERROR else None
         cursors = dict(connection.cursors)
         for stream in connector.streams:
             state = run.streams.get(stream.name)
             if state is not None and state.status == "done" and state.cursor is not None:
-                resume = stream.resume_point(state.cursor, cursors.get(stream.name))
+                resume = stream.resume_point(
+                    load(stream.cursor_type, state.cursor),
+                    load(stream.resume_type, cursors.get(stream.name)),
+                )
                 if resume is not None:
-                    cursors[stream.name] = resume
-        connection_store.release_run(
-            self.tenant,
-            connection.id,
-            run.id,
-            {
-                "last_sync_at": now,
-                "last_sync_status": status.value,
-                "synced_records": connection.synced_records + run.records_synced,
-                "cursors": cursors,
-                "auth_failures": 0,
-            },
+                    cursors[stream.name] = resume.stored()
+        self._end(
+            Outcome(
+                status,
+                error,
+                "STREAM_FAILED" if error is not None else None,
+                fields=spec.hooks.ended(run, status),
+                connection={"cursors": cursors, "auth_failures": 0},
+                add={"synced_records": run.records_synced},
+            )
         )
 
     def _refused(self, connection: Connection, message: str) -> None:
         """The vendor refused the credentials: the run fails; after a few such runs in a row
         the connection is disabled, with the reason shown in its listing."""
-        run = self.run_state
-        now = utcnow().isoformat()
-        self._checkpoint(
-            {
-                "status": RunStatus.ERROR.value,
-                "error": f"{message}: update the connection's credentials",
-                "error_code": "INVALID_CREDENTIALS",
-                "completed_at": now,
-            }
-        )
         failures = connection.auth_failures + 1
-        fields: dict[str, Any] = {
-            "last_sync_at": now,
-            "last_sync_status": RunStatus.ERROR.value,
-            "auth_failures": failures,
-        }
+        release: dict[str, Any] = {"auth_failures": failures}
         if failures >= AUTH_FAILURES_BEFORE_DISABLE:
-            fields["enabled"] = False
-            fields["disabled_reason"] = (
+            release["enabled"] = False
+            release["disabled_reason"] = (
                 f"Disabled after {failures} consecutive runs whose credentials were refused "
                 "(INVALID_CREDENTIALS); update the credentials and enable it again"
             )
-        connection_store.release_run(self.tenant, connection.id, run.id, fields)
-        if fields.get("enabled") is False and connection.schedule:  # it stops firing too
-            connections.apply_schedule(self.tenant, replace(connection, enabled=False))
+        self._end(
+            Outcome(
+                RunStatus.ERROR,
+                f"{message}: update the connection's credentials",
+                "INVALID_CREDENTIALS",
+                connection=release,
+            )
+        )
+        if release.get("enabled") is False and connection.schedule:  # it stops firing too
+            schedules.apply(self.tenant, replace(connection, enabled=False))
 
 
-def announce(run: PullRun, message: str, **extra: Any) -> None:
-    """A Movidesk run's log line as the seed writes it: ``[SCHEDULER] …`` for a scheduled
-    run (the seed's scheduler), ``[MOVIDESK] …`` for a manual one."""
-    tag = "[SCHEDULER]" if run.trigger is Trigger.SCHEDULE else "[MOVIDESK]"
-    logger.info(f"{tag} {message}", extra={"run": run.id, **extra})
-
-
-def _action(stored: pull_store.Version | None, item: Item, run_id: str, seq: int) -> str:
+def _action(stored: Version | None, item: Item, run_id: str, seq: int) -> str:
     """created / updated / unchanged, or "again": this run's same page, stored before a
     crash (counted as it was then)."""
     if stored is None:

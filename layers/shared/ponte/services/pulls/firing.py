@@ -1,5 +1,5 @@
-"""A schedule fire: EventBridge Scheduler put ``{tenant_id, connectionId, fullSync: false,
-trigger: "schedule"}`` on the run queue. The worker starts an incremental run, queued as any
+"""A schedule fire: EventBridge Scheduler put a fire message (``domain/run_queue.py``) on the
+run queue. The worker starts an incremental run, queued as any
 run is (so a failure while it runs is retried as that run, not as another fire); a fire that
 finds a run in progress is recorded as ``skipped`` and runs nothing."""
 

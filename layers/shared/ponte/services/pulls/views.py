@@ -8,10 +8,10 @@ from datetime import datetime
 from ponte import errors
 from ponte.connectors.base import normalised_time
 from ponte.domain.connectors import PageRecord, PullRun, RunStatus
-from ponte.repository import cursors
-from ponte.repository import pulls as pull_store
-from ponte.repository.pulls import PulledRecord
-from ponte.services import connections
+from ponte.domain.records import PulledRecord
+from ponte.repository import cursors, pulled_records
+from ponte.repository import pull_runs as pull_store
+from ponte.services import connections, paging
 
 
 def run_not_found() -> errors.DomainError:
@@ -73,9 +73,9 @@ def records(
         raise errors.invalid_fields({"stream": [f"Must be one of: {', '.join(streams)}"]})
     since = normalised_time(updated_since.isoformat()) if updated_since is not None else ""
     try:
-        found, last = pull_store.list_records(
+        found, last = pulled_records.list_records(
             tenant_id, connection_id, stream, updated_since=since, limit=limit,
-            cursor=cursor,
+            sealer=paging.sealer(), cursor=cursor,
         )  # fmt: skip
     except cursors.InvalidCursor:
         raise errors.invalid_fields({"cursor": ["Invalid cursor"]}) from None

@@ -9,7 +9,6 @@ execution ARN follows from the state machine's.
 from __future__ import annotations
 
 import json
-import secrets
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import datetime
@@ -17,6 +16,7 @@ from typing import Any
 
 from ponte.adapters import workflows
 from ponte.clock import utcnow
+from ponte.domain.ids import new_id
 from ponte.domain.runs import RunKind, RunStatus
 from ponte.errors import DomainError
 from ponte.repository import runs
@@ -43,11 +43,6 @@ class Workflow:
         return workflows.status(self.execution_arn(run_id)) == "RUNNING"
 
 
-def new_run_id(now: datetime) -> str:
-    """Sortable by start time, unguessable."""
-    return f"{now.strftime('%Y%m%dT%H%M%S')}-{secrets.token_hex(4)}"
-
-
 def start(
     tenant_id: str,
     workflow: Workflow,
@@ -57,7 +52,7 @@ def start(
     """Create the run (``fields`` plus its id and creation time) under the kind's lock, then
     start its execution with ``payload(run_id)``; return the run id."""
     now = utcnow()
-    run_id = new_run_id(now)
+    run_id = new_id(now)
     _create_locked(tenant_id, workflow, {"run_id": run_id, **fields, "created_at": now.isoformat()})
     try:
         workflows.start(workflow.state_machine(), run_id, dict(payload(run_id)))
@@ -67,23 +62,53 @@ def start(
     return run_id
 
 
-def _create_locked(tenant_id: str, workflow: Workflow, run: Mapping[str, Any]) -> None:
+def claim(
+    take: Callable[[str | None], None],
+    holder: Callable[[], str | None],
+    alive: Callable[[str], bool],
+    busy: Callable[[], DomainError],
+    retire: Callable[[str], None] = lambda run_id: None,
+) -> None:
+    """The one rule of "one run at a time", for every kind of run. ``take(replacing)`` stores
+    the new run with its claim in one conditional write: free (``None``), or still held by
+    ``replacing``. When the claim is held, a holder that is ``alive`` answers ``busy``; a dead
+    one is ``retire``d and the claim taken over from it, so a crash never blocks the next
+    run for ever. Of two that take over at once, one wins; the other is ``busy``."""
     try:
-        runs.create_run_locked(tenant_id, workflow.kind, run)
+        take(None)
         return
     except ConditionFailed:
         pass
-    holder = runs.get_lock(tenant_id, workflow.kind)
-    if holder is not None:
-        state = workflows.status(workflow.execution_arn(holder.run_id))
-        if state == "RUNNING" or (state == "MISSING" and _recent(holder.taken_at)):
-            raise workflow.busy()
-    try:  # the holder's execution is over (or never started): take the lock over
-        runs.create_run_locked(
-            tenant_id, workflow.kind, run, replacing=holder.run_id if holder else ""
-        )
+    held = holder()
+    if held is not None and alive(held):
+        raise busy()
+    if held is not None:
+        retire(held)
+    try:
+        take(held)
     except ConditionFailed as exc:
-        raise workflow.busy() from exc
+        raise busy() from exc
+
+
+def _create_locked(tenant_id: str, workflow: Workflow, run: Mapping[str, Any]) -> None:
+    taken_at: dict[str, str] = {}
+
+    def holder() -> str | None:
+        lock = runs.get_lock(tenant_id, workflow.kind)
+        if lock is None:
+            return None
+        taken_at[lock.run_id] = lock.taken_at
+        return lock.run_id
+
+    def alive(run_id: str) -> bool:
+        state = workflows.status(workflow.execution_arn(run_id))
+        # A lock without an execution yet may still be starting.
+        return state == "RUNNING" or (state == "MISSING" and _recent(taken_at[run_id]))
+
+    def take(replacing: str | None) -> None:
+        runs.create_run_locked(tenant_id, workflow.kind, run, replacing=replacing or "")
+
+    claim(take, holder, alive, workflow.busy)
 
 
 def _recent(taken_at: str) -> bool:
