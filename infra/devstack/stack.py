@@ -7,10 +7,11 @@ so both run the same template, the same authorizer and the same handlers.
 from __future__ import annotations
 
 import os
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 from devstack import apidocs, fakes
 from devstack.chatwoot_fake import ChatwootFake
@@ -33,6 +34,26 @@ from ponte.settings import get_settings
 STATE_DIR = Path(os.environ.get("PONTE_STATE_DIR") or ROOT / ".ponte")
 
 
+@dataclass(frozen=True)
+class Vendor:
+    """A connector vendor the local stack fakes, unless ``env`` names a real one."""
+
+    name: str  # the LocalStack field that holds its fake
+    fake: Callable[[], Fake]
+    env: str
+    parameter: str  # the template parameter of its base URL
+    suffix: str = ""  # the path after the fake's origin that the base URL names
+
+
+VENDORS = (
+    Vendor("hubspot", HubSpotFake, "HUBSPOT_BASE_URL", "HubSpotBaseUrl"),
+    Vendor("zendesk", ZendeskFake, "ZENDESK_BASE_URL", "ZendeskBaseUrl", "/{subdomain}/api/v2"),
+    Vendor("chatwoot", ChatwootFake, "CHATWOOT_BASE_URL", "ChatwootBaseUrl"),
+    Vendor("rdstation", RdStationFake, "RDSTATION_BASE_URL", "RdStationBaseUrl"),
+    Vendor("movidesk", MovideskFake, "MOVIDESK_BASE_URL", "MovideskBaseUrl"),
+)
+
+
 @dataclass
 class LocalStack:
     base_url: str
@@ -42,11 +63,12 @@ class LocalStack:
     server: GatewayServer
     state_dir: Path
     kommo: KommoFake | None = None  # the Kommo fake, unless KOMMO_BASE_URL named another
-    hubspot: HubSpotFake | None = None  # likewise HUBSPOT_BASE_URL
-    zendesk: ZendeskFake | None = None  # likewise ZENDESK_BASE_URL
-    chatwoot: ChatwootFake | None = None  # likewise CHATWOOT_BASE_URL
-    rdstation: RdStationFake | None = None  # likewise RDSTATION_BASE_URL
-    movidesk: MovideskFake | None = None  # likewise MOVIDESK_BASE_URL
+    # Each of VENDORS: its fake, unless its variable named a real one.
+    hubspot: HubSpotFake | None = None
+    zendesk: ZendeskFake | None = None
+    chatwoot: ChatwootFake | None = None
+    rdstation: RdStationFake | None = None
+    movidesk: MovideskFake | None = None
     poller: QueuePoller | None = None
 
     @property
@@ -92,46 +114,30 @@ def run_local_stack(
     base_url = f"http://{fakes.reachable(host)}:{server.port}"
     issuer = base_url + ISSUER_PATH
     kommo_url = os.environ.get("KOMMO_BASE_URL", "")
-    hubspot_url = os.environ.get("HUBSPOT_BASE_URL", "")
-    zendesk_url = os.environ.get("ZENDESK_BASE_URL", "")
-    chatwoot_url = os.environ.get("CHATWOOT_BASE_URL", "")
-    rdstation_url = os.environ.get("RDSTATION_BASE_URL", "")
-    movidesk_url = os.environ.get("MOVIDESK_BASE_URL", "")
     with ExitStack() as cleanup:
         cleanup.callback(server.server_close)
         cleanup.callback(server.shutdown)
-        kommo = hubspot = zendesk = chatwoot = rdstation = movidesk = None
+        kommo = None
         if not kommo_url:  # no Kommo named: serve the fake
             kommo = KommoFake()
             kommo_server, kommo_url = serve(kommo, host)
             cleanup.callback(kommo_server.server_close)
             cleanup.callback(kommo_server.shutdown)
-        if not hubspot_url:
-            hubspot = HubSpotFake()
-            hubspot_url = _serve(cleanup, hubspot, host)
-        if not zendesk_url:
-            zendesk = ZendeskFake()
-            zendesk_url = _serve(cleanup, zendesk, host) + "/{subdomain}/api/v2"
-        if not chatwoot_url:
-            chatwoot = ChatwootFake()
-            chatwoot_url = _serve(cleanup, chatwoot, host)
-        if not rdstation_url:
-            rdstation = RdStationFake()
-            rdstation_url = _serve(cleanup, rdstation, host)
-        if not movidesk_url:
-            movidesk = MovideskFake()
-            movidesk_url = _serve(cleanup, movidesk, host)
+        served: dict[str, Any] = {}
+        urls: dict[str, str] = {}
+        for vendor in VENDORS:
+            urls[vendor.parameter] = os.environ.get(vendor.env, "")
+            if not urls[vendor.parameter]:
+                served[vendor.name] = vendor.fake()
+                origin = _serve(cleanup, served[vendor.name], host)
+                urls[vendor.parameter] = origin + vendor.suffix
         provisioned = provision(
             {
                 "JwtIssuer": issuer,
                 "JwtAudience": AUDIENCE,
                 "JwksUrl": base_url + JWKS_PATH,
                 "KommoBaseUrl": kommo_url,
-                "HubSpotBaseUrl": hubspot_url,
-                "ZendeskBaseUrl": zendesk_url,
-                "ChatwootBaseUrl": chatwoot_url,
-                "RdStationBaseUrl": rdstation_url,
-                "MovideskBaseUrl": movidesk_url,
+                **urls,
             }
         )
         # The local stack's vendors (fakes) live on loopback.
@@ -150,8 +156,7 @@ def run_local_stack(
             server.start(gateway)
         yield LocalStack(
             base_url, provisioned, gateway, idp, server, state_dir,
-            kommo=kommo, hubspot=hubspot, zendesk=zendesk, chatwoot=chatwoot,
-            rdstation=rdstation, movidesk=movidesk, poller=poller,
+            kommo=kommo, poller=poller, **served,
         )  # fmt: skip
 
 
