@@ -195,6 +195,23 @@ def test_refused_credentials_fail_the_run_and_three_in_a_row_disable(
     assert (again.status_code, again.json()["code"]) == (409, "CONNECTION_DISABLED")
 
 
+def test_stored_credentials_of_an_older_form_fail_the_run_as_refused(
+    connectors: Connectors,
+) -> None:
+    from ponte.adapters import secret_store
+    from ponte.services import connections
+
+    connection_id, _ = connectors.hubspot_connection(contacts=5)
+    stored = connections.get(connectors.tenant.id, connection_id)
+    secret_store.put(connections.secret_name(connectors.tenant.id, stored), '{"apiKey": "x"}')
+
+    run = connectors.run(connection_id)
+
+    assert (run["status"], run["errorCode"]) == ("error", "INVALID_CREDENTIALS")
+    assert "update the connection's credentials" in run["error"]
+    assert connectors.connection(connection_id)["enabled"] is True  # one refusal of three
+
+
 def test_one_run_per_connection_and_the_start_answers_at_once(connectors: Connectors) -> None:
     connection_id, _ = connectors.hubspot_connection(contacts=5)
     poller = connectors.stack.poller

@@ -124,7 +124,7 @@ def _test(platform: Platform, credentials: Credentials) -> None:
         connector.close()
 
 
-def _secret(tenant_id: str, connection: Connection) -> str:
+def secret_name(tenant_id: str, connection: Connection) -> str:
     return secret_store.name(tenant_id, connection.platform.value, connection.id)
 
 
@@ -148,7 +148,7 @@ def create(tenant_id: str, body: NewConnection) -> Connection:
     )
     # The id is new, so the secret cannot be another request's; the record follows it, and
     # the schedule last: a failure on the way undoes what was done.
-    secret_store.put(_secret(tenant_id, connection), credentials.model_dump_json())
+    secret_store.put(secret_name(tenant_id, connection), credentials.model_dump_json())
     try:
         connection_store.put_new(tenant_id, connection)
         try:
@@ -158,7 +158,7 @@ def create(tenant_id: str, body: NewConnection) -> Connection:
             connection_store.delete(tenant_id, connection.id)
             raise
     except Exception:
-        secret_store.delete(_secret(tenant_id, connection))
+        secret_store.delete(secret_name(tenant_id, connection))
         raise
     return connection
 
@@ -175,7 +175,7 @@ def put_managed(
     _test(platform, credentials)
     existing = connection_store.get(tenant_id, connection_id)
     if existing is not None:
-        secret_store.put(_secret(tenant_id, existing), credentials.model_dump_json())
+        secret_store.put(secret_name(tenant_id, existing), credentials.model_dump_json())
         return connection_store.update(
             tenant_id, connection_id,
             {"updated_at": utcnow().isoformat(), "auth_failures": 0, "enabled": True},
@@ -183,7 +183,7 @@ def put_managed(
         )  # fmt: skip
     now = utcnow().isoformat()
     connection = Connection(connection_id, name, platform, True, now, now)
-    secret_store.put(_secret(tenant_id, connection), credentials.model_dump_json())
+    secret_store.put(secret_name(tenant_id, connection), credentials.model_dump_json())
     # Created meanwhile by another request: that connection holds this secret too.
     with contextlib.suppress(ConditionFailed):
         connection_store.put_new(tenant_id, connection)
@@ -223,7 +223,7 @@ def change(tenant_id: str, connection_id: str, body: ConnectionChange) -> Connec
     if body.credentials is not None:
         credentials = _credentials(spec, body.credentials)
         _test(connection.platform, credentials)
-        secret_store.put(_secret(tenant_id, connection), credentials.model_dump_json())
+        secret_store.put(secret_name(tenant_id, connection), credentials.model_dump_json())
         fields["auth_failures"] = 0
         fields["workspace_id"] = spec.workspace(credentials)
     if body.name is not None:
@@ -255,7 +255,7 @@ def remove(tenant_id: str, connection_id: str, *, purge: bool) -> dict[str, int]
     _created_here(connection)
     if connection.schedule:
         schedules.remove(connection)
-    secret_store.delete(_secret(tenant_id, connection))
+    secret_store.delete(secret_name(tenant_id, connection))
     connection_store.delete(tenant_id, connection_id)
     if connection.active_run:  # its worker loses the lease and stops at its next page
         held = pull_runs.get_run(tenant_id, connection.active_run)
@@ -285,5 +285,5 @@ def streams_of(connection: Connection) -> tuple[str, ...]:
 
 def credentials(tenant_id: str, connection: Connection) -> dict[str, Any]:
     """The stored credentials (for the worker; never for an answer)."""
-    raw: dict[str, Any] = json.loads(secret_store.get(_secret(tenant_id, connection)))
+    raw: dict[str, Any] = json.loads(secret_store.get(secret_name(tenant_id, connection)))
     return raw

@@ -16,6 +16,8 @@ from collections.abc import Callable
 from dataclasses import replace
 from typing import Any
 
+from pydantic import ValidationError
+
 from ponte.adapters import queue
 from ponte.clock import get_clock, isoformat, utcnow
 from ponte.connectors import registry
@@ -102,6 +104,9 @@ class _Worker:
             lifecycle.end(self.tenant, run,
                           lifecycle.failed(f"baseUrl: {exc}", "INVALID_CREDENTIALS"))  # fmt: skip
             return "refused base URL"
+        except ValidationError:  # stored before the platform's credentials changed form
+            self._refused(connection, "The stored credentials are not in the platform's form")
+            return "credentials refused"
         if run.page_seq == 0:
             spec.hooks.started(run)
         try:
