@@ -195,9 +195,11 @@ def _row(
 ) -> dict[str, Any]:
     times = [r.at for r in made]
     records = sum(s["fetched"] for s in run["streams"].values())
-    # Page work: the read of a page's keys, its record writes, its cursor save.
-    paged = sum(
-        tally.requests[op] for op in ("BatchGetItem", "BatchWriteItem", "TransactWriteItems")
+    # Page work: the read of a page's keys, its record writes, its cursor save (the run's
+    # own claim and end transactions are per run).
+    paged = (
+        sum(tally.requests[op] for op in ("BatchGetItem", "BatchWriteItem", "TransactWriteItems"))
+        - tally.transact_updates
     )
     per_100 = paged / (records / 100) if records else 0.0
     overhead = tally.total - tally.pacing - paged

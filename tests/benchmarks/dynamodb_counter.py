@@ -21,6 +21,9 @@ class Tally:
     entity_writes: int = 0  # records (not claims, links or counters) put
     bytes_read: int = 0  # size of the items Query/GetItem/BatchGetItem answered (wire JSON)
     pacing: int = 0  # requests on vendor pacing schedules (counted in ``requests`` too)
+    # TransactWriteItems that update items (a run's claim or end, not a page or records
+    # stored): counted in ``requests`` too.
+    transact_updates: int = 0
 
     @property
     def total(self) -> int:
@@ -41,6 +44,7 @@ class Tally:
         elif operation == "TransactWriteItems":
             items = params["TransactItems"]
             self.items_written += len(items)
+            self.transact_updates += any("Update" in i for i in items)
             self.entity_writes += sum(
                 1
                 for i in items
