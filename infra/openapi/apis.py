@@ -1,5 +1,6 @@
 """The seven APIs and what each route takes and answers. Request models are the ones the
-handlers validate with; responses are ``shapes``; examples follow the seeds."""
+handlers validate with; responses are the models the handlers render (``cr``, ``mr``) or,
+for the APIs still rendering dicts, ``shapes``; examples follow the seeds."""
 
 from __future__ import annotations
 
@@ -12,6 +13,8 @@ from openapi import shapes as s
 from openapi.spec import Api, Doc
 from ponte.domain.academic import MAX_BATCH, SPECS, Entity
 from ponte.http.envelopes import Flavor
+from ponte.http.responses import connectors as cr
+from ponte.http.responses import movidesk as mr
 from ponte.services import connections, kommo_accounts, movidesk, tenancy
 from ponte.services.full_sync.model import Options
 from ponte.services.role_sync.model import RoleSyncRequest
@@ -331,14 +334,14 @@ class Purge(BaseModel):
 CONNECTOR_DOCS = {
     ("GET", C): Doc(
         "Connections",
-        s.ConnectionList,
+        cr.ConnectionList,
         query=connections_app.ListParams,
         security=ADMIN,
         errors=(400,),
     ),
     ("POST", C): Doc(
         "Create a connection (credentials tested with one vendor call)",
-        s.ConnectionAnswer,
+        cr.ConnectionCreated,
         status=201,
         body=connections.NewConnection,
         body_example={
@@ -356,11 +359,11 @@ CONNECTOR_DOCS = {
         },
     ),
     ("GET", f"{C}/{{connection_id}}"): Doc(
-        "A connection", s.ConnectionAnswer, security=ADMIN, errors=(404,)
+        "A connection", cr.ConnectionAnswer, security=ADMIN, errors=(404,)
     ),
     ("PATCH", f"{C}/{{connection_id}}"): Doc(
         "Change a connection: name, enabled, credentials, schedule",
-        s.ConnectionAnswer,
+        cr.ConnectionAnswer,
         body=connections.ConnectionChange,
         body_example={"schedule": "cron(0 7 ? * MON-FRI *)", "timezone": "UTC"},
         security=ADMIN,
@@ -368,14 +371,14 @@ CONNECTOR_DOCS = {
     ),
     ("DELETE", f"{C}/{{connection_id}}"): Doc(
         "Delete a connection and its schedule",
-        s.ConnectionDeleted,
+        cr.ConnectionDeleted,
         query=Purge,
         security=ADMIN,
         errors=(404, 409),
     ),
     ("POST", f"{C}/{{connection_id}}/sync"): Doc(
         "Start a sync of the connection",
-        s.SyncStarted,
+        cr.SyncStarted,
         body=connections_app.SyncBody,
         body_example={"fullSync": False},
         security=ADMIN,
@@ -387,23 +390,23 @@ CONNECTOR_DOCS = {
     ),
     ("GET", f"{C}/{{connection_id}}/records"): Doc(
         "Records pulled",
-        s.RecordPage,
+        cr.RecordPage,
         query=connections_app.RecordParams,
         security=ADMIN,
         errors=(400, 404),
     ),
     ("POST", "/api/v1/sync/run"): Doc(
         "Start a sync (the seed's route)",
-        s.SyncStarted,
+        cr.RunQueued,
         body=runs_app.StartRun,
         body_example={"connectionId": "<connection id>", "fullSync": False},
         security=ADMIN,
         errors=(400, 404, 409),
     ),
-    ("GET", RUNS): Doc("Runs", s.RunList, query=runs_app.RunParams, security=ADMIN, errors=(400,)),
-    ("GET", f"{RUNS}/{{run_id}}"): Doc("A run", s.RunAnswer, security=ADMIN, errors=(404,)),
+    ("GET", RUNS): Doc("Runs", cr.RunList, query=runs_app.RunParams, security=ADMIN, errors=(400,)),
+    ("GET", f"{RUNS}/{{run_id}}"): Doc("A run", cr.RunAnswer, security=ADMIN, errors=(404,)),
     ("GET", f"{RUNS}/{{run_id}}/logs"): Doc(
-        "A run's log", s.RunLogAnswer, security=ADMIN, errors=(404,)
+        "A run's log", cr.RunLogAnswer, security=ADMIN, errors=(404,)
     ),
 }
 
@@ -417,7 +420,7 @@ MOVIDESK_DOCS = {
     ),
     ("GET", f"{M}/api/settings"): Doc(
         "Sync times, token set or not, next runs",
-        s.SettingsAnswer,
+        mr.SettingsAnswer,
         example={
             "success": True,
             "data": {
@@ -431,7 +434,7 @@ MOVIDESK_DOCS = {
     ),
     ("PUT", f"{M}/api/settings"): Doc(
         "Save the sync times (and the token)",
-        s.SettingsAnswer,
+        mr.SettingsAnswer,
         body=movidesk.SettingsChange,
         body_example={"schedules": ["08:00", "18:00"]},
         security=ADMIN,
@@ -439,27 +442,27 @@ MOVIDESK_DOCS = {
     ),
     ("POST", f"{M}/api/sync"): Doc(
         "Sync a period of up to 5 days now",
-        s.MovideskRunAnswer,
+        mr.MovideskRunAnswer,
         body=movidesk.ManualSync,
         body_example={"start_date": "2025-10-14", "end_date": "2025-10-16"},
         query=WaitParam,
         security=ADMIN,
         errors=(400, 409),
-        other={202: (s.MovideskAccepted, "Started; read the run at `statusUrl`")},
+        other={202: (mr.MovideskAccepted, "Started; read the run at `statusUrl`")},
     ),
     ("GET", f"{M}/api/runs"): Doc(
         "Movidesk runs",
-        s.MovideskRunList,
+        mr.MovideskRunList,
         query=movidesk_app.RunParams,
         security=ADMIN,
         errors=(400,),
     ),
     ("GET", f"{M}/api/runs/{{run_id}}"): Doc(
-        "A Movidesk run", s.MovideskRunAnswer, security=ADMIN, errors=(404,)
+        "A Movidesk run", mr.MovideskRunAnswer, security=ADMIN, errors=(404,)
     ),
     ("GET", f"{M}/api/tickets"): Doc(
         "Stored tickets",
-        s.TicketPage,
+        mr.TicketPage,
         query=movidesk_app.TicketParams,
         security=ADMIN,
         errors=(400,),
