@@ -1,5 +1,5 @@
 """The seven APIs and what each route takes and answers. Request models are the ones the
-handlers validate with; responses are the models the handlers render (``cr``, ``mr``) or,
+handlers validate with; responses are the models the handlers render (``ar``, ``cr``, ``mr``) or,
 for the APIs still rendering dicts, ``shapes``; examples follow the seeds."""
 
 from __future__ import annotations
@@ -13,6 +13,7 @@ from openapi import shapes as s
 from openapi.spec import Api, Doc
 from ponte.domain.academic import MAX_BATCH, SPECS, Entity
 from ponte.http.envelopes import Flavor
+from ponte.http.responses import admin as ar
 from ponte.http.responses import connectors as cr
 from ponte.http.responses import movidesk as mr
 from ponte.services import connections, kommo_accounts, movidesk, tenancy
@@ -186,7 +187,7 @@ FULL_SYNC_DOCS = {
 ADMIN_DOCS = {
     ("POST", "/api/admin/api-clients"): Doc(
         "Create an API client (its key is shown once)",
-        s.ApiClientCreated,
+        ar.ApiClientCreated,
         status=201,
         body=tenancy.NewApiClient,
         body_example={"name": "ERP TOTVS", "scope": "write", "rate_limit": 120},
@@ -194,9 +195,9 @@ ADMIN_DOCS = {
         errors=(400, 422),
         links={"Revoke": ("DELETE", "/api/admin/api-clients/{client_id}", {"client_id": DATA_ID})},
     ),
-    ("GET", "/api/admin/api-clients"): Doc("List API clients", s.ApiClientList, security=ADMIN),
+    ("GET", "/api/admin/api-clients"): Doc("List API clients", ar.ApiClientList, security=ADMIN),
     ("DELETE", "/api/admin/api-clients/{client_id}"): Doc(
-        "Revoke an API client", s.ApiClientRevoked, security=ADMIN, errors=(404,)
+        "Revoke an API client", ar.ApiClientRevoked, security=ADMIN, errors=(404,)
     ),
 }
 

@@ -1,6 +1,6 @@
 """Response shapes of the APIs whose presenters render plain dicts (``ponte/http/*``,
 ``services/*/api.py``): these mirror them and allow additional fields, since the APIs only
-ever add. The connectors and Movidesk APIs are documented from the models their handlers
+ever add. The connectors, Movidesk and admin APIs are documented from the models their handlers
 render (``ponte.http.responses``) instead. The contract tests validate real answers of the
 local stack against the documents."""
 
@@ -148,46 +148,6 @@ class FullSyncStopped(Shape):
     success: bool
     message: str
     data: dict[str, Any]
-
-
-# -- admin: API clients ------------------------------------------------------------------------
-class ApiClient(Shape):
-    id: str
-    name: str
-    scope: str
-    rate_limit: int
-    active: bool
-    key_prefix: str
-    created_at: str
-    last_used_at: str | None
-    revoked_at: str | None
-
-
-class IssuedApiClient(ApiClient):
-    api_key: str
-
-
-class ApiClientCreated(Shape):
-    """The client and its key: the key is shown this once"""
-
-    success: bool
-    message: str
-    data: IssuedApiClient
-
-
-class ApiClientList(Shape):
-    """The tenant's clients (never their keys)"""
-
-    success: bool
-    data: list[ApiClient]
-
-
-class ApiClientRevoked(Shape):
-    """The client can no longer call the API"""
-
-    success: bool
-    message: str
-    data: ApiClient
 
 
 # -- hierarchy (seed 002) ----------------------------------------------------------------------

@@ -22,13 +22,16 @@ from ponte.domain.connectors import (
     StreamState,
     Trigger,
 )
-from ponte.http import connectors, movidesk
+from ponte.domain.tenancy import ApiClient, Scope
+from ponte.http import admin, connectors, movidesk
 from ponte.http.api import json_response
 from ponte.http.responses import CursorMeta, PageMeta
+from ponte.http.responses import admin as ar
 from ponte.http.responses import connectors as cr
 from ponte.http.responses import movidesk as mr
 from ponte.repository.pulls import PulledRecord
 from ponte.services.movidesk import Settings
+from ponte.services.tenancy import IssuedKey
 from tests.support.documents import answer_schema, published, undocumented
 
 AT = "2025-01-15T10:30:00+00:00"
@@ -81,6 +84,13 @@ PAGE = PageRecord(
 )  # fmt: skip
 RECORD = PulledRecord(vendor_id="42", updated_at=AT, data={"id": 42}, hash="h", synced_at=AT)
 SETTINGS = Settings(["08:00"], True, [datetime(2025, 1, 16, 11, tzinfo=UTC)])
+MOMENT = datetime(2025, 1, 15, 10, 30, tzinfo=UTC)
+CLIENT = ApiClient(
+    id="k1", tenant_id="t", name="ERP", scope=Scope.WRITE, rate_limit=60, key_hash="h",
+    key_prefix="pex_abcdef", created_at=MOMENT, active=False, last_used_at=MOMENT,
+    revoked_at=MOMENT,
+)  # fmt: skip
+A = "/api/admin/api-clients"
 
 ANSWERS: list[tuple[str, str, str, int, BaseModel]] = [
     ("connectors", "GET", f"{C}/c1", 200, cr.ConnectionAnswer(
@@ -104,6 +114,11 @@ ANSWERS: list[tuple[str, str, str, int, BaseModel]] = [
     ("movidesk", "GET", f"{M}/runs/r1", 200, mr.MovideskRunAnswer(data=movidesk.run(RUN))),
     ("movidesk", "GET", f"{M}/runs", 200, mr.MovideskRunList(
         data=[movidesk.run(RUN)], meta=PageMeta.of(1, 1, 20))),
+    ("admin", "POST", A, 201, ar.ApiClientCreated(
+        message="m", data=admin.issued(IssuedKey(CLIENT, "pex_secret")))),
+    ("admin", "GET", A, 200, ar.ApiClientList(data=[admin.api_client(CLIENT)])),
+    ("admin", "DELETE", f"{A}/k1", 200, ar.ApiClientRevoked(
+        message="m", data=admin.api_client(CLIENT))),
 ]  # fmt: skip
 
 
@@ -154,7 +169,7 @@ def test_workspace_id_is_absent_unless_set() -> None:
     assert plain["schedule"] is None
 
 
-@pytest.mark.parametrize("api", ["connectors", "movidesk"])
+@pytest.mark.parametrize("api", ["connectors", "movidesk", "admin"])
 def test_the_documented_answers_list_every_field(api: str) -> None:
     """Each success answer's schema, and every object in it, refuses keys it does not list."""
     doc = published(api)
