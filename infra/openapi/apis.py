@@ -1,6 +1,7 @@
 """The seven APIs and what each route takes and answers. Request models are the ones the
-handlers validate with; responses are the models the handlers render (``ar``, ``cr``, ``mr``) or,
-for the APIs still rendering dicts, ``shapes``; examples follow the seeds."""
+handlers validate with; responses are the models the handlers render (``ponte.http.responses``:
+``ar``, ``cr``, ``fr``, ``mr``) or, for the APIs still rendering dicts, ``shapes``; examples
+follow the seeds."""
 
 from __future__ import annotations
 
@@ -15,6 +16,7 @@ from ponte.domain.academic import MAX_BATCH, SPECS, Entity
 from ponte.http.envelopes import Flavor
 from ponte.http.responses import admin as ar
 from ponte.http.responses import connectors as cr
+from ponte.http.responses import full_sync as fr
 from ponte.http.responses import movidesk as mr
 from ponte.services import connections, kommo_accounts, movidesk, tenancy
 from ponte.services.full_sync.model import Options
@@ -132,7 +134,7 @@ class FullSyncBundle(BaseModel):
 FULL_SYNC_DOCS = {
     ("POST", FULL): Doc(
         "Start a full sync of an inline bundle (up to 5 MB)",
-        s.FullSyncAccepted,
+        fr.FullSyncAccepted,
         status=202,
         body=FullSyncBundle,
         body_example={"units": [UNIT], "options": {"mode": "upsert"}},
@@ -154,7 +156,7 @@ FULL_SYNC_DOCS = {
     ),
     ("POST", f"{FULL}/uploads"): Doc(
         "A presigned URL for a larger bundle (JSON, gzip allowed)",
-        s.UploadCreated,
+        fr.UploadCreated,
         status=201,
         security=WRITE,
         description=(
@@ -165,22 +167,22 @@ FULL_SYNC_DOCS = {
     ),
     ("POST", f"{FULL}/uploads/{{upload_id}}/start"): Doc(
         "Start a full sync of an uploaded bundle",
-        s.FullSyncAccepted,
+        fr.FullSyncAccepted,
         status=202,
         body=full_sync_app.StartUpload,
         body_example={"options": {"mode": "mirror"}},
         security=WRITE,
         errors=(400, 404, 409, 422),
     ),
-    ("GET", FULL): Doc("Full-sync history", s.FullSyncHistory, security=READ),
+    ("GET", FULL): Doc("Full-sync history", fr.FullSyncHistory, security=READ),
     ("GET", f"{FULL}/{{run_id}}"): Doc(
         "A full sync: status, live progress, errors",
-        s.FullSyncRunAnswer,
+        fr.FullSyncRunAnswer,
         security=READ,
         errors=(404,),
     ),
     ("POST", f"{FULL}/{{run_id}}/stop"): Doc(
-        "Stop a full sync", s.FullSyncStopped, security=WRITE, errors=(404, 409)
+        "Stop a full sync", fr.FullSyncStopped, security=WRITE, errors=(404, 409)
     ),
 }
 

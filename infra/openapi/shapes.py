@@ -1,8 +1,8 @@
-"""Response shapes of the APIs whose presenters render plain dicts (``ponte/http/*``,
+"""Response shapes of the APIs whose presenters still render plain dicts (``ponte/http/*``,
 ``services/*/api.py``): these mirror them and allow additional fields, since the APIs only
-ever add. The connectors, Movidesk and admin APIs are documented from the models their handlers
-render (``ponte.http.responses``) instead. The contract tests validate real answers of the
-local stack against the documents."""
+ever add. The other APIs are documented from the models their handlers render
+(``ponte.http.responses``). The contract tests validate real answers of the local stack
+against the documents."""
 
 from __future__ import annotations
 
@@ -82,72 +82,6 @@ class SubjectList(Shape):
 
     success: bool
     data: list[dict[str, Any]]
-
-
-# -- full sync ---------------------------------------------------------------------------------
-class RunStarted(Shape):
-    run_id: str
-    status: str
-    status_url: str
-
-
-class FullSyncAccepted(Shape):
-    """Accepted: the run is queued; follow `status_url`"""
-
-    success: bool
-    message: str
-    data: RunStarted
-
-
-class Upload(Shape):
-    upload_id: str
-    upload_url: str
-    expires_in: int
-    start_url: str
-
-
-class UploadCreated(Shape):
-    """A presigned URL to PUT the bundle to, and where to start it afterwards"""
-
-    success: bool
-    message: str
-    data: Upload
-
-
-class FullSyncRun(Shape):
-    run_id: str
-    status: str
-    source: str | None
-    options: dict[str, Any]
-    progress: dict[str, dict[str, int]]
-    failed_chunks: int
-    error: str | None
-    created_at: str | None
-    started_at: str | None
-    ended_at: str | None
-    duration_seconds: float | None
-
-
-class FullSyncRunAnswer(Shape):
-    """The run: status, live progress per entity, the first errors"""
-
-    success: bool
-    data: FullSyncRun
-
-
-class FullSyncHistory(Shape):
-    """The tenant's recent full syncs, newest first"""
-
-    success: bool
-    data: list[FullSyncRun]
-
-
-class FullSyncStopped(Shape):
-    """The run was asked to stop"""
-
-    success: bool
-    message: str
-    data: dict[str, Any]
 
 
 # -- hierarchy (seed 002) ----------------------------------------------------------------------

@@ -22,14 +22,18 @@ from ponte.domain.connectors import (
     StreamState,
     Trigger,
 )
+from ponte.domain.runs import RunKind
+from ponte.domain.runs import RunStatus as FullSyncStatus
 from ponte.domain.tenancy import ApiClient, Scope
-from ponte.http import admin, connectors, movidesk
+from ponte.http import admin, connectors, full_sync, movidesk
 from ponte.http.api import json_response
 from ponte.http.responses import CursorMeta, PageMeta
 from ponte.http.responses import admin as ar
 from ponte.http.responses import connectors as cr
+from ponte.http.responses import full_sync as fr
 from ponte.http.responses import movidesk as mr
 from ponte.repository.pulls import PulledRecord
+from ponte.repository.runs import StoredRun
 from ponte.services.movidesk import Settings
 from ponte.services.tenancy import IssuedKey
 from tests.support.documents import answer_schema, published, undocumented
@@ -91,6 +95,21 @@ CLIENT = ApiClient(
     revoked_at=MOMENT,
 )  # fmt: skip
 A = "/api/admin/api-clients"
+FULL_SYNC = StoredRun(
+    kind=RunKind.FULL_SYNC, run_id="fs1", status=FullSyncStatus.COMPLETED_WITH_ERRORS,
+    created_at=AT, started_at=AT, ended_at=AT, error="stopped",
+    body={
+        "source": "upload", "options": {"mode": "mirror", "force": False},
+        "progress": {"units": {"total": 2, "failed": 1}, "_run": {"failed_chunks": 1}},
+        "mirror": {
+            "units": {"applied": True, "deactivated": 1},
+            "courses": {"applied": False, "would_deactivate": 9, "active": 10, "reason": "r"},
+        },
+    },
+)  # fmt: skip
+FULL_SYNC_ERROR = {"entity": "units", "chunk": 0, "index": 3, "code": "U1",
+                   "errors": {"name": ["Campo obrigatório"]}}  # fmt: skip
+F = "/api/integration/v1/full-sync"
 
 ANSWERS: list[tuple[str, str, str, int, BaseModel]] = [
     ("connectors", "GET", f"{C}/c1", 200, cr.ConnectionAnswer(
@@ -117,6 +136,11 @@ ANSWERS: list[tuple[str, str, str, int, BaseModel]] = [
     ("admin", "POST", A, 201, ar.ApiClientCreated(
         message="m", data=admin.issued(IssuedKey(CLIENT, "pex_secret")))),
     ("admin", "GET", A, 200, ar.ApiClientList(data=[admin.api_client(CLIENT)])),
+    ("full-sync", "GET", F, 200, fr.FullSyncHistory(data=[full_sync.run(FULL_SYNC)])),
+    ("full-sync", "GET", f"{F}/fs1", 200, fr.FullSyncRunAnswer(
+        data=full_sync.run_detail(FULL_SYNC, [FULL_SYNC_ERROR]))),
+    ("full-sync", "POST", f"{F}/fs1/stop", 200, fr.FullSyncStopped(
+        message="m", data=full_sync.run_detail(FULL_SYNC, [FULL_SYNC_ERROR]))),
     ("admin", "DELETE", f"{A}/k1", 200, ar.ApiClientRevoked(
         message="m", data=admin.api_client(CLIENT))),
 ]  # fmt: skip
@@ -152,7 +176,8 @@ def test_the_answers_carry_every_additive_field() -> None:
     keys = set().union(*(_keys(_rendered(model)) for *_, model in ANSWERS))
     additive = {"workspaceId", "syncing", "schedule", "timezone", "disabledReason", "updatedAt",
                 "trigger", "fullSync", "recordsUnchanged", "error", "errorCode", "streams",
-                "cursor", "record", "counts", "window", "result", "progress", "purged"}  # fmt: skip
+                "cursor", "record", "counts", "window", "result", "progress", "purged",
+                "mirror", "would_deactivate", "reason", "errors"}  # fmt: skip
     assert additive <= keys
     entries = _rendered(cr.RunLogAnswer(data=connectors.run_logs(RUN, [PAGE])))["data"]["entries"]
     assert [(e["level"], "stream" in e, "record" in e) for e in entries] == [
@@ -169,7 +194,7 @@ def test_workspace_id_is_absent_unless_set() -> None:
     assert plain["schedule"] is None
 
 
-@pytest.mark.parametrize("api", ["connectors", "movidesk", "admin"])
+@pytest.mark.parametrize("api", ["connectors", "movidesk", "admin", "full-sync"])
 def test_the_documented_answers_list_every_field(api: str) -> None:
     """Each success answer's schema, and every object in it, refuses keys it does not list."""
     doc = published(api)
