@@ -1,6 +1,6 @@
 """The seven APIs and what each route takes and answers. Request models are the ones the
 handlers validate with; responses are the models the handlers render (``ponte.http.responses``:
-``ar``, ``cr``, ``fr``, ``mr``) or, for the APIs still rendering dicts, ``shapes``; examples
+``ar``, ``cr``, ``er``, ``fr``, ``mr``) or, for the APIs still rendering dicts, ``shapes``; examples
 follow the seeds."""
 
 from __future__ import annotations
@@ -16,6 +16,7 @@ from ponte.domain.academic import MAX_BATCH, SPECS, Entity
 from ponte.http.envelopes import Flavor
 from ponte.http.responses import admin as ar
 from ponte.http.responses import connectors as cr
+from ponte.http.responses import erp as er
 from ponte.http.responses import full_sync as fr
 from ponte.http.responses import movidesk as mr
 from ponte.services import connections, kommo_accounts, movidesk, tenancy
@@ -78,7 +79,7 @@ def _erp_docs() -> dict[tuple[str, str], Doc]:
             "Last sync and totals of the caller's tenant", s.SyncStatus, security=READ
         ),
         ("GET", f"{ERP}/professors/{{code}}/subjects"): Doc(
-            "A professor's subjects", s.SubjectList, security=READ, errors=(404,)
+            "A professor's subjects", er.SubjectList, security=READ, errors=(404,)
         ),
     }
     for entity in Entity:
@@ -86,12 +87,13 @@ def _erp_docs() -> dict[tuple[str, str], Doc]:
         path = f"{ERP}/{entity.value}"
         docs[("POST", f"{path}/sync")] = Doc(
             f"Upsert 1 to {MAX_BATCH} {label} by code",
-            s.SyncResult,
+            er.SyncResult,
             example=SYNC_EXAMPLE if entity is Entity.UNITS else None,
             body=_sync_body(entity),
             body_example={"units": [UNIT]} if entity is Entity.UNITS else None,
             security=WRITE,
             errors=(400, 409, 413, 422),
+            other={422: (er.SyncRefused, "Validation error; every record failed: with the counts")},
             description=(
                 "Records are applied one by one, each whole or not at all; invalid ones come "
                 "back in `data.errors`. When every record fails the answer is 422; when every "
@@ -100,14 +102,14 @@ def _erp_docs() -> dict[tuple[str, str], Doc]:
         )
         docs[("GET", path)] = Doc(
             f"List {label}",
-            s.RecordList,
+            er.RecordList,
             example=PAGE_EXAMPLE if entity is Entity.UNITS else None,
             query=erp_reads_app.ListParams,
             security=READ,
             errors=(400, 422),
         )
         docs[("GET", f"{path}/{{code}}")] = Doc(
-            f"One of the {label}, by code", s.RecordAnswer, security=READ, errors=(404,)
+            f"One of the {label}, by code", er.RecordAnswer, security=READ, errors=(404,)
         )
     return docs
 

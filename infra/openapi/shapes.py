@@ -25,63 +25,11 @@ class Health(Shape):
     data: dict[str, Any]
 
 
-class RecordIssue(Shape):
-    index: int
-    code: str | None
-
-
-class SyncCounts(Shape):
-    created: int
-    updated: int
-    failed: int
-    unchanged: int
-    errors: list[RecordIssue]
-    warnings: list[RecordIssue]
-
-
-class SyncResult(Shape):
-    """The batch was applied record by record; invalid records are in `data.errors`"""
-
-    success: bool
-    message: str
-    data: SyncCounts
-
-
 class SyncStatus(Shape):
     """The tenant's last sync and totals per entity"""
 
     success: bool
     data: dict[str, Any]
-
-
-class ListMeta(Shape):
-    current_page: int
-    per_page: int
-    total: int
-    last_page: int
-
-
-class RecordList(Shape):
-    """A page of records; `next_cursor` walks large lists at constant cost"""
-
-    success: bool
-    data: list[dict[str, Any]]
-    meta: ListMeta
-    next_cursor: str | None
-
-
-class RecordAnswer(Shape):
-    """The record as stored (with links resolved)"""
-
-    success: bool
-    data: dict[str, Any]
-
-
-class SubjectList(Shape):
-    """The professor's subjects"""
-
-    success: bool
-    data: list[dict[str, Any]]
 
 
 # -- hierarchy (seed 002) ----------------------------------------------------------------------

@@ -13,6 +13,7 @@ from typing import Any
 import pytest
 from pydantic import BaseModel
 
+from ponte.domain.academic import Entity
 from ponte.domain.connectors import (
     Connection,
     PageRecord,
@@ -25,15 +26,17 @@ from ponte.domain.connectors import (
 from ponte.domain.runs import RunKind
 from ponte.domain.runs import RunStatus as FullSyncStatus
 from ponte.domain.tenancy import ApiClient, Scope
-from ponte.http import admin, connectors, full_sync, movidesk
+from ponte.http import admin, connectors, erp, full_sync, movidesk
 from ponte.http.api import json_response
 from ponte.http.responses import CursorMeta, PageMeta
 from ponte.http.responses import admin as ar
 from ponte.http.responses import connectors as cr
+from ponte.http.responses import erp as er
 from ponte.http.responses import full_sync as fr
 from ponte.http.responses import movidesk as mr
 from ponte.repository.pulls import PulledRecord
 from ponte.repository.runs import StoredRun
+from ponte.services.erp_sync import RecordIssue, SyncResult
 from ponte.services.movidesk import Settings
 from ponte.services.tenancy import IssuedKey
 from tests.support.documents import answer_schema, published, undocumented
@@ -110,6 +113,12 @@ FULL_SYNC = StoredRun(
 FULL_SYNC_ERROR = {"entity": "units", "chunk": 0, "index": 3, "code": "U1",
                    "errors": {"name": ["Campo obrigatório"]}}  # fmt: skip
 F = "/api/integration/v1/full-sync"
+ENROLLED = SyncResult(
+    Entity.ENROLLMENTS, total=2, created=1, linked=2, unlinked=1,
+    errors=[RecordIssue(1, "E2", {"student_code": ["Aluno não encontrado"]})],
+    warnings=[RecordIssue(0, "E1", {"cpf": ["Dígitos verificadores inválidos"]})],
+)  # fmt: skip
+E = "/api/integration/v1/enrollments/sync"
 
 ANSWERS: list[tuple[str, str, str, int, BaseModel]] = [
     ("connectors", "GET", f"{C}/c1", 200, cr.ConnectionAnswer(
@@ -136,6 +145,10 @@ ANSWERS: list[tuple[str, str, str, int, BaseModel]] = [
     ("admin", "POST", A, 201, ar.ApiClientCreated(
         message="m", data=admin.issued(IssuedKey(CLIENT, "pex_secret")))),
     ("admin", "GET", A, 200, ar.ApiClientList(data=[admin.api_client(CLIENT)])),
+    ("erp", "POST", E, 200, er.SyncResult(message="m", data=erp.counts(ENROLLED))),
+    ("erp", "POST", E, 422, er.SyncRefused(
+        success=False, message="m", errors={"enrollments.1.x": ["y"]}, code="VALIDATION_ERROR",
+        data=erp.counts(ENROLLED))),
     ("full-sync", "GET", F, 200, fr.FullSyncHistory(data=[full_sync.run(FULL_SYNC)])),
     ("full-sync", "GET", f"{F}/fs1", 200, fr.FullSyncRunAnswer(
         data=full_sync.run_detail(FULL_SYNC, [FULL_SYNC_ERROR]))),
@@ -177,7 +190,8 @@ def test_the_answers_carry_every_additive_field() -> None:
     additive = {"workspaceId", "syncing", "schedule", "timezone", "disabledReason", "updatedAt",
                 "trigger", "fullSync", "recordsUnchanged", "error", "errorCode", "streams",
                 "cursor", "record", "counts", "window", "result", "progress", "purged",
-                "mirror", "would_deactivate", "reason", "errors"}  # fmt: skip
+                "mirror", "would_deactivate", "reason", "errors", "students",
+                "warnings"}  # fmt: skip
     assert additive <= keys
     entries = _rendered(cr.RunLogAnswer(data=connectors.run_logs(RUN, [PAGE])))["data"]["entries"]
     assert [(e["level"], "stream" in e, "record" in e) for e in entries] == [
