@@ -1,7 +1,7 @@
 """The seven APIs and what each route takes and answers. Request models are the ones the
 handlers validate with; responses are the models the handlers render (``ponte.http.responses``:
-``ar``, ``cr``, ``er``, ``fr``, ``mr``) or, for the APIs still rendering dicts, ``shapes``; examples
-follow the seeds."""
+``ar``, ``cr``, ``er``, ``fr``, ``kr``, ``mr``) or, for what still renders dicts, ``shapes``;
+examples follow the seeds."""
 
 from __future__ import annotations
 
@@ -18,6 +18,7 @@ from ponte.http.responses import admin as ar
 from ponte.http.responses import connectors as cr
 from ponte.http.responses import erp as er
 from ponte.http.responses import full_sync as fr
+from ponte.http.responses import kommo as kr
 from ponte.http.responses import movidesk as mr
 from ponte.services import connections, kommo_accounts, movidesk, tenancy
 from ponte.services.full_sync.model import Options
@@ -276,10 +277,10 @@ class WaitParam(BaseModel):
 
 
 KOMMO_DOCS = {
-    ("GET", "/sync/accounts"): Doc("Kommo accounts", s.KommoAccountList, security=ADMIN),
+    ("GET", "/sync/accounts"): Doc("Kommo accounts", kr.KommoAccountList, security=ADMIN),
     ("POST", "/sync/accounts"): Doc(
         "Register a Kommo account (its token goes to Secrets Manager)",
-        s.KommoAccountAnswer,
+        kr.KommoAccountAnswer,
         status=201,
         body=kommo_accounts.NewAccount,
         body_example={"subdomain": "empresa", "role": "master", "token": "<long-lived token>"},
@@ -292,34 +293,36 @@ KOMMO_DOCS = {
     ),
     ("PATCH", "/sync/accounts/{account_id}"): Doc(
         "Change an account",
-        s.KommoAccountAnswer,
+        kr.KommoAccountAnswer,
         body=kommo_accounts.AccountChange,
         security=ADMIN,
         errors=(400, 404, 409),
     ),
     ("DELETE", "/sync/accounts/{account_id}"): Doc(
-        "Remove an account", s.KommoMessage, security=ADMIN, errors=(400, 404)
+        "Remove an account", kr.KommoMessage, security=ADMIN, errors=(400, 404)
     ),
     ("POST", "/sync/roles"): Doc(
         "Make the master's roles the slaves' roles",
-        s.RoleSyncDone,
+        kr.RoleSyncDone,
         body=RoleSyncRequest,
         body_example={"batch_config": {"batch_size": 5, "batch_delay": 1.0}},
         query=WaitParam,
         security=ADMIN,
         errors=(400, 404, 409),
-        other={202: (s.RoleSyncDone, "Started; follow `/sync/status`")},
+        other={202: (kr.RoleSyncStarted, "Started; follow `/sync/status`")},
     ),
-    ("GET", "/sync/status"): Doc("Live progress and last results", s.KommoData, security=ADMIN),
+    ("GET", "/sync/status"): Doc(
+        "Live progress and last results", kr.RoleSyncStatus, security=ADMIN
+    ),
     ("POST", "/sync/stop"): Doc(
         "Stop the running role sync (409 when none is running)",
-        s.KommoData,
+        kr.RoleSyncStopped,
         security=ADMIN,
         errors=(409,),
     ),
     ("GET", "/sync/logs"): Doc(
         "sync_logs: master, slave, roles, status",
-        s.KommoData,
+        kr.RoleSyncLogs,
         query=kommo_app.LogParams,
         security=ADMIN,
         errors=(400,),

@@ -233,54 +233,6 @@ class Recipients(Shape):
     horarios: int
 
 
-# -- Kommo role sync (seed 001) ----------------------------------------------------------------
-class KommoAccount(Shape):
-    id: int
-    subdomain: str
-    role: str
-    active: bool
-    created_at: str | None
-    updated_at: str | None
-
-
-class KommoAccountList(Shape):
-    """The registered accounts (never their tokens)"""
-
-    success: bool
-    data: list[KommoAccount]
-
-
-class KommoAccountAnswer(Shape):
-    """The account (never its token)"""
-
-    success: bool
-    data: KommoAccount
-
-
-class KommoMessage(Shape):
-    """Done"""
-
-    success: bool
-    message: str
-
-
-class RoleSyncDone(Shape):
-    """The role sync ran to its end (`?wait=true`); 202 with `sync_id` without it"""
-
-    success: bool
-    message: str
-    sync_id: str
-    results: dict[str, Any] | None = None
-    status_url: str | None = None
-
-
-class KommoData(Shape):
-    """The answer's data"""
-
-    success: bool
-    data: Any
-
-
 # -- Movidesk's admin page ---------------------------------------------------------------------
 class Page(RootModel[str]):
     """The admin page (HTML)"""

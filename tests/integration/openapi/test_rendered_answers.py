@@ -23,16 +23,18 @@ from ponte.domain.connectors import (
     StreamState,
     Trigger,
 )
+from ponte.domain.kommo import Account
 from ponte.domain.runs import RunKind
 from ponte.domain.runs import RunStatus as FullSyncStatus
 from ponte.domain.tenancy import ApiClient, Scope
-from ponte.http import admin, connectors, erp, full_sync, movidesk
+from ponte.http import admin, connectors, erp, full_sync, kommo, movidesk
 from ponte.http.api import json_response
 from ponte.http.responses import CursorMeta, PageMeta
 from ponte.http.responses import admin as ar
 from ponte.http.responses import connectors as cr
 from ponte.http.responses import erp as er
 from ponte.http.responses import full_sync as fr
+from ponte.http.responses import kommo as kr
 from ponte.http.responses import movidesk as mr
 from ponte.repository.pulls import PulledRecord
 from ponte.repository.runs import StoredRun
@@ -119,6 +121,7 @@ ENROLLED = SyncResult(
     warnings=[RecordIssue(0, "E1", {"cpf": ["Dígitos verificadores inválidos"]})],
 )  # fmt: skip
 E = "/api/integration/v1/enrollments/sync"
+ACCOUNT = Account(7, "empresa", "master", True, AT, AT)
 
 ANSWERS: list[tuple[str, str, str, int, BaseModel]] = [
     ("connectors", "GET", f"{C}/c1", 200, cr.ConnectionAnswer(
@@ -149,6 +152,9 @@ ANSWERS: list[tuple[str, str, str, int, BaseModel]] = [
     ("erp", "POST", E, 422, er.SyncRefused(
         success=False, message="m", errors={"enrollments.1.x": ["y"]}, code="VALIDATION_ERROR",
         data=erp.counts(ENROLLED))),
+    ("kommo", "GET", "/sync/accounts", 200, kr.KommoAccountList(data=[kommo.account(ACCOUNT)])),
+    ("kommo", "PATCH", "/sync/accounts/7", 200, kr.KommoAccountAnswer(
+        data=kommo.account(ACCOUNT))),
     ("full-sync", "GET", F, 200, fr.FullSyncHistory(data=[full_sync.run(FULL_SYNC)])),
     ("full-sync", "GET", f"{F}/fs1", 200, fr.FullSyncRunAnswer(
         data=full_sync.run_detail(FULL_SYNC, [FULL_SYNC_ERROR]))),
@@ -208,7 +214,7 @@ def test_workspace_id_is_absent_unless_set() -> None:
     assert plain["schedule"] is None
 
 
-@pytest.mark.parametrize("api", ["connectors", "movidesk", "admin", "full-sync"])
+@pytest.mark.parametrize("api", ["connectors", "movidesk", "admin", "full-sync", "kommo"])
 def test_the_documented_answers_list_every_field(api: str) -> None:
     """Each success answer's schema, and every object in it, refuses keys it does not list."""
     doc = published(api)
