@@ -12,7 +12,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from ponte import errors
 from ponte.auth.principals import Role
-from ponte.domain.connectors import Trigger
+from ponte.domain.connectors import RunStatus, Trigger
 from ponte.http import connectors as rows
 from ponte.http.api import (
     create_app,
@@ -25,6 +25,8 @@ from ponte.http.api import (
 )
 from ponte.http.envelopes import Flavor
 from ponte.http.params import DIGITS, Page
+from ponte.http.responses import CursorMeta, PageMeta
+from ponte.http.responses import connectors as out
 from ponte.services import connections
 from ponte.services.pulls import starting, views
 
@@ -75,47 +77,43 @@ def list_connections() -> Any:
     found = connections.listing(_tenant(), platform=params.platform, enabled=params.enabled)
     start = (params.page - 1) * params.limit
     data = [rows.connection(c) for c in found[start : start + params.limit]]
-    meta = {
-        "total": len(found),
-        "page": params.page,
-        "limit": params.limit,
-        "totalPages": -(-len(found) // params.limit),
-    }
-    return json_response(200, {"success": True, "data": data, "meta": meta})
+    meta = PageMeta.of(len(found), params.page, params.limit)
+    return json_response(200, out.ConnectionList(data=data, meta=meta))
 
 
 @app.post(BASE, middlewares=admins)
 def create_connection() -> Any:
     created = connections.create(_tenant(), _body(connections.NewConnection))
-    return json_response(201, {"success": True, "data": rows.created_connection(created)})
+    return json_response(201, out.ConnectionCreated(data=rows.created_connection(created)))
 
 
 @app.get(f"{BASE}/<connection_id>", middlewares=admins)
 def get_connection(connection_id: str) -> Any:
     found = connections.get(_tenant(), connection_id)
-    return json_response(200, {"success": True, "data": rows.connection(found)})
+    return json_response(200, out.ConnectionAnswer(data=rows.connection(found)))
 
 
 @app.patch(f"{BASE}/<connection_id>", middlewares=admins)
 def change_connection(connection_id: str) -> Any:
     changed = connections.change(_tenant(), connection_id, _body(connections.ConnectionChange))
-    return json_response(200, {"success": True, "data": rows.connection(changed)})
+    return json_response(200, out.ConnectionAnswer(data=rows.connection(changed)))
 
 
 @app.delete(f"{BASE}/<connection_id>", middlewares=admins)
 def delete_connection(connection_id: str) -> Any:
     purge = (app.current_event.query_string_parameters or {}).get("purge", "") == "true"
     removed = connections.remove(_tenant(), connection_id, purge=purge)
-    data = {"id": connection_id, "deleted": True, "purged": removed if purge else None}
-    return json_response(200, {"success": True, "data": data})
+    purged = out.Purged(**removed) if purge else None
+    data = out.Deleted(id=connection_id, deleted=True, purged=purged)
+    return json_response(200, out.ConnectionDeleted(data=data))
 
 
 @app.post(f"{BASE}/<connection_id>/sync", middlewares=admins)
 def sync_connection(connection_id: str) -> Any:
     body = _body(SyncBody, default={})
     run = starting.start(_tenant(), connection_id, full=body.fullSync, trigger=Trigger.MANUAL)
-    data = {"runId": run.id, "status": "in_progress", "message": "Sync job started"}
-    return json_response(200, {"success": True, "data": data})
+    data = out.SyncJob(runId=run.id, status=RunStatus.IN_PROGRESS, message="Sync job started")
+    return json_response(200, out.SyncStarted(data=data))
 
 
 @app.get(f"{BASE}/<connection_id>/records", middlewares=admins)
@@ -130,8 +128,8 @@ def list_records(connection_id: str) -> Any:
         limit=params.limit,
     )
     data = [rows.record(params.stream, r) for r in page.records]
-    meta = {"limit": params.limit, "nextCursor": page.next_cursor}
-    return json_response(200, {"success": True, "data": data, "meta": meta})
+    meta = CursorMeta(limit=params.limit, nextCursor=page.next_cursor)
+    return json_response(200, out.RecordPage(data=data, meta=meta))
 
 
 handler = lambda_handler(app)

@@ -25,6 +25,7 @@ from ponte.http.api import (
 )
 from ponte.http.envelopes import Flavor
 from ponte.http.params import DIGITS, Page
+from ponte.http.responses import erp as out
 from ponte.services.erp_reads import ListQuery, ReadService
 
 app = create_app(Flavor.ERP)
@@ -61,20 +62,14 @@ def _query() -> ListQuery:
 def _list_route(entity: Entity) -> Callable[[], Any]:
     def list_records() -> Any:
         page = ReadService(principal(app).tenant_id).page(entity, _query())
-        return json_response(
-            200,
-            {
-                "success": True,
-                "data": page.data,
-                "meta": {
-                    "current_page": page.current_page,
-                    "per_page": page.per_page,
-                    "total": page.total,
-                    "last_page": page.last_page,
-                },
-                "next_cursor": page.next_cursor or None,
-            },
+        meta = out.ListMeta(
+            current_page=page.current_page,
+            per_page=page.per_page,
+            total=page.total,
+            last_page=page.last_page,
         )
+        answer = out.RecordList(data=page.data, meta=meta, next_cursor=page.next_cursor or None)
+        return json_response(200, answer)
 
     return list_records
 
@@ -82,7 +77,7 @@ def _list_route(entity: Entity) -> Callable[[], Any]:
 def _get_route(entity: Entity) -> Callable[[str], Any]:
     def get_record(code: str) -> Any:
         data = ReadService(principal(app).tenant_id).get(entity, unquote(code))
-        return json_response(200, {"success": True, "data": data})
+        return json_response(200, out.RecordAnswer(data=data))
 
     return get_record
 
@@ -95,7 +90,7 @@ for _entity in Entity:
 @app.get(f"{BASE}/professors/<code>/subjects", middlewares=readers)
 def professor_subjects(code: str) -> Any:
     data = ReadService(principal(app).tenant_id).professor_subjects(unquote(code))
-    return json_response(200, {"success": True, "data": data})
+    return json_response(200, out.SubjectList(data=data))
 
 
 handler = lambda_handler(app)

@@ -11,6 +11,7 @@ from pydantic import BaseModel, ConfigDict
 
 from ponte import errors
 from ponte.domain.tenancy import Scope
+from ponte.http import full_sync as rows
 from ponte.http.api import (
     api_client,
     create_app,
@@ -21,6 +22,7 @@ from ponte.http.api import (
     validated,
 )
 from ponte.http.envelopes import Flavor
+from ponte.http.responses import full_sync as out
 from ponte.services.full_sync import api as full_sync
 from ponte.services.full_sync.model import Options
 
@@ -47,13 +49,11 @@ def _body(default: Any) -> Any:
 
 
 def _accepted(started: full_sync.Started) -> Any:
-    data = {
-        "run_id": started.run_id,
-        "status": started.status,
-        "status_url": f"{BASE}/{started.run_id}",
-    }
-    body = {"success": True, "message": "Sincronização completa iniciada.", "data": data}
-    return json_response(202, body)
+    data = out.RunStarted(
+        run_id=started.run_id, status=started.status, status_url=f"{BASE}/{started.run_id}"
+    )
+    message = "Sincronização completa iniciada."
+    return json_response(202, out.FullSyncAccepted(message=message, data=data))
 
 
 @app.post(BASE, middlewares=writers)
@@ -68,14 +68,14 @@ def start_inline() -> Any:
 @app.post(f"{BASE}/uploads", middlewares=writers)
 def create_upload() -> Any:
     upload = full_sync.create_upload(principal(app).tenant_id)
-    data = {
-        "upload_id": upload.upload_id,
-        "upload_url": upload.url,
-        "expires_in": upload.expires_in,
-        "start_url": f"{BASE}/uploads/{upload.upload_id}/start",
-    }
+    data = out.Upload(
+        upload_id=upload.upload_id,
+        upload_url=upload.url,
+        expires_in=upload.expires_in,
+        start_url=f"{BASE}/uploads/{upload.upload_id}/start",
+    )
     message = "Envie o pacote JSON (opcionalmente gzip) com PUT para upload_url."
-    return json_response(201, {"success": True, "message": message, "data": data})
+    return json_response(201, out.UploadCreated(message=message, data=data))
 
 
 @app.post(f"{BASE}/uploads/<upload_id>/start", middlewares=writers)
@@ -87,22 +87,25 @@ def start_upload(upload_id: str) -> Any:
 
 @app.get(BASE, middlewares=readers)
 def list_runs() -> Any:
-    data = full_sync.history(principal(app).tenant_id)
-    return json_response(200, {"success": True, "data": data})
+    data = [rows.run(r) for r in full_sync.history(principal(app).tenant_id)]
+    return json_response(200, out.FullSyncHistory(data=data))
 
 
 @app.get(f"{BASE}/<run_id>", middlewares=readers)
 def get_run(run_id: str) -> Any:
     tenant_id = principal(app).tenant_id
-    data = full_sync.describe(tenant_id, full_sync.require_run(tenant_id, run_id))
-    return json_response(200, {"success": True, "data": data})
+    run = full_sync.require_run(tenant_id, run_id)
+    data = rows.run_detail(run, full_sync.first_errors(tenant_id, run_id))
+    return json_response(200, out.FullSyncRunAnswer(data=data))
 
 
 @app.post(f"{BASE}/<run_id>/stop", middlewares=writers)
 def stop_run(run_id: str) -> Any:
-    data = full_sync.stop(principal(app).tenant_id, run_id)
+    tenant_id = principal(app).tenant_id
+    run = full_sync.stop(tenant_id, run_id)
+    data = rows.run_detail(run, full_sync.first_errors(tenant_id, run_id))
     message = "Sincronização completa interrompida."
-    return json_response(200, {"success": True, "message": message, "data": data})
+    return json_response(200, out.FullSyncStopped(message=message, data=data))
 
 
 handler = lambda_handler(app)

@@ -12,9 +12,11 @@ from pydantic import BaseModel, ConfigDict, Field
 from ponte import errors
 from ponte.auth.principals import Role
 from ponte.domain.runs import RunStatus
+from ponte.http import kommo as rows
 from ponte.http.api import create_app, json_body, json_response, lambda_handler, principal, user
 from ponte.http.envelopes import Flavor
 from ponte.http.params import DIGITS, is_integer_text
+from ponte.http.responses import kommo as out
 from ponte.services import kommo_accounts
 from ponte.services.role_sync import api as role_sync
 from ponte.services.role_sync.model import RoleSyncRequest
@@ -40,27 +42,27 @@ def _tenant() -> str:
 @app.get("/sync/accounts", middlewares=admins)
 def list_accounts() -> Any:
     accounts = kommo_accounts.listing(_tenant())
-    return json_response(200, {"success": True, "data": [a.public() for a in accounts]})
+    return json_response(200, out.KommoAccountList(data=[rows.account(a) for a in accounts]))
 
 
 @app.post("/sync/accounts", middlewares=admins)
 def create_account() -> Any:
     new = kommo_accounts.parse(kommo_accounts.NewAccount, _body())
     account = kommo_accounts.create(_tenant(), new)
-    return json_response(201, {"success": True, "data": account.public()})
+    return json_response(201, out.KommoAccountAnswer(data=rows.account(account)))
 
 
 @app.patch("/sync/accounts/<account_id>", middlewares=admins)
 def change_account(account_id: str) -> Any:
     change = kommo_accounts.parse(kommo_accounts.AccountChange, _body())
     account = kommo_accounts.change(_tenant(), _account_id(account_id), change)
-    return json_response(200, {"success": True, "data": account.public()})
+    return json_response(200, out.KommoAccountAnswer(data=rows.account(account)))
 
 
 @app.delete("/sync/accounts/<account_id>", middlewares=admins)
 def delete_account(account_id: str) -> Any:
     kommo_accounts.remove(_tenant(), _account_id(account_id))
-    return json_response(200, {"success": True, "message": "Conta removida"})
+    return json_response(200, out.KommoMessage(message="Conta removida"))
 
 
 @app.post("/sync/roles", middlewares=admins)
@@ -71,32 +73,27 @@ def sync_roles() -> Any:
     started = role_sync.start(tenant, request, wait=wait)
     run = started.run
     if run is None:
-        return json_response(
-            202,
-            {
-                "success": True,
-                "message": "Sincronização de roles iniciada",
-                "sync_id": started.sync_id,
-                "status_url": "/sync/status",
-            },
+        message = "Sincronização de roles iniciada"
+        answer = out.RoleSyncStarted(
+            message=message, sync_id=started.sync_id, status_url="/sync/status"
         )
+        return json_response(202, answer)
     if run.status is RunStatus.FAILED:
         return json_response(500, {"success": False, "error": run.error or "Erro"})
     results = role_sync.results(tenant, run)
-    body = {"success": True, "message": role_sync.DONE, "sync_id": started.sync_id}
-    return json_response(200, body | {"results": results})
+    done = out.RoleSyncDone(message=role_sync.DONE, sync_id=started.sync_id, results=results)
+    return json_response(200, done)
 
 
 @app.get("/sync/status", middlewares=admins)
 def sync_status() -> Any:
-    return json_response(200, {"success": True, "data": role_sync.status(_tenant())})
+    return json_response(200, out.RoleSyncStatus(data=role_sync.status(_tenant())))
 
 
 @app.post("/sync/stop", middlewares=admins)
 def sync_stop() -> Any:
     stopped = role_sync.stop(_tenant())
-    body = {"success": True, "message": role_sync.STOPPED, "data": stopped}
-    return json_response(200, body)
+    return json_response(200, out.RoleSyncStopped(message=role_sync.STOPPED, data=stopped))
 
 
 class LogParams(BaseModel):
@@ -109,7 +106,7 @@ class LogParams(BaseModel):
 def sync_logs() -> Any:
     raw = app.current_event.query_string_parameters or {}
     limit = kommo_accounts.parse(LogParams, raw).limit
-    return json_response(200, {"success": True, "data": role_sync.logs(_tenant(), limit)})
+    return json_response(200, out.RoleSyncLogs(data=role_sync.logs(_tenant(), limit)))
 
 
 handler = lambda_handler(app)

@@ -25,6 +25,8 @@ from ponte.http.api import (
 )
 from ponte.http.envelopes import Flavor
 from ponte.http.params import DIGITS, Page
+from ponte.http.responses import CursorMeta, PageMeta
+from ponte.http.responses import movidesk as out
 from ponte.services import movidesk
 
 app = create_app(Flavor.MOVIDESK)
@@ -70,13 +72,13 @@ def page() -> Any:
 @app.get(f"{BASE}/api/settings", middlewares=admins)
 def get_settings() -> Any:
     data = rows.settings(movidesk.settings(_tenant()))
-    return json_response(200, {"success": True, "data": data})
+    return json_response(200, out.SettingsAnswer(data=data))
 
 
 @app.put(f"{BASE}/api/settings", middlewares=admins)
 def put_settings() -> Any:
     saved = movidesk.save_settings(_tenant(), _body(movidesk.SettingsChange))
-    return json_response(200, {"success": True, "data": rows.settings(saved)})
+    return json_response(200, out.SettingsAnswer(data=rows.settings(saved)))
 
 
 @app.post(f"{BASE}/api/sync", middlewares=admins)
@@ -86,23 +88,22 @@ def sync() -> Any:
     wait = (app.current_event.query_string_parameters or {}).get("wait", "") == "true"
     finished = movidesk.wait_for(tenant, run.id) if wait else None
     if finished is not None:
-        return json_response(200, {"success": True, "data": rows.run(finished)})
-    data = {"runId": run.id, "status": run.status.value, "statusUrl": f"{BASE}/api/runs/{run.id}"}
-    return json_response(202, {"success": True, "message": "Sincronização iniciada", "data": data})
+        return json_response(200, out.MovideskRunAnswer(data=rows.run(finished)))
+    data = out.StartedRun(runId=run.id, status=run.status, statusUrl=f"{BASE}/api/runs/{run.id}")
+    return json_response(202, out.MovideskAccepted(message="Sincronização iniciada", data=data))
 
 
 @app.get(f"{BASE}/api/runs", middlewares=admins)
 def runs() -> Any:
     params = _query(RunParams)
     found, total = movidesk.runs(_tenant(), page=params.page, limit=params.limit)
-    meta = {"total": total, "page": params.page, "limit": params.limit,
-            "totalPages": -(-total // params.limit)}  # fmt: skip
-    return json_response(200, {"success": True, "data": [rows.run(r) for r in found], "meta": meta})
+    meta = PageMeta.of(total, params.page, params.limit)
+    return json_response(200, out.MovideskRunList(data=[rows.run(r) for r in found], meta=meta))
 
 
 @app.get(f"{BASE}/api/runs/<run_id>", middlewares=admins)
 def run(run_id: str) -> Any:
-    return json_response(200, {"success": True, "data": rows.run(movidesk.run(_tenant(), run_id))})
+    return json_response(200, out.MovideskRunAnswer(data=rows.run(movidesk.run(_tenant(), run_id))))
 
 
 @app.get(f"{BASE}/api/tickets", middlewares=admins)
@@ -114,8 +115,8 @@ def tickets() -> Any:
     )  # fmt: skip
     found, cursor = movidesk.tickets(_tenant(), query)
     data = [rows.ticket(t) for t in found]
-    meta = {"limit": params.limit, "nextCursor": cursor or None}
-    return json_response(200, {"success": True, "data": data, "meta": meta})
+    meta = CursorMeta(limit=params.limit, nextCursor=cursor or None)
+    return json_response(200, out.TicketPage(data=data, meta=meta))
 
 
 handler = lambda_handler(app)

@@ -26,6 +26,8 @@ from ponte.http.api import (
 )
 from ponte.http.envelopes import Flavor
 from ponte.http.params import DIGITS, Page
+from ponte.http.responses import PageMeta
+from ponte.http.responses import connectors as out
 from ponte.services.pulls import starting, views
 
 app = create_app(Flavor.CONNECTORS)
@@ -56,13 +58,13 @@ def _tenant() -> str:
 def start_run() -> Any:
     body = parse_body(app, StartRun, refusal=errors.invalid_fields)
     run = starting.start(_tenant(), body.connectionId, full=body.fullSync, trigger=Trigger.MANUAL)
-    data = {
-        "runId": run.id,
-        "connectionId": run.connection_id,
-        "status": run.status.value,
-        "createdAt": isoformat(datetime.fromisoformat(run.created_at)),
-    }
-    return json_response(200, {"success": True, "data": data})
+    data = out.QueuedRun(
+        runId=run.id,
+        connectionId=run.connection_id,
+        status=run.status,
+        createdAt=isoformat(datetime.fromisoformat(run.created_at)),
+    )
+    return json_response(200, out.RunQueued(data=data))
 
 
 @app.get("/api/v1/sync/runs", middlewares=admins)
@@ -75,26 +77,20 @@ def list_runs() -> Any:
         connection_id=params.connectionId,
         status=params.status,
     )
-    meta = {
-        "total": total,
-        "page": params.page,
-        "limit": params.limit,
-        "totalPages": -(-total // params.limit),
-    }
-    data = [rows.run(r) for r in found]
-    return json_response(200, {"success": True, "data": data, "meta": meta})
+    meta = PageMeta.of(total, params.page, params.limit)
+    return json_response(200, out.RunList(data=[rows.run(r) for r in found], meta=meta))
 
 
 @app.get("/api/v1/sync/runs/<run_id>", middlewares=admins)
 def get_run(run_id: str) -> Any:
     data = rows.run_detail(views.get_run(_tenant(), run_id))
-    return json_response(200, {"success": True, "data": data})
+    return json_response(200, out.RunAnswer(data=data))
 
 
 @app.get("/api/v1/sync/runs/<run_id>/logs", middlewares=admins)
 def get_logs(run_id: str) -> Any:
     data = rows.run_logs(*views.run_log(_tenant(), run_id))
-    return json_response(200, {"success": True, "data": data})
+    return json_response(200, out.RunLogAnswer(data=data))
 
 
 handler = lambda_handler(app)

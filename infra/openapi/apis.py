@@ -1,5 +1,7 @@
 """The seven APIs and what each route takes and answers. Request models are the ones the
-handlers validate with; responses are ``shapes``; examples follow the seeds."""
+handlers validate with; responses are the models the handlers render (``ponte.http.responses``:
+``ar``, ``cr``, ``er``, ``fr``, ``kr``, ``mr``) or, for what still renders dicts, ``shapes``;
+examples follow the seeds."""
 
 from __future__ import annotations
 
@@ -12,6 +14,12 @@ from openapi import shapes as s
 from openapi.spec import Api, Doc
 from ponte.domain.academic import MAX_BATCH, SPECS, Entity
 from ponte.http.envelopes import Flavor
+from ponte.http.responses import admin as ar
+from ponte.http.responses import connectors as cr
+from ponte.http.responses import erp as er
+from ponte.http.responses import full_sync as fr
+from ponte.http.responses import kommo as kr
+from ponte.http.responses import movidesk as mr
 from ponte.services import connections, kommo_accounts, movidesk, tenancy
 from ponte.services.full_sync.model import Options
 from ponte.services.role_sync.model import RoleSyncRequest
@@ -72,7 +80,7 @@ def _erp_docs() -> dict[tuple[str, str], Doc]:
             "Last sync and totals of the caller's tenant", s.SyncStatus, security=READ
         ),
         ("GET", f"{ERP}/professors/{{code}}/subjects"): Doc(
-            "A professor's subjects", s.SubjectList, security=READ, errors=(404,)
+            "A professor's subjects", er.SubjectList, security=READ, errors=(404,)
         ),
     }
     for entity in Entity:
@@ -80,12 +88,13 @@ def _erp_docs() -> dict[tuple[str, str], Doc]:
         path = f"{ERP}/{entity.value}"
         docs[("POST", f"{path}/sync")] = Doc(
             f"Upsert 1 to {MAX_BATCH} {label} by code",
-            s.SyncResult,
+            er.SyncResult,
             example=SYNC_EXAMPLE if entity is Entity.UNITS else None,
             body=_sync_body(entity),
             body_example={"units": [UNIT]} if entity is Entity.UNITS else None,
             security=WRITE,
             errors=(400, 409, 413, 422),
+            other={422: (er.SyncRefused, "Validation error; every record failed: with the counts")},
             description=(
                 "Records are applied one by one, each whole or not at all; invalid ones come "
                 "back in `data.errors`. When every record fails the answer is 422; when every "
@@ -94,14 +103,14 @@ def _erp_docs() -> dict[tuple[str, str], Doc]:
         )
         docs[("GET", path)] = Doc(
             f"List {label}",
-            s.RecordList,
+            er.RecordList,
             example=PAGE_EXAMPLE if entity is Entity.UNITS else None,
             query=erp_reads_app.ListParams,
             security=READ,
             errors=(400, 422),
         )
         docs[("GET", f"{path}/{{code}}")] = Doc(
-            f"One of the {label}, by code", s.RecordAnswer, security=READ, errors=(404,)
+            f"One of the {label}, by code", er.RecordAnswer, security=READ, errors=(404,)
         )
     return docs
 
@@ -128,7 +137,7 @@ class FullSyncBundle(BaseModel):
 FULL_SYNC_DOCS = {
     ("POST", FULL): Doc(
         "Start a full sync of an inline bundle (up to 5 MB)",
-        s.FullSyncAccepted,
+        fr.FullSyncAccepted,
         status=202,
         body=FullSyncBundle,
         body_example={"units": [UNIT], "options": {"mode": "upsert"}},
@@ -150,7 +159,7 @@ FULL_SYNC_DOCS = {
     ),
     ("POST", f"{FULL}/uploads"): Doc(
         "A presigned URL for a larger bundle (JSON, gzip allowed)",
-        s.UploadCreated,
+        fr.UploadCreated,
         status=201,
         security=WRITE,
         description=(
@@ -161,29 +170,29 @@ FULL_SYNC_DOCS = {
     ),
     ("POST", f"{FULL}/uploads/{{upload_id}}/start"): Doc(
         "Start a full sync of an uploaded bundle",
-        s.FullSyncAccepted,
+        fr.FullSyncAccepted,
         status=202,
         body=full_sync_app.StartUpload,
         body_example={"options": {"mode": "mirror"}},
         security=WRITE,
         errors=(400, 404, 409, 422),
     ),
-    ("GET", FULL): Doc("Full-sync history", s.FullSyncHistory, security=READ),
+    ("GET", FULL): Doc("Full-sync history", fr.FullSyncHistory, security=READ),
     ("GET", f"{FULL}/{{run_id}}"): Doc(
         "A full sync: status, live progress, errors",
-        s.FullSyncRunAnswer,
+        fr.FullSyncRunAnswer,
         security=READ,
         errors=(404,),
     ),
     ("POST", f"{FULL}/{{run_id}}/stop"): Doc(
-        "Stop a full sync", s.FullSyncStopped, security=WRITE, errors=(404, 409)
+        "Stop a full sync", fr.FullSyncStopped, security=WRITE, errors=(404, 409)
     ),
 }
 
 ADMIN_DOCS = {
     ("POST", "/api/admin/api-clients"): Doc(
         "Create an API client (its key is shown once)",
-        s.ApiClientCreated,
+        ar.ApiClientCreated,
         status=201,
         body=tenancy.NewApiClient,
         body_example={"name": "ERP TOTVS", "scope": "write", "rate_limit": 120},
@@ -191,9 +200,9 @@ ADMIN_DOCS = {
         errors=(400, 422),
         links={"Revoke": ("DELETE", "/api/admin/api-clients/{client_id}", {"client_id": DATA_ID})},
     ),
-    ("GET", "/api/admin/api-clients"): Doc("List API clients", s.ApiClientList, security=ADMIN),
+    ("GET", "/api/admin/api-clients"): Doc("List API clients", ar.ApiClientList, security=ADMIN),
     ("DELETE", "/api/admin/api-clients/{client_id}"): Doc(
-        "Revoke an API client", s.ApiClientRevoked, security=ADMIN, errors=(404,)
+        "Revoke an API client", ar.ApiClientRevoked, security=ADMIN, errors=(404,)
     ),
 }
 
@@ -268,10 +277,10 @@ class WaitParam(BaseModel):
 
 
 KOMMO_DOCS = {
-    ("GET", "/sync/accounts"): Doc("Kommo accounts", s.KommoAccountList, security=ADMIN),
+    ("GET", "/sync/accounts"): Doc("Kommo accounts", kr.KommoAccountList, security=ADMIN),
     ("POST", "/sync/accounts"): Doc(
         "Register a Kommo account (its token goes to Secrets Manager)",
-        s.KommoAccountAnswer,
+        kr.KommoAccountAnswer,
         status=201,
         body=kommo_accounts.NewAccount,
         body_example={"subdomain": "empresa", "role": "master", "token": "<long-lived token>"},
@@ -284,34 +293,36 @@ KOMMO_DOCS = {
     ),
     ("PATCH", "/sync/accounts/{account_id}"): Doc(
         "Change an account",
-        s.KommoAccountAnswer,
+        kr.KommoAccountAnswer,
         body=kommo_accounts.AccountChange,
         security=ADMIN,
         errors=(400, 404, 409),
     ),
     ("DELETE", "/sync/accounts/{account_id}"): Doc(
-        "Remove an account", s.KommoMessage, security=ADMIN, errors=(400, 404)
+        "Remove an account", kr.KommoMessage, security=ADMIN, errors=(400, 404)
     ),
     ("POST", "/sync/roles"): Doc(
         "Make the master's roles the slaves' roles",
-        s.RoleSyncDone,
+        kr.RoleSyncDone,
         body=RoleSyncRequest,
         body_example={"batch_config": {"batch_size": 5, "batch_delay": 1.0}},
         query=WaitParam,
         security=ADMIN,
         errors=(400, 404, 409),
-        other={202: (s.RoleSyncDone, "Started; follow `/sync/status`")},
+        other={202: (kr.RoleSyncStarted, "Started; follow `/sync/status`")},
     ),
-    ("GET", "/sync/status"): Doc("Live progress and last results", s.KommoData, security=ADMIN),
+    ("GET", "/sync/status"): Doc(
+        "Live progress and last results", kr.RoleSyncStatus, security=ADMIN
+    ),
     ("POST", "/sync/stop"): Doc(
         "Stop the running role sync (409 when none is running)",
-        s.KommoData,
+        kr.RoleSyncStopped,
         security=ADMIN,
         errors=(409,),
     ),
     ("GET", "/sync/logs"): Doc(
         "sync_logs: master, slave, roles, status",
-        s.KommoData,
+        kr.RoleSyncLogs,
         query=kommo_app.LogParams,
         security=ADMIN,
         errors=(400,),
@@ -331,14 +342,14 @@ class Purge(BaseModel):
 CONNECTOR_DOCS = {
     ("GET", C): Doc(
         "Connections",
-        s.ConnectionList,
+        cr.ConnectionList,
         query=connections_app.ListParams,
         security=ADMIN,
         errors=(400,),
     ),
     ("POST", C): Doc(
         "Create a connection (credentials tested with one vendor call)",
-        s.ConnectionAnswer,
+        cr.ConnectionCreated,
         status=201,
         body=connections.NewConnection,
         body_example={
@@ -356,11 +367,11 @@ CONNECTOR_DOCS = {
         },
     ),
     ("GET", f"{C}/{{connection_id}}"): Doc(
-        "A connection", s.ConnectionAnswer, security=ADMIN, errors=(404,)
+        "A connection", cr.ConnectionAnswer, security=ADMIN, errors=(404,)
     ),
     ("PATCH", f"{C}/{{connection_id}}"): Doc(
         "Change a connection: name, enabled, credentials, schedule",
-        s.ConnectionAnswer,
+        cr.ConnectionAnswer,
         body=connections.ConnectionChange,
         body_example={"schedule": "cron(0 7 ? * MON-FRI *)", "timezone": "UTC"},
         security=ADMIN,
@@ -368,14 +379,14 @@ CONNECTOR_DOCS = {
     ),
     ("DELETE", f"{C}/{{connection_id}}"): Doc(
         "Delete a connection and its schedule",
-        s.ConnectionDeleted,
+        cr.ConnectionDeleted,
         query=Purge,
         security=ADMIN,
         errors=(404, 409),
     ),
     ("POST", f"{C}/{{connection_id}}/sync"): Doc(
         "Start a sync of the connection",
-        s.SyncStarted,
+        cr.SyncStarted,
         body=connections_app.SyncBody,
         body_example={"fullSync": False},
         security=ADMIN,
@@ -387,23 +398,23 @@ CONNECTOR_DOCS = {
     ),
     ("GET", f"{C}/{{connection_id}}/records"): Doc(
         "Records pulled",
-        s.RecordPage,
+        cr.RecordPage,
         query=connections_app.RecordParams,
         security=ADMIN,
         errors=(400, 404),
     ),
     ("POST", "/api/v1/sync/run"): Doc(
         "Start a sync (the seed's route)",
-        s.SyncStarted,
+        cr.RunQueued,
         body=runs_app.StartRun,
         body_example={"connectionId": "<connection id>", "fullSync": False},
         security=ADMIN,
         errors=(400, 404, 409),
     ),
-    ("GET", RUNS): Doc("Runs", s.RunList, query=runs_app.RunParams, security=ADMIN, errors=(400,)),
-    ("GET", f"{RUNS}/{{run_id}}"): Doc("A run", s.RunAnswer, security=ADMIN, errors=(404,)),
+    ("GET", RUNS): Doc("Runs", cr.RunList, query=runs_app.RunParams, security=ADMIN, errors=(400,)),
+    ("GET", f"{RUNS}/{{run_id}}"): Doc("A run", cr.RunAnswer, security=ADMIN, errors=(404,)),
     ("GET", f"{RUNS}/{{run_id}}/logs"): Doc(
-        "A run's log", s.RunLogAnswer, security=ADMIN, errors=(404,)
+        "A run's log", cr.RunLogAnswer, security=ADMIN, errors=(404,)
     ),
 }
 
@@ -417,7 +428,7 @@ MOVIDESK_DOCS = {
     ),
     ("GET", f"{M}/api/settings"): Doc(
         "Sync times, token set or not, next runs",
-        s.SettingsAnswer,
+        mr.SettingsAnswer,
         example={
             "success": True,
             "data": {
@@ -431,7 +442,7 @@ MOVIDESK_DOCS = {
     ),
     ("PUT", f"{M}/api/settings"): Doc(
         "Save the sync times (and the token)",
-        s.SettingsAnswer,
+        mr.SettingsAnswer,
         body=movidesk.SettingsChange,
         body_example={"schedules": ["08:00", "18:00"]},
         security=ADMIN,
@@ -439,27 +450,27 @@ MOVIDESK_DOCS = {
     ),
     ("POST", f"{M}/api/sync"): Doc(
         "Sync a period of up to 5 days now",
-        s.MovideskRunAnswer,
+        mr.MovideskRunAnswer,
         body=movidesk.ManualSync,
         body_example={"start_date": "2025-10-14", "end_date": "2025-10-16"},
         query=WaitParam,
         security=ADMIN,
         errors=(400, 409),
-        other={202: (s.MovideskAccepted, "Started; read the run at `statusUrl`")},
+        other={202: (mr.MovideskAccepted, "Started; read the run at `statusUrl`")},
     ),
     ("GET", f"{M}/api/runs"): Doc(
         "Movidesk runs",
-        s.MovideskRunList,
+        mr.MovideskRunList,
         query=movidesk_app.RunParams,
         security=ADMIN,
         errors=(400,),
     ),
     ("GET", f"{M}/api/runs/{{run_id}}"): Doc(
-        "A Movidesk run", s.MovideskRunAnswer, security=ADMIN, errors=(404,)
+        "A Movidesk run", mr.MovideskRunAnswer, security=ADMIN, errors=(404,)
     ),
     ("GET", f"{M}/api/tickets"): Doc(
         "Stored tickets",
-        s.TicketPage,
+        mr.TicketPage,
         query=movidesk_app.TicketParams,
         security=ADMIN,
         errors=(400,),

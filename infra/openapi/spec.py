@@ -250,7 +250,7 @@ def _operation(api: Api, generated: dict[str, Any], doc: Doc) -> dict[str, Any]:
         op["security"] = [dict(doc.security)]
         statuses |= {401, 403, 429}
     error_model = ERROR_MODELS[api.flavor]
-    for status in sorted(statuses):
+    for status in sorted(statuses - set(doc.other)):  # `other` may say more than the envelope
         responses[str(status)] = {
             "description": DESCRIPTIONS[status],
             "content": _media(error_model, error_example(status, api.flavor)),

@@ -75,8 +75,14 @@ def _stack_output(stack: str, key: str) -> str:
     raise SystemExit(f"ponte: stack {stack} has no {key} output")
 
 
+def _plain(value: Any) -> Any:
+    """A response model as its API renders it; anything else JSON lacks as text."""
+    dump = getattr(value, "model_dump", None)
+    return dump(mode="json") if dump else str(value)
+
+
 def _print(data: Any) -> None:
-    print(json.dumps(data, indent=2, ensure_ascii=False, default=str))
+    print(json.dumps(data, indent=2, ensure_ascii=False, default=_plain))
 
 
 # -- commands ------------------------------------------------------------------------------
@@ -90,23 +96,26 @@ def tenants_create(args: argparse.Namespace) -> None:
 
 def api_clients_create(args: argparse.Namespace) -> None:
     from ponte.domain.tenancy import Scope
+    from ponte.http import admin
     from ponte.services import tenancy
 
     issued = tenancy.create_api_client(args.tenant, args.name, Scope(args.scope), args.rate_limit)
-    _print(tenancy.describe_api_client(issued.client) | {"api_key": issued.api_key})
+    _print(admin.issued(issued))
     print("The key is shown only once: store it now.", file=sys.stderr)
 
 
 def api_clients_list(args: argparse.Namespace) -> None:
+    from ponte.http import admin
     from ponte.services import tenancy
 
-    _print([tenancy.describe_api_client(c) for c in tenancy.list_api_clients(args.tenant)])
+    _print([admin.api_client(c) for c in tenancy.list_api_clients(args.tenant)])
 
 
 def api_clients_revoke(args: argparse.Namespace) -> None:
+    from ponte.http import admin
     from ponte.services import tenancy
 
-    _print(tenancy.describe_api_client(tenancy.revoke_api_client(args.tenant, args.client_id)))
+    _print(admin.api_client(tenancy.revoke_api_client(args.tenant, args.client_id)))
 
 
 def _user_pool(args: argparse.Namespace) -> str:

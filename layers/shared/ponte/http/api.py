@@ -11,11 +11,12 @@ from __future__ import annotations
 import hashlib
 import json
 from collections.abc import Callable
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from aws_lambda_powertools.event_handler import APIGatewayHttpResolver, Response
 from aws_lambda_powertools.event_handler.exceptions import NotFoundError
 from aws_lambda_powertools.event_handler.middlewares import NextMiddleware
+from pydantic import BaseModel
 
 from ponte import errors
 from ponte.auth.principals import AuthContext, Principal, PrincipalKind, Role
@@ -24,9 +25,6 @@ from ponte.errors import DomainError
 from ponte.http.envelopes import Flavor, error_body, status_of
 from ponte.observability import Handler, correlation_id, count, instrument, logger
 from ponte.validation import field_errors
-
-if TYPE_CHECKING:
-    from pydantic import BaseModel
 
 Middleware = Callable[[APIGatewayHttpResolver, NextMiddleware], Response[Any]]
 JSON = "application/json; charset=utf-8"
@@ -37,6 +35,9 @@ def _dumps(body: Any) -> str:
 
 
 def json_response(status: int, body: Any, headers: dict[str, str] | None = None) -> Response[Any]:
+    """``body`` a JSON value, or a response model (``ponte.http.responses``) rendered as is."""
+    if isinstance(body, BaseModel):
+        body = body.model_dump(mode="json")
     return Response(status_code=status, content_type=JSON, body=_dumps(body), headers=headers)
 
 

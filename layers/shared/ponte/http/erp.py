@@ -1,4 +1,5 @@
-"""Response shapes of the ERP integration API."""
+"""The ERP integration API's presenters: a sync body's records, and a batch's outcome as
+:mod:`ponte.http.responses.erp` shows it (or the 422 when every record failed)."""
 
 from __future__ import annotations
 
@@ -9,7 +10,8 @@ from aws_lambda_powertools.event_handler import Response
 from ponte import errors
 from ponte.domain.academic import MAX_BATCH, SPECS, Entity
 from ponte.http.api import json_response
-from ponte.services.erp_sync import CONFLICT, RecordIssue, SyncResult
+from ponte.http.responses import erp as out
+from ponte.services.erp_sync import CONFLICT, SyncResult
 
 
 def sync_records(entity: Entity, payload: Any) -> list[Any]:
@@ -31,21 +33,29 @@ def sync_records(entity: Entity, payload: Any) -> list[Any]:
     return records
 
 
-def _issue(issue: RecordIssue, kind: str) -> dict[str, Any]:
-    return {"index": issue.index, "code": issue.code, kind: issue.messages}
+def counts(result: SyncResult) -> out.SyncCounts:
+    """The batch's counts; ``students`` (student links made and removed): enrollments only."""
+    students = None
+    if result.entity is Entity.ENROLLMENTS:
+        students = out.StudentLinks(linked=result.linked, unlinked=result.unlinked)
+    return out.SyncCounts(
+        created=result.created,
+        updated=result.updated,
+        failed=result.failed,
+        unchanged=result.unchanged,
+        errors=[
+            out.RecordErrors(index=e.index, code=e.code, errors=e.messages) for e in result.errors
+        ],
+        warnings=[
+            out.RecordWarnings(index=w.index, code=w.code, warnings=w.messages)
+            for w in result.warnings
+        ],
+        students=students,
+    )
 
 
 def sync_response(result: SyncResult) -> Response[Any]:
-    data: dict[str, Any] = {
-        "created": result.created,
-        "updated": result.updated,
-        "failed": result.failed,
-        "unchanged": result.unchanged,
-        "errors": [_issue(e, "errors") for e in result.errors],
-        "warnings": [_issue(w, "warnings") for w in result.warnings],
-    }
-    if result.entity is Entity.ENROLLMENTS:
-        data["students"] = {"linked": result.linked, "unlinked": result.unlinked}
+    data = counts(result)
     if result.total and result.failed == result.total:
         flat = {
             f"{result.entity.value}.{e.index}.{name}": messages
@@ -57,16 +67,10 @@ def sync_response(result: SyncResult) -> Response[Any]:
                 errors.Kind.CONFLICT, "CONCURRENT_UPDATE", CONFLICT, "Concurrent update", flat,
                 headers={"Retry-After": "1"},
             )  # fmt: skip
-        # The error envelope (with its additive `code`), and the counts as on a 200.
-        body = {
-            "success": False,
-            "message": "Validation error",
-            "errors": flat,
-            "code": "VALIDATION_ERROR",
-            "data": data,
-        }
-        return json_response(422, body)
-    label = SPECS[result.entity].label
-    return json_response(
-        200, {"success": True, "message": f"Sincronização de {label} concluída.", "data": data}
-    )
+        refused = out.SyncRefused(
+            success=False, message="Validation error", errors=flat, code="VALIDATION_ERROR",
+            data=data,
+        )  # fmt: skip
+        return json_response(422, refused)
+    message = f"Sincronização de {SPECS[result.entity].label} concluída."
+    return json_response(200, out.SyncResult(message=message, data=data))

@@ -1,5 +1,6 @@
-"""Response shapes of the Movidesk admin API (seed 004): settings, runs with the seed's
-result line and their window, tickets; and the admin page itself."""
+"""The Movidesk admin API's presenters (seed 004): settings, runs with the seed's result line
+and their window, tickets, as the models of :mod:`ponte.http.responses.movidesk`; and the
+admin page itself."""
 
 from __future__ import annotations
 
@@ -14,42 +15,44 @@ from ponte.domain import movidesk as rules
 from ponte.domain.connectors import PullRun
 from ponte.domain.records import PulledRecord
 from ponte.http import connectors
+from ponte.http.responses import movidesk as out
 from ponte.services.movidesk import Settings
 from ponte.settings import get_settings
 
 PAGE = Path(__file__).with_name("movidesk_page.html")
 
 
-def settings(s: Settings) -> dict[str, Any]:
-    return {
-        "schedules": s.schedules,
-        "timezone": s.timezone,
-        "tokenConfigured": s.token_configured,
-        "nextRuns": [moment.isoformat() for moment in s.next_runs],
-    }
+def settings(s: Settings) -> out.MovideskSettings:
+    return out.MovideskSettings(
+        schedules=s.schedules,
+        timezone=s.timezone,
+        tokenConfigured=s.token_configured,
+        nextRuns=[moment.isoformat() for moment in s.next_runs],
+    )
 
 
-def run(r: PullRun) -> dict[str, Any]:
+def run(r: PullRun) -> out.MovideskRun:
     created, updated = r.total("created"), r.total("updated")
     stream = r.streams.get("tickets")
-    return connectors.run(r) | {
-        "window": {
-            "start": r.options.get("start"),
-            "end": r.options.get("end"),
-            "period": r.options.get("period"),
-        },
-        "result": r.result or rules.result_line(created, updated),
-        "counts": {
-            "novos": created,
-            "atualizados": updated,
-            "total": created + updated,
-            "inalterados": r.total("unchanged"),
-        },
-        "progress": {
-            "pages": stream.pages if stream else 0,
-            "tickets": stream.fetched if stream else 0,
-        },
-    }
+    return out.MovideskRun(
+        **dict(connectors.run(r)),
+        window=out.Window(
+            start=r.options.get("start"),
+            end=r.options.get("end"),
+            period=r.options.get("period"),
+        ),
+        result=r.result or rules.result_line(created, updated),
+        counts=out.TicketCounts(
+            novos=created,
+            atualizados=updated,
+            total=created + updated,
+            inalterados=r.total("unchanged"),
+        ),
+        progress=out.Progress(
+            pages=stream.pages if stream else 0,
+            tickets=stream.fetched if stream else 0,
+        ),
+    )
 
 
 def ticket(record: PulledRecord) -> dict[str, Any]:

@@ -10,7 +10,7 @@ from pydantic import BaseModel, ConfigDict, Field, StringConstraints, Validation
 
 from ponte import errors
 from ponte.auth import api_keys
-from ponte.clock import isoformat, utcnow
+from ponte.clock import utcnow
 from ponte.domain.tenancy import TENANT_ID, ApiClient, Scope, Tenant
 from ponte.repository import tenancy as tenancy_store
 from ponte.repository.errors import ConditionFailed
@@ -96,21 +96,6 @@ def revoke_api_client(tenant_id: str, client_id: str) -> ApiClient:
     if client.active:
         tenancy_store.revoke_api_client(client, utcnow())
     return tenancy_store.get_api_client_by_hash(client.key_hash) or client
-
-
-def describe_api_client(client: ApiClient) -> dict[str, Any]:
-    """The public view of a client: never the key nor its hash, only a short prefix."""
-    return {
-        "id": client.id,
-        "name": client.name,
-        "scope": client.scope.value,
-        "rate_limit": client.rate_limit,
-        "active": client.active,
-        "key_prefix": client.key_prefix,
-        "created_at": isoformat(client.created_at),
-        "last_used_at": isoformat(client.last_used_at) if client.last_used_at else None,
-        "revoked_at": isoformat(client.revoked_at) if client.revoked_at else None,
-    }
 
 
 _SETTINGS_TTL = 60.0

@@ -4,16 +4,14 @@ from __future__ import annotations
 
 import uuid
 from dataclasses import dataclass
-from datetime import datetime
 from typing import Any
 
 from ponte import errors
 from ponte.adapters import bundles, workflows
-from ponte.clock import isoformat, utcnow
 from ponte.domain.runs import RunKind, RunStatus
 from ponte.repository import runs
 from ponte.repository.runs import StoredRun
-from ponte.services.full_sync.model import COUNTS, ORDER, RUN_PART, WORKFLOW, Options, StartEvent
+from ponte.services.full_sync.model import WORKFLOW, Options, StartEvent
 from ponte.services.runs import lifecycle
 from ponte.settings import get_settings
 
@@ -24,7 +22,7 @@ HISTORY_SIZE = 50
 @dataclass(frozen=True, slots=True)
 class Started:
     run_id: str
-    status: str
+    status: RunStatus
 
 
 @dataclass(frozen=True, slots=True)
@@ -73,10 +71,10 @@ def _start(tenant_id: str, bundle_key: str, options: Options, source: str) -> St
         }
 
     run_id = lifecycle.start(tenant_id, WORKFLOW, fields, payload)
-    return Started(run_id, RunStatus.QUEUED.value)
+    return Started(run_id, RunStatus.QUEUED)
 
 
-def stop(tenant_id: str, run_id: str) -> dict[str, Any]:
+def stop(tenant_id: str, run_id: str) -> StoredRun:
     run = require_run(tenant_id, run_id)
     if run.status.finished:
         raise errors.conflict(
@@ -87,7 +85,7 @@ def stop(tenant_id: str, run_id: str) -> dict[str, Any]:
     lifecycle.close(
         tenant_id, RunKind.FULL_SYNC, run_id, RunStatus.ABORTED, started=bool(run.started_at)
     )
-    return describe(tenant_id, require_run(tenant_id, run_id))
+    return require_run(tenant_id, run_id)
 
 
 def require_run(tenant_id: str, run_id: str) -> StoredRun:
@@ -97,40 +95,9 @@ def require_run(tenant_id: str, run_id: str) -> StoredRun:
     return run
 
 
-def _moment(value: str | None) -> str | None:
-    return isoformat(datetime.fromisoformat(value)) if value else None
+def first_errors(tenant_id: str, run_id: str) -> list[dict[str, Any]]:
+    return runs.first_errors(tenant_id, run_id, ERRORS_SHOWN)
 
 
-def describe(tenant_id: str, run: StoredRun, *, with_errors: bool = True) -> dict[str, Any]:
-    duration = None
-    if run.started_at:
-        end = datetime.fromisoformat(run.ended_at) if run.ended_at else utcnow()
-        duration = round((end - datetime.fromisoformat(run.started_at)).total_seconds(), 1)
-    progress = run.get("progress", {})
-    body: dict[str, Any] = {
-        "run_id": run.run_id,
-        "status": run.status.value,
-        "source": run.get("source"),
-        "options": run.get("options", {}),
-        "progress": {
-            e.value: {c: int(progress.get(e.value, {}).get(c, 0)) for c in COUNTS} for e in ORDER
-        },
-        "failed_chunks": int(progress.get(RUN_PART, {}).get("failed_chunks", 0)),
-        "mirror": run.get("mirror"),
-        "error": run.error,
-        "created_at": _moment(run.created_at),
-        "started_at": _moment(run.started_at),
-        "ended_at": _moment(run.ended_at),
-        "duration_seconds": duration,
-    }
-    if with_errors:
-        body["errors"] = [
-            {k: e.get(k) for k in ("entity", "index", "code", "errors")}
-            for e in runs.first_errors(tenant_id, run.run_id, ERRORS_SHOWN)
-        ]
-    return body
-
-
-def history(tenant_id: str) -> list[dict[str, Any]]:
-    listed = runs.list_runs(tenant_id, RunKind.FULL_SYNC, HISTORY_SIZE)
-    return [describe(tenant_id, run, with_errors=False) for run in listed]
+def history(tenant_id: str) -> list[StoredRun]:
+    return runs.list_runs(tenant_id, RunKind.FULL_SYNC, HISTORY_SIZE)

@@ -1,0 +1,81 @@
+"""The Movidesk admin API's answers (seed 004): settings, runs (the connectors' run row with
+the seed's result line and the run's window) and stored tickets."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from ponte.domain.connectors import RunStatus
+from ponte.http.responses import CursorMeta, PageMeta, ResponseModel, Success
+from ponte.http.responses.connectors import RunRow
+
+
+class MovideskSettings(ResponseModel):
+    schedules: list[str]  # HH:MM, São Paulo time
+    timezone: str
+    tokenConfigured: bool
+    nextRuns: list[str]
+
+
+class SettingsAnswer(Success):
+    """The sync times, whether a token is set, and the next runs"""
+
+    data: MovideskSettings
+
+
+class Window(ResponseModel):
+    start: str | None  # UTC
+    end: str | None
+    period: str | None  # the São Paulo days, as the seed's log shows them
+
+
+class TicketCounts(ResponseModel):
+    novos: int
+    atualizados: int
+    total: int  # novos + atualizados, as the seed counts
+    inalterados: int
+
+
+class Progress(ResponseModel):
+    pages: int
+    tickets: int
+
+
+class MovideskRun(RunRow):
+    window: Window
+    result: str  # `Novos: 45, Atualizados: 12, Total: 57`
+    counts: TicketCounts
+    progress: Progress
+
+
+class MovideskRunAnswer(Success):
+    """The run with the seed's result line (`Novos: 45, Atualizados: 12, Total: 57`)"""
+
+    data: MovideskRun
+
+
+class MovideskRunList(Success):
+    """Movidesk runs, newest first"""
+
+    data: list[MovideskRun]
+    meta: PageMeta
+
+
+class StartedRun(ResponseModel):
+    runId: str
+    status: RunStatus
+    statusUrl: str
+
+
+class MovideskAccepted(Success):
+    """Started (202): read the run at `statusUrl`"""
+
+    message: str
+    data: StartedRun
+
+
+class TicketPage(Success):
+    """Stored tickets, newest change first, with a cursor to the next page"""
+
+    data: list[dict[str, Any]]  # the ticket as Movidesk sends it, with `syncedAt`
+    meta: CursorMeta
