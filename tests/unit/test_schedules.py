@@ -29,6 +29,10 @@ def test_expressions_scheduler_accepts(expression: str) -> None:
         "cron(0 8 ? * 8 *)", "cron(0 8 * * ?)", "cron(0 8 * * ? * *)", "cron(0 8 * * ? 1900)",
         "cron(0 8 ? * MON#6 *)", "cron(5-2 8 * * ? *)", "cron(0 8 ? * 2-X *)", "cron(0 ² * * ? *)",
         "at(2026-01-01T00:00:00)",
+        # Digits are ASCII digits, spaces ASCII spaces: Python's \d and split() take more.
+        "rate(\uff11\uff15 minutes)", "rate(\u0661\u0665 minutes)", "rate(1\u00b2 minutes)",
+        "cron(0 \uff18 * * ? *)", "cron(0\u00a08 * * ? *)", "cron(0\u20038 * * ? *)",
+        "cron(0 8 * * ? *\u2028)", "rate(15\tminutes)",
     ],
 )  # fmt: skip
 def test_expressions_scheduler_refuses(expression: str) -> None:

@@ -72,7 +72,10 @@ def test_saved_times_are_schedules_at_once_and_removed_ones_go(movidesk: Movides
     assert remaining == ["cron(0 8 * * ? *)"]
 
 
-@pytest.mark.parametrize("times", [["24:00"], ["8:00"], "08:00", ["08:00", "xx"]])
+@pytest.mark.parametrize(
+    "times",
+    [["24:00"], ["8:00"], "08:00", ["08:00", "xx"], ["0\uff18:00"], ["\uff10\uff18:\uff10\uff10"]],
+)
 def test_bad_times_are_400(movidesk: Movidesk, times: Any) -> None:
     movidesk.configure(["12:00"])
     answer = movidesk.put_settings({"schedules": times})

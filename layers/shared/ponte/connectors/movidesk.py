@@ -56,7 +56,9 @@ class TicketStream:
             tickets,
             lambda raw: normalised_time(raw.get("lastUpdate")),
             "ticket without a numeric id or a lastUpdate",
-            accept=lambda ticket_id: ticket_id is not None and str(ticket_id).isdigit(),
+            accept=lambda ticket_id: (
+                ticket_id is not None and str(ticket_id).isascii() and str(ticket_id).isdigit()
+            ),
         )
         last = (items[-1].updated_at, items[-1].id) if items else cursor.after
         return Page(items, TicketCursor(after=last), len(tickets) < movidesk.PAGE_SIZE, problems)

@@ -12,7 +12,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 DEFAULT_TIMEZONE: Final = "America/Sao_Paulo"
 
-_RATE = re.compile(r"rate\((\d{1,6}) (minute|minutes|hour|hours|day|days)\)")
+_RATE = re.compile(r"rate\(([0-9]{1,6}) (minute|minutes|hour|hours|day|days)\)")
 _CRON = re.compile(r"cron\(([^()]*)\)")
 _MONTHS = ["JAN", "FEB", "MAR", "APR", "MAY", "JUN", "JUL", "AUG", "SEP", "OCT", "NOV", "DEC"]
 _DAYS = ["SUN", "MON", "TUE", "WED", "THU", "FRI", "SAT"]
@@ -32,8 +32,12 @@ class InvalidSchedule(ValueError):
 
 
 def check_expression(expression: str) -> str:
-    """The expression, stripped, if Scheduler would accept it; else InvalidSchedule."""
+    """The expression, stripped, if Scheduler would accept it; else InvalidSchedule. Its
+    digits are ASCII digits and its spaces ASCII spaces: full-width digits are refused,
+    never sent to Scheduler as typed."""
     text = expression.strip()
+    if not text.isascii() or not text.isprintable():
+        raise InvalidSchedule("Use apenas caracteres ASCII: algarismos de 0 a 9 e espaços simples")
     if rate := _RATE.fullmatch(text):
         value, unit = int(rate.group(1)), rate.group(2)
         if value < 1:
@@ -42,7 +46,7 @@ def check_expression(expression: str) -> str:
             raise InvalidSchedule("rate(): use a unidade no singular para 1 e no plural acima")
         return text
     if cron := _CRON.fullmatch(text):
-        _check_cron(cron.group(1).split())
+        _check_cron([field for field in cron.group(1).split(" ") if field])
         return text
     raise InvalidSchedule("Use rate(valor unidade) ou cron(minutos horas dia mês dia-semana ano)")
 

@@ -242,12 +242,14 @@ def _wait(state: Any) -> float:
     return float(wait_random_exponential(multiplier=0.5, max=30)(state))
 
 
+_SECONDS = re.compile(r"[0-9]{1,9}(?:\.[0-9]{1,6})?")  # float() takes full-width digits, "nan"
+
+
 def _retry_after(response: httpx.Response) -> float | None:
     raw = response.headers.get("Retry-After", "").strip()
-    try:
-        return max(0.0, float(raw)) if raw else None
-    except ValueError:
-        return None  # an HTTP date: back off on our own schedule instead
+    if not _SECONDS.fullmatch(raw):
+        return None  # none, or an HTTP date: back off on our own schedule instead
+    return float(raw)
 
 
 _DETAIL_FIELDS = ("detail", "message", "description", "title", "error")
