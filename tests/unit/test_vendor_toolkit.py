@@ -105,6 +105,19 @@ def test_refused_credentials_are_not_retried(clock: VirtualClock) -> None:
     assert "wrong-token" not in str(raised.value)
 
 
+@pytest.mark.parametrize("token", ["m\u00e4ster-token", "tok\u200ben", "tok\nen"])
+def test_a_token_a_header_cannot_carry_is_refused_before_sending_never_named(
+    clock: VirtualClock, token: str
+) -> None:
+    fake = HubSpotFake()
+    with pytest.raises(VendorAuthError) as raised:
+        hubspot.check(_client(fake, token))
+    assert raised.value.status == 0
+    assert "printable ASCII" in str(raised.value)
+    assert not any(c in str(raised.value) for c in token if not c.isascii() or c == "\n")
+    assert fake.requests == []
+
+
 def test_an_answer_that_is_not_json_is_reported_not_crashed_on(clock: VirtualClock) -> None:
     def html(request: httpx.Request) -> httpx.Response:
         return httpx.Response(200, text="<html>maintenance</html>")

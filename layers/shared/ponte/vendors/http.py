@@ -40,7 +40,8 @@ class VendorError(Exception):
 
 
 class VendorAuthError(VendorError):
-    """401/403: the credentials are wrong, revoked or lack a permission."""
+    """401/403: the credentials are wrong, revoked or lack a permission. ``status`` 0: they
+    could not even be sent (characters an HTTP header cannot carry); nothing was sent."""
 
     def __init__(self, message: str, status: int = 401) -> None:
         super().__init__(message)
@@ -100,6 +101,14 @@ class VendorHttp:
         client: httpx.Client | None = self._client
         if client is None:
             import httpx
+
+            if not all(_sendable(value) for value in self.headers.values()):
+                # httpx would raise UnicodeEncodeError naming the character: a secret's.
+                raise VendorAuthError(
+                    f"{self.vendor}: the credentials hold characters an HTTP header cannot "
+                    "carry (printable ASCII only)",
+                    status=0,
+                )
 
             _redact_request_lines()
             client = httpx.Client(
@@ -206,6 +215,10 @@ class VendorHttp:
             return response.json()
         except ValueError:
             raise VendorRejected(f"{where}: the answer is not JSON", status) from None
+
+
+def _sendable(value: str) -> bool:
+    return value.isascii() and value.isprintable()
 
 
 _SECRET_PARAMS = re.compile(r"((?:token|api_key|apikey|access_token)=)[^&\s\"']+", re.IGNORECASE)
