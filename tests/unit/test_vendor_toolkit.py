@@ -142,9 +142,37 @@ def test_user_supplied_base_urls_must_be_https_and_public() -> None:
         ("https://[::1]/", "private or local"),
         ("https://user:pw@example.com", "credentials"),
         ("ftp://example.com", "absolute http"),
+        # IPv4 written as IPv6: mapped, compatible (deprecated), NAT64, 6to4
+        ("https://[::ffff:127.0.0.1]", "private or local"),
+        ("https://[::7f00:1]", "private or local"),
+        ("https://[::127.0.0.1]", "private or local"),
+        ("https://[::a9fe:a9fe]", "private or local"),
+        ("https://[64:ff9b::a9fe:a9fe]", "private or local"),
+        ("https://[64:ff9b::10.0.0.1]", "private or local"),
+        ("https://[2002:a9fe:a9fe::1]", "private or local"),
+        ("https://[fe80::1%25eth0]", "not a host name"),
+        # numbers that resolve to loopback
+        ("https://2130706433", "private or local"),
+        ("https://0177.0.0.1", "private or local"),
     ]:
         with pytest.raises(UnsafeUrl, match=why):
             safe_base_url(url, private_hosts=local)
+
+
+@pytest.mark.parametrize(
+    "url",
+    [
+        "https://[1.1.1.1]", "https://1.1.1.1:99999", "https://example.com:abc",
+        "https://example.com:-1", "https://example.com:0", "https://[::1", "https://]",
+        "https://exa\r\nmple.com", "https://example.com/\r\nX-Injected: 1", "https://a\x00.com",
+        "https://exa mple.com", "https://ex%41mple.com", "https://b\u00fccher.example",
+        "https://a..b", "https://-a.com", "https://evil.com\\@good.com", "https://",
+        "https://example.com?", "https://example.com#", "https://:443", "//example.com",
+    ],
+)  # fmt: skip
+def test_a_base_url_that_does_not_parse_is_unsafe_never_a_value_error(url: str) -> None:
+    with pytest.raises(UnsafeUrl):
+        safe_base_url(url)
 
 
 def test_durations_and_final_statuses_read_as_the_seed_shows() -> None:

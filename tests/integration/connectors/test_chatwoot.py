@@ -8,7 +8,7 @@ import re
 import pytest
 
 from ponte.settings import get_settings
-from tests.integration.connectors.conftest import Connectors, counts
+from tests.integration.connectors.conftest import CONNECTIONS, Connectors, counts
 from tests.support.virtual_time import VirtualClock
 
 _MESSAGES = re.compile(r"/conversations/(\d+)/messages$")
@@ -157,6 +157,39 @@ def test_a_base_url_that_must_not_be_called_is_refused(
     assert "baseUrl" in body["error"]
     assert why in body["error"]
     assert len(connectors.chatwoot.requests) == made  # nothing was called
+
+
+MALFORMED = [
+    "https://[1.1.1.1]", "https://1.1.1.1:99999", "https://app.chatwoot.com:abc",
+    "https://app.chatwoot.com:-1", "https://[::1", "https://]", "https://app\r\n.chatwoot.com",
+    "https://app.chatwoot.com/\r\nX: y", "https://app\x00.chatwoot.com", "https://[::7f00:1]",
+    "https://[::127.0.0.1]", "https://[64:ff9b::a9fe:a9fe]",
+]  # fmt: skip
+
+
+def test_a_base_url_that_does_not_parse_is_a_400_on_create_and_change(
+    connectors: Connectors,
+) -> None:
+    """Each was a 500 (urlsplit's ValueError), or passed as a public address."""
+    connection_id, account_id = connectors.chatwoot_connection(conversations=1)
+    token = connectors.chatwoot.accounts[account_id].token
+    before = connectors.connection(connection_id)
+    for base_url in MALFORMED:
+        credentials = {"accountId": str(account_id), "accessToken": token, "baseUrl": base_url}
+        created = connectors.create(
+            {"name": "Chatwoot", "platform": "chatwoot", "credentials": credentials}
+        )
+        changed = connectors.api.patch(
+            f"{CONNECTIONS}/{connection_id}", headers=connectors.headers,
+            json={"credentials": credentials},
+        )  # fmt: skip
+        for answer in (created, changed):
+            body = answer.json()
+            assert (answer.status_code, body["code"]) == (400, "INVALID_CREDENTIALS"), base_url
+            assert "baseUrl" in body["error"]
+    listing = connectors.api.get(CONNECTIONS, headers=connectors.headers).json()
+    assert listing["meta"]["total"] == 1
+    assert connectors.connection(connection_id) == before
 
 
 def test_the_seeds_base_url_with_api_v1_is_accepted(connectors: Connectors) -> None:

@@ -22,7 +22,7 @@ import socket
 from collections.abc import Callable, Collection, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
-from urllib.parse import urlsplit
+from urllib.parse import SplitResult, urlsplit
 
 from ponte.clock import Clock, get_clock
 from ponte.vendors.pacing import Pacer
@@ -284,23 +284,104 @@ def safe_base_url(url: str, *, private_hosts: Collection[str] = ()) -> str:
     """``url`` without a trailing slash, if it may be called: https on a public address. A
     host named in ``private_hosts`` (the local stack's fakes on loopback) may be http and
     private; no other host may, so a user-supplied URL cannot reach the cloud's metadata
-    endpoint or the private network."""
-    parts = urlsplit(url.strip())
-    if parts.scheme not in ("https", "http") or not parts.hostname:
-        raise UnsafeUrl("the base URL must be an absolute http(s) URL")
-    if parts.username or parts.password:
-        raise UnsafeUrl("the base URL must not carry credentials")
-    if parts.query or parts.fragment:
-        raise UnsafeUrl("the base URL must not carry a query or a fragment")
-    if parts.hostname not in private_hosts:
+    endpoint or the private network. Anything that does not parse as such a URL (a port out
+    of range, a broken IPv6 literal, a control character, a space) is an UnsafeUrl too."""
+    text = url.strip()
+    parts = _parse(text)
+    host = parts.hostname or ""
+    if host not in private_hosts:
         if parts.scheme != "https":
             raise UnsafeUrl("the base URL must use https")
-        try:
-            infos = socket.getaddrinfo(parts.hostname, parts.port or 443)
-        except (OSError, UnicodeError) as exc:
-            raise UnsafeUrl(f"the host {parts.hostname} does not resolve") from exc
-        for info in infos:
-            address = ipaddress.ip_address(info[4][0])
-            if not address.is_global:
-                raise UnsafeUrl(f"the host {parts.hostname} resolves to a private or local address")
-    return url.strip().rstrip("/")
+        public_addresses(host, parts.port or 443)
+    return text.rstrip("/")
+
+
+_HOST_NAME = re.compile(
+    r"(?=.{1,253}\.?$)[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?(?:\.[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?)*\.?",
+    re.ASCII,
+)
+
+
+def _parse(text: str) -> SplitResult:
+    if not text.isascii() or not text.isprintable() or " " in text or "\\" in text:
+        raise UnsafeUrl(
+            "the base URL must be printable ASCII, without spaces or backslashes (an "
+            "international host in its xn-- form)"
+        )
+    try:
+        parts = urlsplit(text)
+        port = parts.port
+    except ValueError:  # a port out of range or not a number, a broken [IPv6] literal
+        raise UnsafeUrl("the base URL is not a valid URL (its host or its port)") from None
+    if parts.scheme not in ("https", "http") or not parts.hostname:
+        raise UnsafeUrl("the base URL must be an absolute http(s) URL")
+    if parts.username is not None or parts.password is not None:
+        raise UnsafeUrl("the base URL must not carry credentials")
+    if parts.query or parts.fragment or "?" in text or "#" in text:
+        raise UnsafeUrl("the base URL must not carry a query or a fragment")
+    if port == 0:
+        raise UnsafeUrl("the base URL's port must be between 1 and 65535")
+    if not (_is_address(parts.hostname) or _HOST_NAME.fullmatch(parts.hostname)):
+        raise UnsafeUrl("the base URL's host is not a host name or an IP address")
+    return parts
+
+
+def _is_address(host: str) -> bool:
+    """An IP literal; a zone index (``fe80::1%eth0``) names this machine's interface: no."""
+    if "%" in host:
+        return False
+    try:
+        ipaddress.ip_address(host)
+    except ValueError:
+        return False
+    return True
+
+
+Address = ipaddress.IPv4Address | ipaddress.IPv6Address
+
+
+def is_public(address: Address) -> bool:
+    """A globally reachable address, IPv4 written in IPv6 included: IPv4-mapped
+    (``::ffff:a.b.c.d``), IPv4-compatible (``::a.b.c.d``, ``::7f00:1``), NAT64
+    (``64:ff9b::/96``, whose translator connects to the IPv4 inside), 6to4 and Teredo are
+    public only if the IPv4 address they carry is."""
+    if isinstance(address, ipaddress.IPv6Address):
+        if address.scope_id:
+            return False
+        for embedded in _embedded(address):
+            if not embedded.is_global:
+                return False
+    return address.is_global
+
+
+_NAT64 = ipaddress.ip_network("64:ff9b::/96")
+_COMPATIBLE = ipaddress.ip_network("::/96")
+
+
+def _embedded(address: ipaddress.IPv6Address) -> list[ipaddress.IPv4Address]:
+    found = [a for a in (address.ipv4_mapped, address.sixtofour) if a is not None]
+    if address.teredo is not None:
+        found.extend(address.teredo)
+    if address in _NAT64 or address in _COMPATIBLE:
+        found.append(ipaddress.IPv4Address(int(address) & 0xFFFFFFFF))
+    return found
+
+
+def public_addresses(host: str, port: int) -> list[str]:
+    """The addresses ``host`` resolves to now, if every one of them is public; else
+    UnsafeUrl. An IP literal is its own address."""
+    try:
+        infos = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)
+    except (OSError, UnicodeError) as exc:
+        raise UnsafeUrl(f"the host {host} does not resolve") from exc
+    found: list[str] = []
+    for info in infos:
+        raw = str(info[4][0])
+        address = ipaddress.ip_address(raw.partition("%")[0])
+        if "%" in raw or not is_public(address):
+            raise UnsafeUrl(f"the host {host} resolves to a private or local address")
+        if raw not in found:
+            found.append(raw)
+    if not found:
+        raise UnsafeUrl(f"the host {host} does not resolve")
+    return found
