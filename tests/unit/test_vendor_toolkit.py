@@ -118,6 +118,18 @@ def test_a_token_a_header_cannot_carry_is_refused_before_sending_never_named(
     assert fake.requests == []
 
 
+@pytest.mark.parametrize("status", [300, 301, 302, 303, 304, 307, 308])
+def test_a_redirect_is_an_error_that_names_its_status(clock: VirtualClock, status: int) -> None:
+    def redirect(request: httpx.Request) -> httpx.Response:
+        return httpx.Response(status, headers={"Location": "https://login.example.com/"})
+
+    http = VendorHttp("Vendor", "http://v.test", {}, transport=httpx.MockTransport(redirect))
+    with pytest.raises(VendorRejected, match=f"HTTP {status}") as raised:
+        http.get("/x")
+    assert raised.value.status == status
+    assert http.requests == 1  # not retried, not followed
+
+
 def test_an_answer_that_is_not_json_is_reported_not_crashed_on(clock: VirtualClock) -> None:
     def html(request: httpx.Request) -> httpx.Response:
         return httpx.Response(200, text="<html>maintenance</html>")

@@ -5,7 +5,8 @@ and redaction.
 - 429 and 5xx, timeouts and dropped connections are retried (tenacity: stop after
   ``max_attempts``, wait the vendor's ``Retry-After`` when it gives one, else exponential
   backoff with full jitter); 401/403 are the credentials' failure and never retried; other
-  4xx are the request's fault.
+  4xx are the request's fault. A 3xx is an error too (redirects are never followed: a
+  vendor API that redirects is a wrong base URL or a sign-in page, not an answer).
 - Messages name the vendor, the method, the path and the status, never a header, a query
   string or a body we sent, so a token cannot leak through an error or a log line.
 - Bodies that are not JSON are reported as such, not crashed on.
@@ -206,7 +207,11 @@ class VendorHttp:
             raise VendorAuthError(f"{where}: the credentials were refused (HTTP {status})", status)
         if status == 429 or status >= 500:
             raise _Retryable(f"HTTP {status}", _retry_after(response), refused=status == 429)
-        if status >= 400:
+        if 300 <= status < 400:  # e.g. a 302 to a sign-in page, with no body: no success
+            raise VendorRejected(
+                f"{where}: HTTP {status} (a redirect, not followed: check the base URL)", status
+            )
+        if status >= 400 or status < 200:
             detail = _detail(response)
             raise VendorRejected(f"{where}: HTTP {status} {detail}", status, detail)
         if not response.content:
