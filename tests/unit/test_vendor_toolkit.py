@@ -3,6 +3,7 @@ the vendor side is a fake mounted in httpx)."""
 
 from __future__ import annotations
 
+import ipaddress
 from collections.abc import Iterator
 
 import httpx
@@ -12,8 +13,10 @@ from devstack.hubspot_fake import HubSpotFake
 from ponte.domain.connectors import RunStatus, duration_text, final_status
 from ponte.vendors import hubspot
 from ponte.vendors.http import (
+    PinnedTransport,
     UnsafeUrl,
     VendorAuthError,
+    VendorBlocked,
     VendorHttp,
     VendorRejected,
     VendorUnavailable,
@@ -185,6 +188,87 @@ def test_user_supplied_base_urls_must_be_https_and_public() -> None:
 def test_a_base_url_that_does_not_parse_is_unsafe_never_a_value_error(url: str) -> None:
     with pytest.raises(UnsafeUrl):
         safe_base_url(url)
+
+
+class Dns:
+    """A resolver whose answers change (rebinding), checked as the transport checks them."""
+
+    def __init__(self, *answers: str) -> None:
+        self.answers = list(answers)
+        self.asked: list[str] = []
+
+    def __call__(self, host: str, port: int) -> list[str]:
+        from ponte.vendors import http as toolkit
+
+        self.asked.append(host)
+        address = self.answers.pop(0) if len(self.answers) > 1 else self.answers[0]
+        if not toolkit.is_public(ipaddress.ip_address(address)):
+            raise UnsafeUrl(f"the host {host} resolves to a private or local address")
+        return [address]
+
+
+Sent = tuple[str, str, str]  # (the address connected to, Host, SNI) as the request left
+
+
+def _pinned(dns: Dns, private: tuple[str, ...] = ()) -> tuple[VendorHttp, list[Sent]]:
+    seen: list[Sent] = []
+
+    def vendor(request: httpx.Request) -> httpx.Response:
+        sni = request.extensions.get("sni_hostname", "")
+        seen.append((request.url.host, request.headers["Host"], sni))
+        return httpx.Response(200, json={"ok": True})
+
+    pinned = PinnedTransport(private, resolve=dns, inner=httpx.MockTransport(vendor))
+    return VendorHttp("Vendor", "https://vendor.example", {}, transport=pinned), seen
+
+
+def test_each_request_connects_to_the_address_it_checked_keeping_sni_and_host(
+    clock: VirtualClock,
+) -> None:
+    dns = Dns("93.184.216.34", "2606:4700::1111")
+    http, seen = _pinned(dns)
+    http.get("/a")
+    http.get("/b")
+
+    assert dns.asked == ["vendor.example", "vendor.example"]  # resolved on every request
+    assert seen == [
+        ("93.184.216.34", "vendor.example", "vendor.example"),
+        ("2606:4700::1111", "vendor.example", "vendor.example"),
+    ]
+
+
+@pytest.mark.parametrize(
+    "rebound", ["127.0.0.1", "169.254.169.254", "10.0.0.8", "::1", "::ffff:127.0.0.1",
+                "::7f00:1", "64:ff9b::a9fe:a9fe", "fd00::1"],
+)  # fmt: skip
+def test_a_host_rebound_to_a_private_address_is_never_connected_to(
+    clock: VirtualClock, rebound: str
+) -> None:
+    dns = Dns("93.184.216.34", rebound)
+    http, seen = _pinned(dns)
+    http.get("/checked")
+    with pytest.raises(VendorBlocked, match="private or local"):
+        http.get("/rebound")
+
+    assert [address for address, _, _ in seen] == ["93.184.216.34"]  # never the private one
+    assert http.requests == 2  # refused at once, not retried
+
+
+def test_only_the_named_private_hosts_pass_unpinned_and_may_be_http(clock: VirtualClock) -> None:
+    dns = Dns("93.184.216.34")
+    seen: list[str] = []
+
+    def fake(request: httpx.Request) -> httpx.Response:
+        seen.append(str(request.url))
+        return httpx.Response(200, json={})
+
+    local = PinnedTransport(("127.0.0.1",), resolve=dns, inner=httpx.MockTransport(fake))
+    VendorHttp("Fake", "http://127.0.0.1:8080", {}, transport=local).get("/x")
+    assert dns.asked == []
+    assert seen == ["http://127.0.0.1:8080/x"]
+    plain = PinnedTransport((), resolve=dns, inner=httpx.MockTransport(fake))
+    with pytest.raises(VendorBlocked, match="https"):
+        VendorHttp("Vendor", "http://vendor.example", {}, transport=plain).get("/x")
 
 
 def test_durations_and_final_statuses_read_as_the_seed_shows() -> None:

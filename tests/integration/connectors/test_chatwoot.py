@@ -4,6 +4,7 @@ conversations, their messages and contacts; increments; the base URL rule."""
 from __future__ import annotations
 
 import re
+from typing import Any
 
 import pytest
 
@@ -190,6 +191,46 @@ def test_a_base_url_that_does_not_parse_is_a_400_on_create_and_change(
     listing = connectors.api.get(CONNECTIONS, headers=connectors.headers).json()
     assert listing["meta"]["total"] == 1
     assert connectors.connection(connection_id) == before
+
+
+def test_a_host_rebound_to_a_private_address_after_its_check_is_never_connected_to(
+    connectors: Connectors, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """DNS rebinding: the base URL's host resolves to a public address when it is checked,
+    then to loopback. The request connects to the address it checked (or to none): httpx
+    never gets to resolve the name again and reach the private one."""
+    import socket
+
+    port = 9  # nothing listens here; a connection attempt is what the test looks for
+    real_lookup, real_connect = socket.getaddrinfo, socket.create_connection
+    answers = iter(["93.184.216.34"])
+    attempts: list[tuple[str, int]] = []
+
+    def lookup(host: Any, *args: Any, **kwargs: Any) -> Any:
+        if host == "rebind.example":
+            address = next(answers, "127.0.0.1")
+            return real_lookup(address, *args, **kwargs)
+        return real_lookup(host, *args, **kwargs)
+
+    def connect(address: tuple[str, int], *args: Any, **kwargs: Any) -> Any:
+        if address[1] == port:
+            attempts.append(address)
+            raise ConnectionRefusedError(address)
+        return real_connect(address, *args, **kwargs)
+
+    monkeypatch.setattr(socket, "getaddrinfo", lookup)
+    monkeypatch.setattr(socket, "create_connection", connect)
+    connectors.chatwoot.add_account(779, "token-779")
+    refused = connectors.create({
+        "name": "Chatwoot", "platform": "chatwoot",
+        "credentials": {"accountId": "779", "accessToken": "token-779",
+                        "baseUrl": f"https://rebind.example:{port}"},
+    })  # fmt: skip
+
+    assert (refused.status_code, refused.json()["code"]) == (400, "INVALID_CREDENTIALS")
+    assert "private or local address" in refused.json()["error"]
+    assert attempts == []  # neither the name (resolved again by httpx) nor 127.0.0.1
+    assert connectors.api.get(CONNECTIONS, headers=connectors.headers).json()["data"] == []
 
 
 def test_the_seeds_base_url_with_api_v1_is_accepted(connectors: Connectors) -> None:

@@ -12,6 +12,11 @@ and redaction.
 - Bodies that are not JSON are reported as such, not crashed on.
 - Time comes from :mod:`ponte.clock`: every wait runs in virtual time in tests.
 - :func:`safe_base_url` holds a base URL that a user supplies to https and public addresses.
+- Every request goes through :class:`PinnedTransport`: it resolves the host itself, checks
+  each address is public, and connects to the address it checked (TLS SNI, certificate
+  check and Host header keep the host name). A DNS answer that changes between a check and
+  the connection (rebinding) cannot reach a private address; only the hosts named in
+  ``VENDOR_PRIVATE_HOSTS`` (the local stack's fakes) are exempt.
 """
 
 from __future__ import annotations
@@ -71,6 +76,10 @@ class UnsafeUrl(ValueError):
     """A user-supplied base URL that must not be called; the message says why."""
 
 
+class VendorBlocked(VendorError):
+    """A request not sent: its host resolved to a private or local address at the time."""
+
+
 class _Retryable(Exception):
     def __init__(
         self, problem: str, retry_after: float | None = None, *, refused: bool = False
@@ -91,7 +100,9 @@ class VendorHttp:
     pacers: Mapping[str, Pacer] = field(default_factory=dict)
     auth: Any = None  # an httpx auth (Zendesk's basic auth)
     query: Mapping[str, str] = field(default_factory=dict)  # on every request (Movidesk's token)
-    transport: Any = None  # an httpx transport (tests mount a fake)
+    transport: Any = None  # an httpx transport (tests mount a fake); else PinnedTransport
+    # Hosts exempt from the public-address rule; None: the settings' VENDOR_PRIVATE_HOSTS.
+    private_hosts: Collection[str] | None = None
     clock: Clock | None = None
     max_attempts: int = 5
     requests: int = 0  # sent, retries included
@@ -112,13 +123,22 @@ class VendorHttp:
                 )
 
             _redact_request_lines()
+            transport = self.transport
+            if transport is None:
+                private = self.private_hosts
+                if private is None:
+                    from ponte.settings import get_settings
+
+                    private = get_settings().vendor_private_hosts
+                transport = PinnedTransport(private)
             client = httpx.Client(
                 base_url=self.base_url,
                 headers=dict(self.headers),
                 params=dict(self.query),
                 auth=self.auth,
-                transport=self.transport,
+                transport=transport,
                 timeout=httpx.Timeout(TIMEOUT_SECONDS, connect=CONNECT_SECONDS),
+                trust_env=False,  # no proxy from the environment: it would resolve the host
             )
             self._client = client
         return client
@@ -202,6 +222,8 @@ class VendorHttp:
             response = self._http().request(method, path, params=params, json=body)
         except httpx.TransportError as exc:
             raise _Retryable(f"network error ({type(exc).__name__})") from None
+        except UnsafeUrl as exc:  # the host resolves somewhere it must not go now: no retry
+            raise VendorBlocked(f"{where}: {exc}") from None
         status = response.status_code
         if status in (401, 403):
             raise VendorAuthError(f"{where}: the credentials were refused (HTTP {status})", status)
@@ -370,6 +392,73 @@ def _embedded(address: ipaddress.IPv6Address) -> list[ipaddress.IPv4Address]:
     if address in _NAT64 or address in _COMPATIBLE:
         found.append(ipaddress.IPv4Address(int(address) & 0xFFFFFFFF))
     return found
+
+
+Resolve = Callable[[str, int], list[str]]
+
+
+class PinnedTransport:
+    """An httpx transport that connects to the address it checked.
+
+    For each request it resolves the URL's host (``resolve``: :func:`public_addresses`,
+    which refuses the request when any address is private), rewrites the URL to that
+    address, and hands it to an ``httpx.HTTPTransport`` with the host name as TLS SNI (the
+    certificate is checked against it) and in the Host header, which httpx set when the
+    request was built. Addresses are tried in order when a connection cannot be made. Hosts
+    in ``private_hosts`` pass unchanged and may be http; no other host may."""
+
+    def __init__(
+        self,
+        private_hosts: Collection[str] = (),
+        *,
+        resolve: Resolve | None = None,
+        inner: Any = None,
+    ) -> None:
+        self._private = frozenset(private_hosts)
+        self._resolve = resolve or public_addresses
+        self._inner = inner
+
+    def _transport(self) -> Any:
+        if self._inner is None:
+            import httpx
+
+            self._inner = httpx.HTTPTransport()
+        return self._inner
+
+    def handle_request(self, request: httpx.Request) -> httpx.Response:
+        import httpx
+
+        url = request.url
+        host = url.host
+        if host in self._private:
+            response: httpx.Response = self._transport().handle_request(request)
+            return response
+        if url.scheme != "https":
+            raise UnsafeUrl("the base URL must use https")
+        addresses = self._resolve(host, url.port or 443)
+        for n, address in enumerate(addresses):
+            request.url = url.copy_with(host=address)
+            request.extensions = {**request.extensions, "sni_hostname": host}
+            try:
+                response = self._transport().handle_request(request)
+            except (httpx.ConnectError, httpx.ConnectTimeout):
+                if n == len(addresses) - 1:
+                    raise
+                continue
+            finally:
+                request.url = url  # what callers (and error messages) see is the host name
+            return response
+        raise UnsafeUrl(f"the host {host} does not resolve")  # pragma: no cover - resolve
+
+    def close(self) -> None:
+        if self._inner is not None:
+            self._inner.close()
+
+    def __enter__(self) -> PinnedTransport:
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        self.close()
 
 
 def public_addresses(host: str, port: int) -> list[str]:
