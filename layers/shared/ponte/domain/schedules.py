@@ -7,8 +7,8 @@ from __future__ import annotations
 
 import re
 from functools import lru_cache
+from importlib import resources
 from typing import Final
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 DEFAULT_TIMEZONE: Final = "America/Sao_Paulo"
 
@@ -93,11 +93,27 @@ def _range(base: str, low: int, high: int, names: tuple[str, ...]) -> bool:
     return start is not None and end is not None and end >= start
 
 
-@lru_cache(maxsize=64)
 def check_timezone(name: str) -> str:
-    """The IANA zone name, if it exists; else InvalidSchedule."""
-    try:
-        ZoneInfo(name)
-    except (ZoneInfoNotFoundError, ValueError):
-        raise InvalidSchedule(f"Fuso horário desconhecido: {name}") from None
+    """The zone name, if the IANA time zone database defines it (a zone, or a link to one
+    such as ``UTC``); else InvalidSchedule. Scheduler reads IANA names; ``ZoneInfo`` also
+    opens whatever file a system's zoneinfo directory holds (``posixrules``, ``right/UTC``,
+    ``posix/…``, ``localtime``) and IANA's placeholder ``Factory``: none of them is a zone
+    to schedule in."""
+    if name not in iana_zones():
+        raise InvalidSchedule(f"Fuso horário desconhecido: {name}")
     return name
+
+
+@lru_cache(maxsize=1)
+def iana_zones() -> frozenset[str]:
+    """Every zone and link of the IANA database, as the tzdata package ships it
+    (``tzdata.zi``: ``Z name …`` and ``L target name`` lines), without ``Factory``."""
+    text = resources.files("tzdata").joinpath("zoneinfo", "tzdata.zi").read_text("utf-8")
+    names: set[str] = set()
+    for line in text.splitlines():
+        fields = line.split()
+        if fields[:1] == ["Z"] and len(fields) > 1:
+            names.add(fields[1])
+        elif fields[:1] == ["L"] and len(fields) > 2:
+            names.add(fields[2])
+    return frozenset(names - {"Factory"})
