@@ -128,8 +128,7 @@ class ChatwootFake(Fake):
         failure = account.failures.take()
         if failure is not None:
             status, retry_after = failure
-            headers = (("Retry-After", str(retry_after)),) if retry_after is not None else ()
-            return key, json_answer(status, {"error": "Injected"}, headers)
+            return key, account.failures.answer(status, retry_after, {"error": "Injected"})
         if account.limit.admit(now) is not None:
             return key, Answer(429, b"Retry later\n", "text/plain")
         if request.method != "GET":

@@ -97,6 +97,14 @@ class Failures:
     def take(self) -> tuple[int, float | None] | None:
         return self.next.pop(0) if self.next else None
 
+    def answer(self, status: int, retry_after: float | None, body: Any) -> Answer:
+        """An injected failure: a redirect has a Location and no body, as a sign-in page's
+        has; the rest ``body`` as JSON (with a Retry-After when one was given)."""
+        if 300 <= status < 400:
+            return Answer(status, b"", headers=(("Location", "https://login.example.com/"),))
+        headers = (("Retry-After", str(retry_after)),) if retry_after is not None else ()
+        return json_answer(status, body, headers)
+
 
 class Fake:
     """A WSGI vendor fake: subclasses answer requests; every request is recorded."""
@@ -135,6 +143,9 @@ class Fake:
 
 REASONS = {
     200: "OK",
+    301: "Moved Permanently",
+    302: "Found",
+    307: "Temporary Redirect",
     201: "Created",
     204: "No Content",
     400: "Bad Request",

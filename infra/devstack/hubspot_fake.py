@@ -116,8 +116,9 @@ class HubSpotFake(Fake):
         failure = account.failures.take()
         if failure is not None:
             status, retry_after = failure
-            headers = (("Retry-After", str(retry_after)),) if retry_after is not None else ()
-            return key, json_answer(status, {"status": "error", "message": "Injected"}, headers)
+            return key, account.failures.answer(
+                status, retry_after, {"status": "error", "message": "Injected"}
+            )
         if any(f"/objects/{kind}" in request.path for kind in account.down):
             return key, json_answer(500, {"status": "error", "message": "internal error"})
         searching = bool(_SEARCH.match(request.path))

@@ -103,8 +103,9 @@ class RdStationFake(Fake):
         failure = account.failures.take()
         if failure is not None:
             status, retry_after = failure
-            headers = (("Retry-After", str(retry_after)),) if retry_after is not None else ()
-            return key[-6:], json_answer(status, {"errors": {"error_type": "INJECTED"}}, headers)
+            return key[-6:], account.failures.answer(
+                status, retry_after, {"errors": {"error_type": "INJECTED"}}
+            )
         wait = account.limit.admit(now)
         if wait is not None:
             headers = (("Retry-After", str(max(1, round(wait + 0.5)))),)

@@ -113,8 +113,7 @@ class ZendeskFake(Fake):
         failure = account.failures.take()
         if failure is not None:
             status, retry_after = failure
-            headers = (("Retry-After", str(retry_after)),) if retry_after is not None else ()
-            return subdomain, json_answer(status, {"error": "Injected"}, headers)
+            return subdomain, account.failures.answer(status, retry_after, {"error": "Injected"})
         if path == "/users/me.json":
             return subdomain, json_answer(200, {"user": {"id": 1, "email": account.email,
                                                          "role": "admin"}})  # fmt: skip

@@ -121,8 +121,18 @@ def test_es256_header_against_an_rsa_key_is_refused(
         {"iss": "https://evil.example.com"},
         {"aud": "another-app"},
         {"custom:tenant_id": ""},
+        {"sub": ""},
+        {"sub": "   "},
     ],
-    ids=["expired", "not-yet-valid", "wrong-issuer", "wrong-audience", "no-tenant"],
+    ids=[
+        "expired",
+        "not-yet-valid",
+        "wrong-issuer",
+        "wrong-audience",
+        "no-tenant",
+        "empty-sub",
+        "blank-sub",
+    ],
 )
 def test_claims_are_checked(
     api: httpx.Client, stack: LocalStack, tenant: TenantFixture, override: dict[str, object]
@@ -133,6 +143,19 @@ def test_claims_are_checked(
     # Re-sign with the real key, so only the claim is wrong.
     resigned = jwt.encode(claims, stack.idp._key, algorithm="RS256", headers={"kid": stack.idp.kid})
     _assert_invalid_token(api, resigned)
+
+
+@pytest.mark.parametrize(
+    "path", ["/api/admin/api-clients", "/api/hierarquia/instituicoes", "/sync/accounts",
+             "/api/v1/sync/connections", "/admin/integrations/movidesk/api/settings"],
+)  # fmt: skip
+def test_a_token_with_an_empty_subject_is_refused_on_every_api(
+    api: httpx.Client, tenant: TenantFixture, path: str
+) -> None:
+    """Every such caller would share one rate-limit key (and name no one in the audit)."""
+    token = tenant.token("admin", claims={"sub": ""})
+    response = api.get(path, headers=tenant.headers(token))
+    assert response.status_code == 401, response.text
 
 
 @pytest.mark.parametrize("role", ["coordinator", "professor", "guardian", "stranger"])

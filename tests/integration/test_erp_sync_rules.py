@@ -322,6 +322,32 @@ def test_duplicate_email_and_cpf(erp: Erp) -> None:
     }
 
 
+FULL_WIDTH = "\uff15\uff12\uff19\uff19\uff18\uff12\uff12\uff14\uff17\uff12\uff15"  # 52998224725
+SUPERSCRIPT = "\u00b9\u00b2\u00b3\u2074\u2075\u2076\u2077\u2078\u2079\u2070\u00b9"
+
+
+@pytest.mark.parametrize("entity", ["professors", "students"])
+def test_a_cpf_in_other_digits_is_refused_never_stored_beside_the_ascii_one(
+    erp: Erp, entity: str
+) -> None:
+    """What is a digit to the API is an ASCII digit: a full-width CPF would be stored as typed
+    beside the same CPF in ASCII (uniqueness bypassed, searches missing it); a superscript
+    one was a 500."""
+    erp.seed("courses")
+    course = {"course_code": "CC001"} if entity == "students" else {}
+    ascii_one = {"code": "A1", "name": "A", "email": "a@x.edu.br", "cpf": "52998224725", **course}
+    erp.ok(entity, [ascii_one])
+    for n, raw in enumerate([FULL_WIDTH, SUPERSCRIPT, "529.982.247-2\uff15"]):
+        record = {"code": f"B{n}", "name": "B", "email": f"b{n}@x.edu.br", "cpf": raw, **course}
+        response = erp.sync(entity, [record])
+        assert response.status_code == 422, response.text
+        assert response.json()["errors"] == {
+            f"{entity}.0.cpf": ["CPF deve conter apenas os algarismos de 0 a 9"]
+        }
+        assert erp.get(f"{entity}/B{n}").status_code == 404
+    assert erp.get(entity).json()["meta"]["total"] == 1
+
+
 def test_duplicates_inside_one_request(erp: Erp) -> None:
     erp.seed("areas")
     data = erp.ok(

@@ -106,6 +106,18 @@ def test_a_body_nested_too_deeply_is_a_400(body: str) -> None:
     assert (status, answer["success"]) == (400, False)
 
 
+def test_an_integer_past_pythons_digit_limit_is_a_400_not_a_500() -> None:
+    ctx = client(Scope.WRITE)
+    for digits in (4301, 100_000):
+        for sign in ("", "-"):
+            body = f'{{"name": "x", "count": {sign}1{"0" * (digits - 1)}}}'
+            status, answer = call("POST", "/write", ctx, body)
+            assert (status, answer["code"]) == (400, "BAD_REQUEST"), digits
+            assert "dígitos" in answer["message"]
+    status, _ = call("POST", "/write", ctx, f'{{"name": "x", "count": {"9" * 4300}}}')
+    assert status == 200  # at the limit: read (this model takes any int)
+
+
 def test_nesting_up_to_the_cap_is_read() -> None:
     status, _ = call("POST", "/write", client(Scope.WRITE), "[" * 32 + "]" * 32)
     assert status == 422  # parsed: it is only not the body this route takes

@@ -118,6 +118,12 @@ def test_required_claims(issuer: Issuer) -> None:
         verifier(issuer).verify(token)
 
 
+@pytest.mark.parametrize("subject", ["", " ", "\t"])
+def test_an_empty_subject_is_refused(issuer: Issuer, subject: str) -> None:
+    with pytest.raises(InvalidToken, match="subject"):
+        verifier(issuer).verify(issuer.token("k1", sub=subject))
+
+
 def test_missing_kid_and_disallowed_algorithm(issuer: Issuer) -> None:
     no_kid = jwt.encode({"sub": "x"}, issuer.keys["k1"], algorithm="RS256")
     with pytest.raises(InvalidToken, match="kid"):

@@ -23,7 +23,8 @@ def test_times_are_checked_deduplicated_and_sorted() -> None:
     assert sync_times(["18:00", "08:00", " 08:00", "00:00", "23:59"]) == [
         "00:00", "08:00", "18:00", "23:59",
     ]  # fmt: skip
-    for bad in (["24:00"], ["8:00"], ["08:60"], ["0800"], "08:00", [8], ["²8:00"]):
+    for bad in (["24:00"], ["8:00"], ["08:60"], ["0800"], "08:00", [8], ["²8:00"],
+                ["0\uff18:00"], ["08:0\u0660"], ["1\u00b9:00"]):  # fmt: skip
         with pytest.raises(InvalidInput):
             sync_times(bad)
 

@@ -3,6 +3,7 @@ the vendor side is a fake mounted in httpx)."""
 
 from __future__ import annotations
 
+import ipaddress
 from collections.abc import Iterator
 
 import httpx
@@ -12,8 +13,10 @@ from devstack.hubspot_fake import HubSpotFake
 from ponte.domain.connectors import RunStatus, duration_text, final_status
 from ponte.vendors import hubspot
 from ponte.vendors.http import (
+    PinnedTransport,
     UnsafeUrl,
     VendorAuthError,
+    VendorBlocked,
     VendorHttp,
     VendorRejected,
     VendorUnavailable,
@@ -105,6 +108,31 @@ def test_refused_credentials_are_not_retried(clock: VirtualClock) -> None:
     assert "wrong-token" not in str(raised.value)
 
 
+@pytest.mark.parametrize("token", ["m\u00e4ster-token", "tok\u200ben", "tok\nen"])
+def test_a_token_a_header_cannot_carry_is_refused_before_sending_never_named(
+    clock: VirtualClock, token: str
+) -> None:
+    fake = HubSpotFake()
+    with pytest.raises(VendorAuthError) as raised:
+        hubspot.check(_client(fake, token))
+    assert raised.value.status == 0
+    assert "printable ASCII" in str(raised.value)
+    assert not any(c in str(raised.value) for c in token if not c.isascii() or c == "\n")
+    assert fake.requests == []
+
+
+@pytest.mark.parametrize("status", [300, 301, 302, 303, 304, 307, 308])
+def test_a_redirect_is_an_error_that_names_its_status(clock: VirtualClock, status: int) -> None:
+    def redirect(request: httpx.Request) -> httpx.Response:
+        return httpx.Response(status, headers={"Location": "https://login.example.com/"})
+
+    http = VendorHttp("Vendor", "http://v.test", {}, transport=httpx.MockTransport(redirect))
+    with pytest.raises(VendorRejected, match=f"HTTP {status}") as raised:
+        http.get("/x")
+    assert raised.value.status == status
+    assert http.requests == 1  # not retried, not followed
+
+
 def test_an_answer_that_is_not_json_is_reported_not_crashed_on(clock: VirtualClock) -> None:
     def html(request: httpx.Request) -> httpx.Response:
         return httpx.Response(200, text="<html>maintenance</html>")
@@ -129,9 +157,118 @@ def test_user_supplied_base_urls_must_be_https_and_public() -> None:
         ("https://[::1]/", "private or local"),
         ("https://user:pw@example.com", "credentials"),
         ("ftp://example.com", "absolute http"),
+        # IPv4 written as IPv6: mapped, compatible (deprecated), NAT64, 6to4
+        ("https://[::ffff:127.0.0.1]", "private or local"),
+        ("https://[::7f00:1]", "private or local"),
+        ("https://[::127.0.0.1]", "private or local"),
+        ("https://[::a9fe:a9fe]", "private or local"),
+        ("https://[64:ff9b::a9fe:a9fe]", "private or local"),
+        ("https://[64:ff9b::10.0.0.1]", "private or local"),
+        ("https://[2002:a9fe:a9fe::1]", "private or local"),
+        ("https://[fe80::1%25eth0]", "not a host name"),
+        # numbers that resolve to loopback
+        ("https://2130706433", "private or local"),
+        ("https://0177.0.0.1", "private or local"),
     ]:
         with pytest.raises(UnsafeUrl, match=why):
             safe_base_url(url, private_hosts=local)
+
+
+@pytest.mark.parametrize(
+    "url",
+    [
+        "https://[1.1.1.1]", "https://1.1.1.1:99999", "https://example.com:abc",
+        "https://example.com:-1", "https://example.com:0", "https://[::1", "https://]",
+        "https://exa\r\nmple.com", "https://example.com/\r\nX-Injected: 1", "https://a\x00.com",
+        "https://exa mple.com", "https://ex%41mple.com", "https://b\u00fccher.example",
+        "https://a..b", "https://-a.com", "https://evil.com\\@good.com", "https://",
+        "https://example.com?", "https://example.com#", "https://:443", "//example.com",
+    ],
+)  # fmt: skip
+def test_a_base_url_that_does_not_parse_is_unsafe_never_a_value_error(url: str) -> None:
+    with pytest.raises(UnsafeUrl):
+        safe_base_url(url)
+
+
+class Dns:
+    """A resolver whose answers change (rebinding), checked as the transport checks them."""
+
+    def __init__(self, *answers: str) -> None:
+        self.answers = list(answers)
+        self.asked: list[str] = []
+
+    def __call__(self, host: str, port: int) -> list[str]:
+        from ponte.vendors import http as toolkit
+
+        self.asked.append(host)
+        address = self.answers.pop(0) if len(self.answers) > 1 else self.answers[0]
+        if not toolkit.is_public(ipaddress.ip_address(address)):
+            raise UnsafeUrl(f"the host {host} resolves to a private or local address")
+        return [address]
+
+
+Sent = tuple[str, str, str]  # (the address connected to, Host, SNI) as the request left
+
+
+def _pinned(dns: Dns, private: tuple[str, ...] = ()) -> tuple[VendorHttp, list[Sent]]:
+    seen: list[Sent] = []
+
+    def vendor(request: httpx.Request) -> httpx.Response:
+        sni = request.extensions.get("sni_hostname", "")
+        seen.append((request.url.host, request.headers["Host"], sni))
+        return httpx.Response(200, json={"ok": True})
+
+    pinned = PinnedTransport(private, resolve=dns, inner=httpx.MockTransport(vendor))
+    return VendorHttp("Vendor", "https://vendor.example", {}, transport=pinned), seen
+
+
+def test_each_request_connects_to_the_address_it_checked_keeping_sni_and_host(
+    clock: VirtualClock,
+) -> None:
+    dns = Dns("93.184.216.34", "2606:4700::1111")
+    http, seen = _pinned(dns)
+    http.get("/a")
+    http.get("/b")
+
+    assert dns.asked == ["vendor.example", "vendor.example"]  # resolved on every request
+    assert seen == [
+        ("93.184.216.34", "vendor.example", "vendor.example"),
+        ("2606:4700::1111", "vendor.example", "vendor.example"),
+    ]
+
+
+@pytest.mark.parametrize(
+    "rebound", ["127.0.0.1", "169.254.169.254", "10.0.0.8", "::1", "::ffff:127.0.0.1",
+                "::7f00:1", "64:ff9b::a9fe:a9fe", "fd00::1"],
+)  # fmt: skip
+def test_a_host_rebound_to_a_private_address_is_never_connected_to(
+    clock: VirtualClock, rebound: str
+) -> None:
+    dns = Dns("93.184.216.34", rebound)
+    http, seen = _pinned(dns)
+    http.get("/checked")
+    with pytest.raises(VendorBlocked, match="private or local"):
+        http.get("/rebound")
+
+    assert [address for address, _, _ in seen] == ["93.184.216.34"]  # never the private one
+    assert http.requests == 2  # refused at once, not retried
+
+
+def test_only_the_named_private_hosts_pass_unpinned_and_may_be_http(clock: VirtualClock) -> None:
+    dns = Dns("93.184.216.34")
+    seen: list[str] = []
+
+    def fake(request: httpx.Request) -> httpx.Response:
+        seen.append(str(request.url))
+        return httpx.Response(200, json={})
+
+    local = PinnedTransport(("127.0.0.1",), resolve=dns, inner=httpx.MockTransport(fake))
+    VendorHttp("Fake", "http://127.0.0.1:8080", {}, transport=local).get("/x")
+    assert dns.asked == []
+    assert seen == ["http://127.0.0.1:8080/x"]
+    plain = PinnedTransport((), resolve=dns, inner=httpx.MockTransport(fake))
+    with pytest.raises(VendorBlocked, match="https"):
+        VendorHttp("Vendor", "http://vendor.example", {}, transport=plain).get("/x")
 
 
 def test_durations_and_final_statuses_read_as_the_seed_shows() -> None:

@@ -31,6 +31,18 @@ _MESSAGES = {
 }
 
 
+TOKEN_CHARACTERS = "Use apenas caracteres ASCII visíveis (sem acentos, espaços ou controles)"
+
+
+def header_safe(value: str) -> str:
+    """A credential that travels in an HTTP header (a vendor token): printable ASCII, no
+    space. Anything else cannot be sent (httpx refuses to encode it), so it is refused when
+    it is given, and the message never repeats it."""
+    if not value.isascii() or not value.isprintable() or " " in value:
+        raise ValueError(TOKEN_CHARACTERS)
+    return value
+
+
 def field_errors(raw: Iterable[Any]) -> dict[str, list[str]]:
     """Pydantic validation errors keyed by dotted field path, with Portuguese messages."""
     result: dict[str, list[str]] = {}

@@ -4,11 +4,12 @@ conversations, their messages and contacts; increments; the base URL rule."""
 from __future__ import annotations
 
 import re
+from typing import Any
 
 import pytest
 
 from ponte.settings import get_settings
-from tests.integration.connectors.conftest import Connectors, counts
+from tests.integration.connectors.conftest import CONNECTIONS, Connectors, counts
 from tests.support.virtual_time import VirtualClock
 
 _MESSAGES = re.compile(r"/conversations/(\d+)/messages$")
@@ -157,6 +158,79 @@ def test_a_base_url_that_must_not_be_called_is_refused(
     assert "baseUrl" in body["error"]
     assert why in body["error"]
     assert len(connectors.chatwoot.requests) == made  # nothing was called
+
+
+MALFORMED = [
+    "https://[1.1.1.1]", "https://1.1.1.1:99999", "https://app.chatwoot.com:abc",
+    "https://app.chatwoot.com:-1", "https://[::1", "https://]", "https://app\r\n.chatwoot.com",
+    "https://app.chatwoot.com/\r\nX: y", "https://app\x00.chatwoot.com", "https://[::7f00:1]",
+    "https://[::127.0.0.1]", "https://[64:ff9b::a9fe:a9fe]",
+]  # fmt: skip
+
+
+def test_a_base_url_that_does_not_parse_is_a_400_on_create_and_change(
+    connectors: Connectors,
+) -> None:
+    """Each was a 500 (urlsplit's ValueError), or passed as a public address."""
+    connection_id, account_id = connectors.chatwoot_connection(conversations=1)
+    token = connectors.chatwoot.accounts[account_id].token
+    before = connectors.connection(connection_id)
+    for base_url in MALFORMED:
+        credentials = {"accountId": str(account_id), "accessToken": token, "baseUrl": base_url}
+        created = connectors.create(
+            {"name": "Chatwoot", "platform": "chatwoot", "credentials": credentials}
+        )
+        changed = connectors.api.patch(
+            f"{CONNECTIONS}/{connection_id}", headers=connectors.headers,
+            json={"credentials": credentials},
+        )  # fmt: skip
+        for answer in (created, changed):
+            body = answer.json()
+            assert (answer.status_code, body["code"]) == (400, "INVALID_CREDENTIALS"), base_url
+            assert "baseUrl" in body["error"]
+    listing = connectors.api.get(CONNECTIONS, headers=connectors.headers).json()
+    assert listing["meta"]["total"] == 1
+    assert connectors.connection(connection_id) == before
+
+
+def test_a_host_rebound_to_a_private_address_after_its_check_is_never_connected_to(
+    connectors: Connectors, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """DNS rebinding: the base URL's host resolves to a public address when it is checked,
+    then to loopback. The request connects to the address it checked (or to none): httpx
+    never gets to resolve the name again and reach the private one."""
+    import socket
+
+    port = 9  # nothing listens here; a connection attempt is what the test looks for
+    real_lookup, real_connect = socket.getaddrinfo, socket.create_connection
+    answers = iter(["93.184.216.34"])
+    attempts: list[tuple[str, int]] = []
+
+    def lookup(host: Any, *args: Any, **kwargs: Any) -> Any:
+        if host == "rebind.example":
+            address = next(answers, "127.0.0.1")
+            return real_lookup(address, *args, **kwargs)
+        return real_lookup(host, *args, **kwargs)
+
+    def connect(address: tuple[str, int], *args: Any, **kwargs: Any) -> Any:
+        if address[1] == port:
+            attempts.append(address)
+            raise ConnectionRefusedError(address)
+        return real_connect(address, *args, **kwargs)
+
+    monkeypatch.setattr(socket, "getaddrinfo", lookup)
+    monkeypatch.setattr(socket, "create_connection", connect)
+    connectors.chatwoot.add_account(779, "token-779")
+    refused = connectors.create({
+        "name": "Chatwoot", "platform": "chatwoot",
+        "credentials": {"accountId": "779", "accessToken": "token-779",
+                        "baseUrl": f"https://rebind.example:{port}"},
+    })  # fmt: skip
+
+    assert (refused.status_code, refused.json()["code"]) == (400, "INVALID_CREDENTIALS")
+    assert "private or local address" in refused.json()["error"]
+    assert attempts == []  # neither the name (resolved again by httpx) nor 127.0.0.1
+    assert connectors.api.get(CONNECTIONS, headers=connectors.headers).json()["data"] == []
 
 
 def test_the_seeds_base_url_with_api_v1_is_accepted(connectors: Connectors) -> None:

@@ -99,6 +99,45 @@ def test_a_bad_body_is_a_validation_error_with_details(connectors: Connectors) -
     assert (huge.status_code, huge.json()["code"]) == (400, "VALIDATION_ERROR")
 
 
+NON_ASCII = ["\u00df", "tok\u00e9n-123", "token\u200b123", "tok en", "tok\x00en", "\u0663"]
+
+
+@pytest.mark.parametrize(
+    ("platform", "credentials", "field"),
+    [
+        ("hubspot", {"accessToken": "{}"}, "accessToken"),
+        ("chatwoot", {"accountId": "1", "accessToken": "{}"}, "accessToken"),
+        ("rdstation", {"apiKey": "{}", "workspaceId": "ws"}, "apiKey"),
+        ("zendesk", {"email": "a@b.com", "apiToken": "{}", "subdomain": "acme"}, "apiToken"),
+    ],
+)
+def test_credentials_a_header_cannot_carry_are_400_stored_nowhere_never_echoed(
+    connectors: Connectors, platform: str, credentials: dict[str, str], field: str
+) -> None:
+    """A token travels in a header: non-ASCII, a space or a control character was a 500
+    (httpx's UnicodeEncodeError, naming the character)."""
+    hubspot, _ = connectors.hubspot_connection()
+
+    def secrets() -> list[str]:
+        listed = aws.client("secretsmanager").list_secrets()["SecretList"]
+        return sorted(s["Name"] for s in listed if f"/{connectors.tenant.id}/" in s["Name"])
+
+    before = secrets()
+    for raw in NON_ASCII:
+        given = {k: (raw if v == "{}" else v) for k, v in credentials.items()}
+        created = connectors.create({"name": "X", "platform": platform, "credentials": given})
+        assert (created.status_code, created.json()["code"]) == (400, "VALIDATION_ERROR"), raw
+        assert created.json()["details"][0]["field"] == f"credentials.{field}"
+        assert raw.strip() not in created.text
+    changed = connectors.api.patch(
+        f"{CONNECTIONS}/{hubspot}", headers=connectors.headers,
+        json={"credentials": {"accessToken": "\u00df"}},
+    )  # fmt: skip
+    assert (changed.status_code, changed.json()["code"]) == (400, "VALIDATION_ERROR")
+    assert secrets() == before
+    assert connectors.api.get(CONNECTIONS, headers=connectors.headers).json()["meta"]["total"] == 1
+
+
 def test_unknown_connections_are_404_everywhere(connectors: Connectors) -> None:
     url = f"{CONNECTIONS}/01900000-0000-7000-8000-000000000000"
     h = connectors.headers

@@ -341,6 +341,35 @@ def test_a_stream_that_keeps_failing_leaves_the_run_partial(connectors: Connecto
     assert any(e["level"] == "error" and e.get("stream") == "deals" for e in logs["entries"])
 
 
+@pytest.mark.parametrize("status", [302, 301, 307])
+def test_a_redirect_is_an_error_naming_its_status_never_a_success(
+    connectors: Connectors, status: int
+) -> None:
+    """A vendor answering 302 with no body was taken as success: the credentials test
+    passed, and a run 'succeeded' with 0 records."""
+    token = f"pat-{connectors.prefix}-{status}"
+    connectors.hubspot.add_account(token, contacts=3)
+    failures = connectors.hubspot.accounts[token].failures
+    failures.fail_next(status)
+    refused = connectors.create(
+        {"name": "HubSpot", "platform": "hubspot", "credentials": {"accessToken": token}}
+    )
+    assert (refused.status_code, refused.json()["code"]) == (400, "INVALID_CREDENTIALS")
+    assert f"HTTP {status}" in refused.json()["error"]
+    assert connectors.api.get(CONNECTIONS, headers=connectors.headers).json()["meta"]["total"] == 0
+
+    connection_id = connectors.create(
+        {"name": "HubSpot", "platform": "hubspot", "credentials": {"accessToken": token}}
+    ).json()["data"]["id"]
+    failures.fail_next(status)  # the run's first request: the contacts' first page
+    run = connectors.run(connection_id)
+
+    assert run["status"] == "partial"
+    assert run["streams"]["contacts"]["status"] == "failed"
+    assert f"HTTP {status}" in run["streams"]["contacts"]["error"]
+    assert run["streams"]["contacts"]["created"] == 0
+
+
 def test_an_increment_past_the_search_ceiling_misses_nothing(
     connectors: Connectors, clock: VirtualClock
 ) -> None:

@@ -120,6 +120,11 @@ def test_schedule_null_removes_the_schedule_and_keeps_the_connection(
         ({"schedule": "rate(1 minutes)"}, "schedule"),
         ({"schedule": "cron(0 8 * * * *)"}, "schedule"),
         ({"schedule": "rate(1 hour)", "timezone": "Mars/Olympus"}, "timezone"),
+        ({"schedule": "rate(1 hour)", "timezone": "Factory"}, "timezone"),
+        ({"schedule": "rate(1 hour)", "timezone": "posixrules"}, "timezone"),
+        ({"schedule": "rate(1 hour)", "timezone": "right/UTC"}, "timezone"),
+        ({"schedule": "rate(\uff11\uff15 minutes)"}, "schedule"),  # full-width digits
+        ({"schedule": "cron(0\u00a08 * * ? *)"}, "schedule"),  # a no-break space
     ],
 )
 def test_a_bad_schedule_is_refused_and_nothing_is_created(
@@ -136,6 +141,35 @@ def test_a_bad_schedule_is_refused_and_nothing_is_created(
     assert answer.json()["details"][0]["field"] == field
     after = connectors.api.get(CONNECTIONS, headers=connectors.headers).json()["meta"]["total"]
     assert after == before
+
+
+@pytest.mark.parametrize("zone", ["Factory", "posixrules", "right/UTC", "posix/UTC"])
+def test_a_zone_scheduler_does_not_take_is_refused_on_change(
+    connectors: Connectors, zone: str
+) -> None:
+    connection_id, _ = connectors.chatwoot_connection(conversations=1, schedule="rate(30 minutes)")
+    answer = connectors.api.patch(
+        f"{CONNECTIONS}/{connection_id}", headers=connectors.headers, json={"timezone": zone}
+    )
+
+    assert (answer.status_code, answer.json()["code"]) == (400, "VALIDATION_ERROR")
+    assert answer.json()["details"][0]["field"] == "timezone"
+    assert connectors.connection(connection_id)["timezone"] == "America/Sao_Paulo"
+    assert _scheduled(connection_id)["ScheduleExpressionTimezone"] == "America/Sao_Paulo"
+
+
+def test_a_schedule_in_other_digits_is_refused_on_change_and_scheduler_keeps_the_old(
+    connectors: Connectors,
+) -> None:
+    connection_id, _ = connectors.chatwoot_connection(conversations=1, schedule="rate(30 minutes)")
+    answer = connectors.api.patch(
+        f"{CONNECTIONS}/{connection_id}", headers=connectors.headers,
+        json={"schedule": "rate(\uff11\uff15 minutes)"},
+    )  # fmt: skip
+
+    assert (answer.status_code, answer.json()["code"]) == (400, "VALIDATION_ERROR")
+    assert connectors.connection(connection_id)["schedule"] == "rate(30 minutes)"
+    assert _scheduled(connection_id)["ScheduleExpression"] == "rate(30 minutes)"
 
 
 def test_a_fire_runs_an_incremental_sync_recorded_as_scheduled(

@@ -239,6 +239,13 @@ def test_search_users_by_hierarchy_filters_and_role(hier: Hierarchy) -> None:
     assert len(everyone) == 6 + 3 + 3 + 2 + 2
 
 
+@pytest.mark.parametrize("papel", ["\u00b2", "\uff13", "\u0663", "9" * 5000, "1_0"])
+def test_a_role_number_in_other_digits_is_a_400(hier: Hierarchy, papel: str) -> None:
+    answer = hier.get("buscar-usuarios", params={"papel": papel})
+    assert answer.status_code == 400, answer.text
+    assert answer.json()["message"] == "Papel inválido"
+
+
 def test_recipients_from_counters(hier: Hierarchy) -> None:
     assert hier.ok("destinatarios") == {
         "instituicoes": 3,

@@ -72,3 +72,52 @@ def test_a_second_master_is_refused_so_the_sync_never_picks_one_by_chance(kommo:
         f"/sync/accounts/{slave}", headers=kommo.headers, json={"role": "master"}
     )
     assert again.status_code == 200, again.text
+
+
+NON_ASCII_TOKEN = "m\u00e4ster-token-xx"
+
+
+def test_a_token_a_header_cannot_carry_is_refused_and_never_echoed(kommo: Kommo) -> None:
+    master, _ = kommo.account("master", "master", [])
+    created = kommo.api.post(
+        "/sync/accounts", headers=kommo.headers,
+        json={"subdomain": f"{kommo.prefix}-s", "role": "slave", "token": NON_ASCII_TOKEN},
+    )  # fmt: skip
+    changed = kommo.api.patch(
+        f"/sync/accounts/{master}", headers=kommo.headers, json={"token": NON_ASCII_TOKEN}
+    )
+
+    for answer in (created, changed):
+        assert answer.status_code == 400, answer.text
+        assert answer.json()["success"] is False
+        assert answer.json()["error"].startswith("Parâmetros inválidos — token:")
+        assert "\u00e4" not in answer.text
+    from ponte.services import kommo_accounts
+
+    assert (
+        kommo_accounts.token(kommo.tenant.id, master) == f"token-{kommo.prefix}-master-0123456789"
+    )
+
+
+def test_a_stored_token_a_header_cannot_carry_fails_the_sync_without_echoing_it(
+    kommo: Kommo,
+) -> None:
+    """A token stored before the rule (or by hand): the run fails saying what to do, and
+    neither the answer nor /sync/status carries a character of it."""
+    from ponte.adapters import secret_store
+
+    master, _ = kommo.account("master", "master", [])
+    kommo.account("slave", "slave", [])
+    secret_store.put(secret_store.name(kommo.tenant.id, "kommo", str(master)), NON_ASCII_TOKEN)
+
+    answer = kommo.sync()
+    status = kommo.api.get("/sync/status", headers=kommo.headers)
+
+    assert answer.json()["success"] is False
+    error = answer.json()["error"]
+    assert "tem caracteres que um cabeçalho HTTP não aceita" in error
+    assert "\u00e4" not in answer.text
+    assert "UnicodeEncodeError" not in answer.text
+    assert status.status_code == 200
+    assert "\u00e4" not in status.text
+    assert "cabeçalho HTTP" in str(status.json()["data"]["last"]["error"])

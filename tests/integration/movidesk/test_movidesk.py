@@ -72,7 +72,10 @@ def test_saved_times_are_schedules_at_once_and_removed_ones_go(movidesk: Movides
     assert remaining == ["cron(0 8 * * ? *)"]
 
 
-@pytest.mark.parametrize("times", [["24:00"], ["8:00"], "08:00", ["08:00", "xx"]])
+@pytest.mark.parametrize(
+    "times",
+    [["24:00"], ["8:00"], "08:00", ["08:00", "xx"], ["0\uff18:00"], ["\uff10\uff18:\uff10\uff10"]],
+)
 def test_bad_times_are_400(movidesk: Movidesk, times: Any) -> None:
     movidesk.configure(["12:00"])
     answer = movidesk.put_settings({"schedules": times})
@@ -287,3 +290,11 @@ def test_a_window_older_than_90_days_is_read_from_tickets_past(movidesk: Movides
     assert "/tickets/past" in paths
     synced = {int(t["id"]) for t in movidesk.get("/tickets", limit=100).json()["data"]}
     assert synced == set(old)
+
+
+def test_a_token_a_header_cannot_carry_is_refused_and_never_echoed(movidesk: Movidesk) -> None:
+    answer = movidesk.put_settings({"token": "m\u00e4ster-token-0000"})
+
+    assert (answer.status_code, answer.json()["code"]) == (400, "VALIDATION_ERROR")
+    assert "\u00e4" not in answer.text
+    assert movidesk.get("/settings").json()["data"]["tokenConfigured"] is False

@@ -2,7 +2,7 @@
 
 Refused: ``alg: none``, HMAC (a public key used as a shared secret), an algorithm the key's
 type cannot sign with, a bad signature, an unknown ``kid``, a wrong issuer or audience, an
-expired or not-yet-valid token.
+expired or not-yet-valid token, a subject that is empty or not a text.
 """
 
 from __future__ import annotations
@@ -120,6 +120,11 @@ class JwtVerifier:
             )
         except jwt.PyJWTError as exc:
             raise InvalidToken(f"{type(exc).__name__}: {exc}") from exc
+        subject = claims.get("sub")
+        if not isinstance(subject, str) or not subject.strip():
+            # "require" only checks that the claim is there: an empty subject names no one,
+            # and every such caller would share one rate-limit key.
+            raise InvalidToken("empty subject")
         self._check_audience(claims)
         return claims
 

@@ -159,7 +159,7 @@ def normalised_time(raw: Any) -> str:
     so stored times sort as text; '' when there is none."""
     if raw is None or raw == "":
         return ""
-    if isinstance(raw, int | float) or (isinstance(raw, str) and raw.isdigit()):
+    if isinstance(raw, int | float) or (isinstance(raw, str) and raw.isascii() and raw.isdigit()):
         moment = datetime.fromtimestamp(int(raw) / 1000, UTC)
     else:
         moment = datetime.fromisoformat(str(raw).replace("Z", "+00:00"))

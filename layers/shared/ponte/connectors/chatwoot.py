@@ -32,7 +32,7 @@ from ponte.connectors.base import (
     items_of,
 )
 from ponte.connectors.spec import Build, ConnectorSpec
-from ponte.domain.connectors import Credentials, Platform, Text
+from ponte.domain.connectors import Credentials, Platform, Token
 from ponte.settings import Settings
 from ponte.vendors import chatwoot
 from ponte.vendors.http import VendorHttp, safe_base_url
@@ -42,7 +42,7 @@ STREAMS = ("conversations", "messages", "contacts")
 
 class ChatwootCredentials(Credentials):
     accountId: Annotated[str, StringConstraints(strip_whitespace=True, pattern=r"^[0-9]{1,12}$")]
-    accessToken: Text
+    accessToken: Token
     baseUrl: Annotated[str, StringConstraints(strip_whitespace=True, max_length=2048)] = ""
 
 

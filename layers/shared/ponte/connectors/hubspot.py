@@ -21,7 +21,7 @@ from ponte.connectors.base import (
     normalised_time,
 )
 from ponte.connectors.spec import Build, ConnectorSpec, account
-from ponte.domain.connectors import Credentials, Platform, Text
+from ponte.domain.connectors import Credentials, Platform, Token
 from ponte.vendors import hubspot
 from ponte.vendors.http import VendorHttp
 
@@ -29,7 +29,7 @@ STREAMS = ("contacts", "companies", "deals")
 
 
 class HubSpotCredentials(Credentials):
-    accessToken: Text  # a private app's token
+    accessToken: Token  # a private app's token
 
 
 class ObjectCursor(Cursor):

@@ -12,13 +12,14 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Annotated, Any
 
-from pydantic import StringConstraints
+from pydantic import AfterValidator, StringConstraints
 
 from ponte.connectors.base import Connector, Cursor, NoResume, Page, items_of, normalised_time
 from ponte.connectors.spec import Build, ConnectorSpec, RunHooks, account
 from ponte.domain import movidesk as rules
 from ponte.domain.connectors import Credentials, Platform, PullRun, RunStatus, Trigger
 from ponte.observability import logger
+from ponte.validation import header_safe
 from ponte.vendors import movidesk
 from ponte.vendors.http import VendorHttp
 
@@ -26,7 +27,11 @@ STREAMS = ("tickets",)
 
 
 class MovideskCredentials(Credentials):
-    token: Annotated[str, StringConstraints(strip_whitespace=True, min_length=8, max_length=200)]
+    token: Annotated[
+        str,
+        StringConstraints(strip_whitespace=True, min_length=8, max_length=200),
+        AfterValidator(header_safe),
+    ]
 
 
 class TicketCursor(Cursor):
@@ -56,7 +61,9 @@ class TicketStream:
             tickets,
             lambda raw: normalised_time(raw.get("lastUpdate")),
             "ticket without a numeric id or a lastUpdate",
-            accept=lambda ticket_id: ticket_id is not None and str(ticket_id).isdigit(),
+            accept=lambda ticket_id: (
+                ticket_id is not None and str(ticket_id).isascii() and str(ticket_id).isdigit()
+            ),
         )
         last = (items[-1].updated_at, items[-1].id) if items else cursor.after
         return Page(items, TicketCursor(after=last), len(tickets) < movidesk.PAGE_SIZE, problems)

@@ -18,7 +18,7 @@ from ponte.connectors.base import (
     normalised_time,
 )
 from ponte.connectors.spec import Build, ConnectorSpec, account
-from ponte.domain.connectors import Credentials, Platform, Text
+from ponte.domain.connectors import Credentials, Platform, Text, Token
 from ponte.vendors import rdstation
 from ponte.vendors.http import VendorHttp
 
@@ -26,7 +26,7 @@ STREAMS = tuple(rdstation.RESOURCES)
 
 
 class RdStationCredentials(Credentials):
-    apiKey: Text
+    apiKey: Token
     workspaceId: Text
 
 

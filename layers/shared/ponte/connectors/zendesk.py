@@ -12,7 +12,7 @@ from pydantic import StringConstraints
 
 from ponte.connectors.base import Connector, Cursor, Page, items_of, normalised_time
 from ponte.connectors.spec import Build, ConnectorSpec
-from ponte.domain.connectors import Credentials, Platform, Subdomain, Text
+from ponte.domain.connectors import Credentials, Platform, Subdomain, Token
 from ponte.vendors import zendesk
 from ponte.vendors.http import VendorHttp
 
@@ -21,7 +21,7 @@ STREAMS = zendesk.EXPORTS
 
 class ZendeskCredentials(Credentials):
     email: Annotated[str, StringConstraints(strip_whitespace=True, pattern=r"^[^@\s]+@[^@\s]+$")]
-    apiToken: Text
+    apiToken: Token
     subdomain: Subdomain
 
 

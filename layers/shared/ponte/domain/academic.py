@@ -18,7 +18,7 @@ from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, ValidationIn
 from ponte.domain import cpf as cpf_rules
 
 _EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s.]{2,}$")
-_SEMESTER = re.compile(r"^\d{4}\.[1-9]$")
+_SEMESTER = re.compile(r"^[0-9]{4}\.[1-9]$")
 
 
 class Entity(StrEnum):
@@ -98,6 +98,8 @@ def _cpf(value: str | None) -> str | None:
     digits = cpf_rules.normalize(str(value))
     if len(digits) != 11 or not digits.isdigit():
         raise ValueError("CPF deve conter 11 dígitos")
+    if not cpf_rules.is_digits(digits):  # full-width or superscript digits: not a CPF's
+        raise ValueError("CPF deve conter apenas os algarismos de 0 a 9")
     return digits
 
 

@@ -6,9 +6,13 @@ from dataclasses import dataclass, field, replace
 from enum import StrEnum
 from typing import Annotated, Any, Final
 
-from pydantic import BaseModel, ConfigDict, StringConstraints
+from pydantic import AfterValidator, BaseModel, ConfigDict, StringConstraints
+
+from ponte.validation import header_safe
 
 Text = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=4096)]
+# A vendor token or key: it travels in a header, so printable ASCII only (never echoed back).
+Token = Annotated[Text, AfterValidator(header_safe)]
 Subdomain = Annotated[
     str,
     StringConstraints(strip_whitespace=True, to_lower=True, pattern=r"^[a-z0-9][a-z0-9-]{0,62}$"),

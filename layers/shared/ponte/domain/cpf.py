@@ -1,4 +1,8 @@
-"""CPF (Brazilian taxpayer id): 11 digits once ``.`` and ``-`` are stripped, two check digits."""
+"""CPF (Brazilian taxpayer id): 11 digits once ``.`` and ``-`` are stripped, two check digits.
+
+A digit is an ASCII digit: full-width or superscript digits look like digits to
+``str.isdigit`` and ``int``, but are no CPF (they would sit beside the same CPF in ASCII,
+unique only by how they were typed)."""
 
 from __future__ import annotations
 
@@ -7,8 +11,13 @@ def normalize(raw: str) -> str:
     return raw.replace(".", "").replace("-", "").strip()
 
 
+def is_digits(cpf: str) -> bool:
+    """11 ASCII digits."""
+    return len(cpf) == 11 and cpf.isascii() and cpf.isdigit()
+
+
 def has_valid_check_digits(cpf: str) -> bool:
-    if len(cpf) != 11 or not cpf.isdigit() or cpf == cpf[0] * 11:
+    if not is_digits(cpf) or cpf == cpf[0] * 11:
         return False
     digits = [int(c) for c in cpf]
     for position in (9, 10):

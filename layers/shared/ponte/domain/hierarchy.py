@@ -36,8 +36,8 @@ class PapelNaTurma(IntEnum):
     def parse(cls, raw: str) -> PapelNaTurma | None:
         """A role by name (any case) or number, as ``buscar-usuarios?papel=`` takes it."""
         text = raw.strip()
-        if text.isdigit():
-            return cls(int(text)) if int(text) in cls._value2member_map_ else None
+        if text.isascii() and text.isdigit():  # a superscript or full-width digit is none
+            return cls(int(text)) if len(text) < 4 and int(text) in cls._value2member_map_ else None
         return next((role for role in cls if role.name.casefold() == text.casefold()), None)
 
 

@@ -16,7 +16,7 @@ PARAMETER_GROUP: Final = "Integrações"
 SCHEDULED_DAYS: Final = 3  # today and the two days before
 MANUAL_MAX_DAYS: Final = 5
 RECENT_DAYS: Final = 90  # /tickets covers the last 90 days; older windows use /tickets/past
-_TIME = re.compile(r"([01]\d|2[0-3]):([0-5]\d)")
+_TIME = re.compile(r"([01][0-9]|2[0-3]):([0-5][0-9])")  # ASCII digits only
 
 # What is stored of a ticket (Movidesk requires a $select on every list).
 FIELDS: Final = (

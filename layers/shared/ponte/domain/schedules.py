@@ -7,12 +7,12 @@ from __future__ import annotations
 
 import re
 from functools import lru_cache
+from importlib import resources
 from typing import Final
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 DEFAULT_TIMEZONE: Final = "America/Sao_Paulo"
 
-_RATE = re.compile(r"rate\((\d{1,6}) (minute|minutes|hour|hours|day|days)\)")
+_RATE = re.compile(r"rate\(([0-9]{1,6}) (minute|minutes|hour|hours|day|days)\)")
 _CRON = re.compile(r"cron\(([^()]*)\)")
 _MONTHS = ["JAN", "FEB", "MAR", "APR", "MAY", "JUN", "JUL", "AUG", "SEP", "OCT", "NOV", "DEC"]
 _DAYS = ["SUN", "MON", "TUE", "WED", "THU", "FRI", "SAT"]
@@ -32,8 +32,12 @@ class InvalidSchedule(ValueError):
 
 
 def check_expression(expression: str) -> str:
-    """The expression, stripped, if Scheduler would accept it; else InvalidSchedule."""
+    """The expression, stripped, if Scheduler would accept it; else InvalidSchedule. Its
+    digits are ASCII digits and its spaces ASCII spaces: full-width digits are refused,
+    never sent to Scheduler as typed."""
     text = expression.strip()
+    if not text.isascii() or not text.isprintable():
+        raise InvalidSchedule("Use apenas caracteres ASCII: algarismos de 0 a 9 e espaços simples")
     if rate := _RATE.fullmatch(text):
         value, unit = int(rate.group(1)), rate.group(2)
         if value < 1:
@@ -42,7 +46,7 @@ def check_expression(expression: str) -> str:
             raise InvalidSchedule("rate(): use a unidade no singular para 1 e no plural acima")
         return text
     if cron := _CRON.fullmatch(text):
-        _check_cron(cron.group(1).split())
+        _check_cron([field for field in cron.group(1).split(" ") if field])
         return text
     raise InvalidSchedule("Use rate(valor unidade) ou cron(minutos horas dia mês dia-semana ano)")
 
@@ -89,11 +93,27 @@ def _range(base: str, low: int, high: int, names: tuple[str, ...]) -> bool:
     return start is not None and end is not None and end >= start
 
 
-@lru_cache(maxsize=64)
 def check_timezone(name: str) -> str:
-    """The IANA zone name, if it exists; else InvalidSchedule."""
-    try:
-        ZoneInfo(name)
-    except (ZoneInfoNotFoundError, ValueError):
-        raise InvalidSchedule(f"Fuso horário desconhecido: {name}") from None
+    """The zone name, if the IANA time zone database defines it (a zone, or a link to one
+    such as ``UTC``); else InvalidSchedule. Scheduler reads IANA names; ``ZoneInfo`` also
+    opens whatever file a system's zoneinfo directory holds (``posixrules``, ``right/UTC``,
+    ``posix/…``, ``localtime``) and IANA's placeholder ``Factory``: none of them is a zone
+    to schedule in."""
+    if name not in iana_zones():
+        raise InvalidSchedule(f"Fuso horário desconhecido: {name}")
     return name
+
+
+@lru_cache(maxsize=1)
+def iana_zones() -> frozenset[str]:
+    """Every zone and link of the IANA database, as the tzdata package ships it
+    (``tzdata.zi``: ``Z name …`` and ``L target name`` lines), without ``Factory``."""
+    text = resources.files("tzdata").joinpath("zoneinfo", "tzdata.zi").read_text("utf-8")
+    names: set[str] = set()
+    for line in text.splitlines():
+        fields = line.split()
+        if fields[:1] == ["Z"] and len(fields) > 1:
+            names.add(fields[1])
+        elif fields[:1] == ["L"] and len(fields) > 2:
+            names.add(fields[2])
+    return frozenset(names - {"Factory"})

@@ -94,6 +94,21 @@ _REQUIRED: Any = object()
 INVALID_JSON = "JSON inválido no corpo da requisição"
 MAX_BODY_BYTES = 1 << 20  # far above any body these APIs take; ERP batches pass their own
 MAX_DEPTH = 32  # the deepest body an API takes is 4 levels
+# Python's own limit on turning digits into an int (sys.get_int_max_str_digits()): past it,
+# json.loads raises a bare ValueError. No API takes a number anywhere near this long.
+MAX_INTEGER_DIGITS = 4300
+TOO_MANY_DIGITS = "Número inteiro com dígitos demais no corpo da requisição"
+
+
+class _TooManyDigits(ValueError):
+    pass
+
+
+def _integer(text: str) -> int:
+    """json's parse_int: an integer literal, refused past MAX_INTEGER_DIGITS digits."""
+    if len(text) - text.startswith("-") > MAX_INTEGER_DIGITS:
+        raise _TooManyDigits(text[:20])
+    return int(text)
 
 
 def json_body(
@@ -104,7 +119,8 @@ def json_body(
     too_large: str = "Corpo da requisição grande demais",
 ) -> Any:
     """The request's JSON body: 413 past ``max_bytes`` (checked before parsing); 400 when it
-    is not JSON, nests deeper than MAX_DEPTH, or is absent (unless a ``default`` is given)."""
+    is not JSON, nests deeper than MAX_DEPTH, holds an integer of more than
+    MAX_INTEGER_DIGITS digits, or is absent (unless a ``default`` is given)."""
     try:
         raw = app.current_event.decoded_body or ""
     except (UnicodeDecodeError, ValueError) as exc:
@@ -116,9 +132,11 @@ def json_body(
             raise errors.bad_request("Corpo da requisição vazio", message_en="Empty body")
         return default
     try:
-        payload = json.loads(raw)
+        payload = json.loads(raw, parse_int=_integer)
         if "\\u" in raw:  # an escaped lone surrogate parses, but is no text: refuse it here
             json.dumps(payload, ensure_ascii=False).encode()
+    except _TooManyDigits as exc:
+        raise errors.bad_request(TOO_MANY_DIGITS, message_en="Integer too long") from exc
     except (json.JSONDecodeError, UnicodeError, RecursionError) as exc:
         # RecursionError: nesting deeper than the parser goes is no JSON we accept either.
         raise errors.bad_request(INVALID_JSON, message_en="Invalid JSON") from exc

@@ -5,7 +5,14 @@ from __future__ import annotations
 
 from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, StringConstraints, ValidationError
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    ConfigDict,
+    Field,
+    StringConstraints,
+    ValidationError,
+)
 
 from ponte import errors
 from ponte.adapters import secret_store
@@ -13,13 +20,18 @@ from ponte.clock import isoformat, utcnow
 from ponte.domain.kommo import Account
 from ponte.repository import kommo as kommo_store
 from ponte.repository.errors import ConditionFailed
-from ponte.validation import field_errors
+from ponte.validation import field_errors, header_safe
 
 Subdomain = Annotated[
     str,
     StringConstraints(strip_whitespace=True, to_lower=True, pattern=r"^[a-z0-9][a-z0-9-]{0,62}$"),
 ]
-Token = Annotated[str, StringConstraints(strip_whitespace=True, min_length=8, max_length=4096)]
+# Sent as "Authorization: Bearer …": printable ASCII, refused otherwise without echoing it.
+Token = Annotated[
+    str,
+    StringConstraints(strip_whitespace=True, min_length=8, max_length=4096),
+    AfterValidator(header_safe),
+]
 
 
 class NewAccount(BaseModel):

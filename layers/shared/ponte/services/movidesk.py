@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from typing import Annotated
 
-from pydantic import BaseModel, ConfigDict, StringConstraints
+from pydantic import AfterValidator, BaseModel, ConfigDict, StringConstraints
 
 from ponte import errors
 from ponte.adapters import schedules
@@ -29,11 +29,16 @@ from ponte.domain.records import PulledRecord
 from ponte.repository import cursors, parameters, pulled_records
 from ponte.services import connections, paging
 from ponte.services.pulls import starting, views
+from ponte.validation import header_safe
 
 CONNECTION_ID = "movidesk"
 SCHEDULE_KIND = "movidesk"
 
-Token = Annotated[str, StringConstraints(strip_whitespace=True, min_length=8, max_length=200)]
+Token = Annotated[
+    str,
+    StringConstraints(strip_whitespace=True, min_length=8, max_length=200),
+    AfterValidator(header_safe),
+]
 
 
 class SettingsChange(BaseModel):

@@ -132,6 +132,11 @@ class KommoClient:
         try:
             return self._http.request(method, path, **kwargs)
         except VendorAuthError as exc:
+            if exc.status == 0:  # never sent: the stored token cannot travel in a header
+                raise KommoAuthError(
+                    f"O token da conta {self.subdomain} tem caracteres que um cabeçalho HTTP "
+                    "não aceita: informe-o de novo"
+                ) from None
             raise KommoAuthError(
                 f"Acesso negado pela conta {self.subdomain} (HTTP {exc.status}): "
                 "verifique o token e se o usuário é administrador"

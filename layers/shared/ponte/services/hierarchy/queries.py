@@ -339,7 +339,7 @@ class HierarchyService:
             if "@" in value:
                 lookups.append((entity, "email", value.lower()))
             digits = cpf_rules.normalize(value)
-            if len(digits) == 11 and digits.isdigit():
+            if cpf_rules.is_digits(digits):
                 lookups.append((entity, "cpf", digits))
             lookups.append((entity, "username", value))
         by_code, owners = academic.lookup(
