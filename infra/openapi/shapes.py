@@ -509,6 +509,7 @@ class RunRow(Shape):
     recordsCreated: int
     recordsUpdated: int
     recordsErrors: int
+    recordsDeleted: int = 0  # additive: records the vendor reported deleted
     startedAt: str | None
     completedAt: str | None
     duration: str | None
@@ -555,6 +556,7 @@ class PulledRecord(Shape):
     updatedAt: str | None
     syncedAt: str | None
     data: dict[str, Any]
+    deletedAt: str | None = None  # additive: when the vendor reported it deleted
 
 
 class RecordPage(Shape):
