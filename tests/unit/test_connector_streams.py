@@ -247,8 +247,9 @@ def test_rd_station_reads_a_second_larger_than_a_page_again_after_a_shift(
     clock: VirtualClock, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """350 records share one second: read by page number within it. The first of them
-    changes after two of those pages, shifting the rest by one: the second is read once more,
-    so the record that slid onto a page already read is not lost."""
+    changes after two of those pages, shifting the rest by one; the account's newest update
+    shows a change since the second began, so it is read once more and the record that slid
+    onto a page already read is not lost."""
     monkeypatch.setattr(rdstation_fake, "CEILING", 1_000)
     monkeypatch.setattr(rdstation, "ROW_CEILING", 1_000)
     fake = RdStationFake()
@@ -262,8 +263,8 @@ def test_rd_station_reads_a_second_larger_than_a_page_again_after_a_shift(
         clock.advance(5)
         fake.change("key", "contacts", [first_in_order])
 
-    # two key queries (the second finds the page all in one second), then the second's pages
-    _after_requests(fake, 4, leave_the_second)
+    # after the second's first page (the key query) and its second (by number)
+    _after_requests(fake, 2, leave_the_second)
     stream = _rd_contacts(fake, "key")
 
     items, _, _ = _drain(stream, stream.start(None, full=False))
@@ -271,6 +272,20 @@ def test_rd_station_reads_a_second_larger_than_a_page_again_after_a_shift(
     assert set(_latest(items)) == set(ids)  # none jumped
     assert _latest(items)[first_in_order].data["revision"] == 2
     assert fake.made(status=400) == []
+
+
+def test_rd_station_reads_a_quiet_second_larger_than_a_page_once(clock: VirtualClock) -> None:
+    fake = RdStationFake()
+    fake.add_account("key")
+    ids = fake.add("key", "contacts", 350)
+    clock.advance(60)  # nothing changes while the run reads
+    stream = _rd_contacts(fake, "key")
+
+    items, _, pages = _drain(stream, stream.start(None, full=False))
+
+    assert sorted(i.id for i in items) == sorted(ids)  # each once
+    # 4 pages of the second, the newest update (quiet: no second reading), the end
+    assert pages == 6
 
 
 # -- Zendesk ------------------------------------------------------------------------------

@@ -4,9 +4,12 @@ RD Station pages lists by page number only: an offset, over which a record that 
 to the end of the ``updated_at`` sort and shifts every record after it. So Ponte pages by key:
 each query asks for its first page of records updated at or after the second of the last
 update read (RDQL compares whole seconds), skipping the ids already read in that second; the
-boundary is read again, never jumped. More records in one second than a page holds are read
-by page number within that second alone, then once more from its first page (a record that
-left the second meanwhile shifted the pages).
+boundary is read again, never jumped.
+
+More records in one second than a page holds can only be paged by number, within that second
+alone: there a record that changes leaves the second and shifts the pages after it. After
+such a second, one cheap query asks for the account's newest update: if anything changed
+since Ponte began that second, the second is read once more from its first page.
 
 A full sync (or the first run) starts with no filter; an increment from the newest change the
 previous run saw (that second read again, found unchanged). No query pages near the 10,000
@@ -16,10 +19,11 @@ rows RD Station lists.
 from __future__ import annotations
 
 from datetime import datetime, timedelta
-from typing import Any, Literal
+from typing import Any, Final, Literal
 
 from pydantic import model_validator
 
+from ponte.clock import get_clock
 from ponte.connectors.base import (
     Connector,
     Cursor,
@@ -35,6 +39,9 @@ from ponte.vendors import rdstation
 from ponte.vendors.http import VendorHttp
 
 STREAMS = tuple(rdstation.RESOURCES)
+# How far RD Station's clock (and its whole-second times) may be from ours: a change this
+# close to when Ponte began reading a second counts as a change during it.
+CLOCK_MARGIN: Final = timedelta(seconds=2)
 
 
 class RdStationCredentials(Credentials):
@@ -44,13 +51,15 @@ class RdStationCredentials(Credentials):
 
 class ListCursor(Cursor):
     """``mode``: "list" (by key from ``since``), "tie" (the second of ``since`` alone, by
-    page number: more records in it than a page holds), "verify" (that second once more)."""
+    page number: more records in it than a page holds), "check" (did anything change while
+    that second was read?), "verify" (that second once more, from its first page)."""
 
-    mode: Literal["list", "tie", "verify"] = "list"
+    mode: Literal["list", "tie", "check", "verify"] = "list"
     since: str = ""  # the key: a normalised time, compared by its second ('' for none)
     seen: tuple[str, ...] = ()  # ids already read in the key's second
     page: int = 1  # tie / verify: the page of the second's own query
     high: str = ""  # the newest update seen: the next run's start
+    tie_started: str = ""  # when Ponte began reading the second by page (normalised)
 
     @model_validator(mode="before")
     @classmethod
@@ -91,6 +100,8 @@ class ListStream:
     def page(self, cursor: ListCursor) -> Page[ListCursor]:
         if cursor.mode == "list":
             return self._by_key(cursor)
+        if cursor.mode == "check":
+            return self._check(cursor)
         return self._one_second(cursor)
 
     def _read(self, number: int, since: str, before: str = "") -> tuple[list[Item], Any, int]:
@@ -103,6 +114,7 @@ class ListStream:
         return items, problems, len(records)
 
     def _by_key(self, cursor: ListCursor) -> Page[ListCursor]:
+        started = normalised_time(get_clock().now().isoformat())
         items, problems, count = self._read(1, cursor.since)
         key = _second(cursor.since)
         fresh = [i for i in items if not (_second(i.updated_at) == key and i.id in cursor.seen)]
@@ -111,14 +123,17 @@ class ListStream:
             return Page(fresh, cursor.model_copy(update={"high": high}), True, problems)
         if not items:
             raise StreamStuck(f"a page of {self.name} without update times")
-        last = items[-1].updated_at
-        if _second(last) > key:
-            seen = tuple(i.id for i in items if _second(i.updated_at) == _second(last))
-            following = cursor.model_copy(update={"since": last, "seen": seen, "high": high})
+        first, last = items[0].updated_at, items[-1].updated_at
+        if _second(first) == _second(last):
+            # A whole page in one second: this is its first page; the next by number.
+            following = cursor.model_copy(update={
+                "mode": "tie", "since": last, "page": 2, "high": high, "tie_started": started,
+                "seen": cursor.seen if _second(last) == key else (),
+            })  # fmt: skip
             return Page(fresh, following, False, problems)
-        # A whole page in one second: that second alone, by page (these come back then).
-        following = cursor.model_copy(update={"mode": "tie", "page": 1, "high": high})
-        return Page([], following, False, problems)
+        seen = tuple(i.id for i in items if _second(i.updated_at) == _second(last))
+        following = cursor.model_copy(update={"since": last, "seen": seen, "high": high})
+        return Page(fresh, following, False, problems)
 
     def _one_second(self, cursor: ListCursor) -> Page[ListCursor]:
         number = cursor.page
@@ -129,21 +144,37 @@ class ListStream:
             )
         since = cursor.since
         items, problems, count = self._read(number, since, _next_second(since))
-        fresh = [i for i in items if i.id not in cursor.seen] if cursor.mode == "tie" else items
+        fresh = [i for i in items if i.id not in cursor.seen]
         high = max([*(i.updated_at for i in items), cursor.high])
         if count >= rdstation.PAGE_SIZE:
             following = cursor.model_copy(update={"page": number + 1, "high": high})
-        elif cursor.mode == "tie" and number > 1:  # pages by offset: read the second again
-            following = cursor.model_copy(update={"mode": "verify", "page": 1, "high": high})
-        else:  # the second is read: on from the next one
-            following = cursor.model_copy(update={
-                "mode": "list", "since": _next_second(since), "seen": (), "page": 1,
-                "high": high,
-            })  # fmt: skip
+        elif cursor.mode == "tie":  # paged by number: was a record moved meanwhile?
+            following = cursor.model_copy(update={"mode": "check", "high": high})
+        else:
+            following = _after_the_second(cursor, high)
         return Page(fresh, following, False, problems)
+
+    def _check(self, cursor: ListCursor) -> Page[ListCursor]:
+        """One row: the account's newest update. Changed since the second's pages began (or
+        too close to tell): that second is read once more."""
+        newest = rdstation.newest(self.http, self.name)
+        moment = normalised_time((newest or {}).get("updated_at") or "")
+        began = datetime.fromisoformat(cursor.tie_started.replace("Z", "+00:00"))
+        quiet = normalised_time((began - CLOCK_MARGIN).isoformat())
+        if moment and moment >= quiet:
+            return Page([], cursor.model_copy(update={"mode": "verify", "page": 1}), False)
+        return Page([], _after_the_second(cursor, cursor.high), False)
 
     def resume_point(self, cursor: ListCursor, saved: UpdatedSince | None) -> UpdatedSince | None:
         return UpdatedSince(since=cursor.high) if cursor.high else saved
+
+
+def _after_the_second(cursor: ListCursor, high: str) -> ListCursor:
+    """The second is read: on by key from the next one."""
+    return cursor.model_copy(update={
+        "mode": "list", "since": _next_second(cursor.since), "seen": (), "page": 1,
+        "high": high, "tie_started": "",
+    })  # fmt: skip
 
 
 def _build(credentials: RdStationCredentials, build: Build) -> Connector:
