@@ -41,9 +41,7 @@ def _drain(stream: object, cursor: Cursor) -> tuple[list[Item], Cursor, int]:
             return items, cursor, pages
 
 
-def _contacts(
-    fake: HubSpotFake, token: str, *, lookback: int = 0
-) -> hubspot_streams.ObjectStream:
+def _contacts(fake: HubSpotFake, token: str, *, lookback: int = 0) -> hubspot_streams.ObjectStream:
     http = hubspot.client(
         token,
         base_url="http://hubspot.test",
@@ -100,7 +98,8 @@ def test_a_search_pages_by_key_past_10000_results(clock: VirtualClock) -> None:
     assert sorted(ids) == sorted(fake.accounts["tok"].objects["contacts"])  # each once
     assert all(r.status == 200 for r in fake.requests)  # never past the 10,000 ceiling
     resume = stream.resume_point(cursor, None)
-    assert resume is not None and resume.since == base + 104
+    assert resume is not None
+    assert resume.since == base + 104
 
 
 def test_more_records_at_one_time_than_a_page_are_read_by_id(clock: VirtualClock) -> None:
@@ -158,7 +157,8 @@ def test_the_lookback_reads_again_what_the_search_index_showed_late(clock: Virtu
 
     assert {i.id for i in first} == {a, b}
     assert [i.id for i in second] == [b]  # a's change was not in the index yet
-    assert mark is not None and mark.since > millis(_latest(third)[a].updated_at)  # passed it
+    assert mark is not None
+    assert mark.since > millis(_latest(third)[a].updated_at)
     assert _latest(third)[a].data["properties"]["revision"] == "2"  # found by the lookback
     assert {i.id for i in third} == {a, b}
     without, _, _ = _drain(stream := _contacts(fake, "tok"), stream.start(mark, full=False))
@@ -179,7 +179,8 @@ def test_the_first_run_lists_then_searches_start_from_its_start_less_the_lookbac
 
     assert first.mode == "list"
     assert (len(items), pages) == (250, 4)  # 3 pages, then the archived listing
-    assert resume is not None and resume.since == started
+    assert resume is not None
+    assert resume.since == started
     again = stream.start(resume, full=False)
     assert (again.mode, again.time) == ("search", started - 300_000)
     assert stream.start(resume, full=True).mode == "list"

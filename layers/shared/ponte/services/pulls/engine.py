@@ -7,6 +7,7 @@ unchanged record costs no write), the changed records written, then the stream's
 with the page's counts. The cursor is saved only after the page it covers is stored; a worker
 killed in between stores the page again on the next attempt, and the records written by that
 same run and page are counted as they were the first time: nothing lost, nothing counted twice.
+A record a run reads again unchanged (a vendor boundary read twice) is counted once too.
 """
 
 from __future__ import annotations
@@ -154,6 +155,8 @@ class _Worker:
         counts = {"created": 0, "updated": 0, "unchanged": 0, "deleted": 0}
         for item in items:
             action = _action(stored.get(item.id), item, run.id, seq)
+            if action == "unchanged" and stored[item.id].run == run.id:
+                continue  # this run stored it already (a boundary read again): counted once
             counts[action if action != "again" else stored[item.id].action] += 1
             if action in ("created", "updated", "deleted"):
                 writes.append((_record(item, now.isoformat()), action))
