@@ -328,6 +328,13 @@ class Purge(BaseModel):
     purge: Annotated[bool, Field(description="delete the runs and records too")] = False
 
 
+class RecordQuery(connections_app.RecordParams):
+    includeDeleted: Annotated[
+        bool,
+        Field(description="also the records the vendor reported deleted (they carry deletedAt)"),
+    ] = False
+
+
 CONNECTOR_DOCS = {
     ("GET", C): Doc(
         "Connections",
@@ -386,9 +393,9 @@ CONNECTOR_DOCS = {
         },
     ),
     ("GET", f"{C}/{{connection_id}}/records"): Doc(
-        "Records pulled",
+        "Records pulled (those deleted at the vendor only with includeDeleted=true)",
         s.RecordPage,
-        query=connections_app.RecordParams,
+        query=RecordQuery,
         security=ADMIN,
         errors=(400, 404),
     ),
