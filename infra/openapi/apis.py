@@ -328,11 +328,18 @@ class Purge(BaseModel):
     purge: Annotated[bool, Field(description="delete the runs and records too")] = False
 
 
-class RecordQuery(connections_app.RecordParams):
-    includeDeleted: Annotated[
-        bool,
-        Field(description="also the records the vendor reported deleted (they carry deletedAt)"),
-    ] = False
+# The records route's query, its includeDeleted described.
+RecordQuery = create_model(
+    "RecordQuery",
+    __base__=connections_app.RecordParams,
+    includeDeleted=(
+        Annotated[
+            bool,
+            Field(description="also the records the vendor reported deleted (with deletedAt)"),
+        ],
+        False,
+    ),
+)
 
 
 CONNECTOR_DOCS = {
