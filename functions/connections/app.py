@@ -57,6 +57,9 @@ class RecordParams(BaseModel):
     updatedSince: datetime | None = None
     cursor: Annotated[str, Field(max_length=2048)] = ""
     limit: Annotated[int, Field(ge=1, le=100), DIGITS] = 50
+    includeDeleted: Annotated[
+        bool, Field(description="also the records the vendor reported deleted (with deletedAt)")
+    ] = False
 
 
 def _query[M: BaseModel](model: type[M]) -> M:
@@ -126,6 +129,7 @@ def list_records(connection_id: str) -> Any:
         updated_since=params.updatedSince,
         cursor=params.cursor,
         limit=params.limit,
+        include_deleted=params.includeDeleted,
     )
     data = [rows.record(params.stream, r) for r in page.records]
     meta = CursorMeta(limit=params.limit, nextCursor=page.next_cursor)

@@ -114,6 +114,9 @@ class Fake:
     def __init__(self) -> None:
         self.requests: list[Recorded] = []
         self.lock = threading.RLock()
+        # Called with each request and its answer, under the lock (a test or a benchmark
+        # changing data while a run reads it).
+        self.listeners: list[Callable[[Request, Answer], None]] = []
 
     def answer(self, request: Request, now: float) -> tuple[str, Answer]:
         """(the account it concerns, the answer)."""
@@ -127,6 +130,8 @@ class Fake:
             self.requests.append(
                 Recorded(account, request.method, request.path, now, answer.status)
             )
+            for listener in self.listeners:
+                listener(request, answer)
         headers = [("Content-Type", answer.content_type)] if answer.body else []
         headers.extend(answer.headers)
         start_response(f"{answer.status} {REASONS.get(answer.status, 'Status')}", headers)

@@ -1,20 +1,30 @@
 """A HubSpot fake: CRM v3 objects (contacts, companies, deals) per private app token,
-behaving as HubSpot does for what the connector uses.
+behaving as HubSpot does for what the connector uses (docs/vendors.md: sources).
 
-- ``GET /crm/v3/objects/{type}?limit=&after=`` (limit ≤ 100), ``paging.next.after`` until the
-  last page; ``POST /crm/v3/objects/{type}/search`` with a GTE filter on the last-modified
-  property, one ascending sort, ``limit`` ≤ 200, ``after`` paging and ``total``; paging past
-  10,000 results answers 400, as HubSpot does.
+- ``GET /crm/v3/objects/{type}?limit=&after=&archived=`` (limit ≤ 100) in id order,
+  ``paging.next.after`` naming the last object read; ``archived=true`` lists only the
+  archived objects, each with ``archivedAt``.
+- ``POST /crm/v3/objects/{type}/search``: filter groups (AND within a group, OR between; at
+  most 5 groups, 6 filters in one, 18 in all) with ``EQ``/``NEQ``/``GT``/``GTE``/``LT``/``LTE``
+  on the last-modified property, ``hs_object_id``, ``createdate`` or any property; one sort
+  rule (HubSpot orders records with equal values as it likes: here by a hash of their id);
+  ``limit`` ≤ 200; ``after`` is an offset into the results, so records that change while a
+  caller pages move and shift the rest; paging past 10,000 results answers 400. Archived
+  records are not searchable.
+- The search index lags writes: a created, changed or archived object shows in searches
+  ``search_lag`` seconds (virtual time) after the write, as it was then; the list API sees it
+  at once.
 - 401 with HubSpot's error body for an unknown token.
 - Limits per token: ``per_ten_seconds`` requests in any 10 s (TEN_SECONDLY_ROLLING) and 5
   searches in any second; beyond them, 429 with HubSpot's body.
 - Failures on demand (``failures.fail_next(503, 503)``, ``fail_next(429, retry_after=2)``), or
   an object type that keeps answering 500 (``down``).
-- ``change`` and ``add`` edit the data; times come from the (virtual) clock.
+- ``add``, ``change`` and ``archive`` edit the data; times come from the (virtual) clock.
 """
 
 from __future__ import annotations
 
+import hashlib
 import re
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -26,13 +36,34 @@ TYPES = ("contacts", "companies", "deals")
 MODIFIED = {"contacts": "lastmodifieddate", "companies": "hs_lastmodifieddate",
             "deals": "hs_lastmodifieddate"}  # fmt: skip
 CEILING = 10_000
+SEARCH_LAG_SECONDS = 2.0  # "it may take a few moments" (HubSpot's search guide)
+MAX_GROUPS, MAX_GROUP_FILTERS, MAX_FILTERS = 5, 6, 18
 _LIST = re.compile(r"^/crm/v3/objects/(contacts|companies|deals)$")
 _SEARCH = re.compile(r"^/crm/v3/objects/(contacts|companies|deals)/search$")
+_COMPARE = {
+    "EQ": lambda a, b: a == b,
+    "NEQ": lambda a, b: a != b,
+    "GT": lambda a, b: a > b,
+    "GTE": lambda a, b: a >= b,
+    "LT": lambda a, b: a < b,
+    "LTE": lambda a, b: a <= b,
+}
 
 
 def _iso(ms: int) -> str:
     moment = datetime.fromtimestamp(ms / 1000, UTC)
     return moment.strftime("%Y-%m-%dT%H:%M:%S.") + f"{ms % 1000:03d}Z"
+
+
+def _ms(value: str) -> int:
+    """A date filter's value: epoch milliseconds, or ISO-8601."""
+    if value.lstrip("-").isdigit():
+        return int(value)
+    return int(datetime.fromisoformat(value.replace("Z", "+00:00")).timestamp() * 1000)
+
+
+class _Refused(Exception):
+    """A search HubSpot answers 400 to."""
 
 
 @dataclass
@@ -45,6 +76,7 @@ class HubSpotAccount:
     down: set[str] = field(default_factory=set)  # object types whose requests answer 500
     general: RollingLimit = field(default_factory=lambda: RollingLimit(100, 10.0))
     search: RollingLimit = field(default_factory=lambda: RollingLimit(5, 1.0))
+    search_lag: float = SEARCH_LAG_SECONDS
     next_id: int = 1000
 
 
@@ -57,9 +89,16 @@ class HubSpotFake(Fake):
 
     # -- data ------------------------------------------------------------------------------
     def add_account(
-        self, token: str, *, per_ten_seconds: int = 100, **counts: int
+        self,
+        token: str,
+        *,
+        per_ten_seconds: int = 100,
+        search_lag: float = SEARCH_LAG_SECONDS,
+        **counts: int,
     ) -> HubSpotAccount:
-        account = HubSpotAccount(token, general=RollingLimit(per_ten_seconds, 10.0))
+        account = HubSpotAccount(
+            token, general=RollingLimit(per_ten_seconds, 10.0), search_lag=search_lag
+        )
         with self.lock:
             self.accounts[token] = account
         for object_type, count in counts.items():
@@ -77,25 +116,61 @@ class HubSpotFake(Fake):
             for _ in range(count):
                 account.next_id += 1
                 object_id = str(account.next_id)
-                account.objects[object_type][object_id] = {
+                obj = {
                     "id": object_id,
                     "properties": {"name": f"{object_type} {object_id}", "revision": "1"},
-                    "createdAt": _iso(stamp),
+                    "created": stamp,
                     "modified": stamp,
                     "archived": False,
+                    "archivedAt": None,
+                    "searchable": None,  # what searches see of it (None: not yet indexed)
+                    "pending": [],  # (visible from, what) writes the index has not caught up
                 }
+                account.objects[object_type][object_id] = obj
+                self._index(account, obj, None)
                 ids.append(object_id)
         return ids
 
     def change(
-        self, token: str, object_type: str, ids: list[str], *, at_ms: int | None = None
+        self,
+        token: str,
+        object_type: str,
+        ids: list[str],
+        *,
+        at_ms: int | None = None,
+        index_lag: float | None = None,
     ) -> None:
+        """A new revision of each object, modified now (or at ``at_ms``); searches see it
+        after the account's lag (or ``index_lag`` seconds)."""
+        account = self.accounts[token]
         stamp = at_ms if at_ms is not None else self._now_ms()
         with self.lock:
             for object_id in ids:
-                obj = self.accounts[token].objects[object_type][object_id]
-                obj["properties"]["revision"] = str(int(obj["properties"]["revision"]) + 1)
+                obj = account.objects[object_type][object_id]
+                obj["properties"] = obj["properties"] | {
+                    "revision": str(int(obj["properties"]["revision"]) + 1)
+                }
                 obj["modified"] = stamp
+                self._index(account, obj, index_lag)
+
+    def archive(self, token: str, object_type: str, ids: list[str]) -> None:
+        """Archive (delete) objects now: gone from the list and, after the lag, from
+        searches; listed with ``archived=true``."""
+        account = self.accounts[token]
+        stamp = self._now_ms()
+        with self.lock:
+            for object_id in ids:
+                obj = account.objects[object_type][object_id]
+                obj["archived"], obj["archivedAt"] = True, stamp
+                self._index(account, obj, None)
+
+    def revision(self, token: str, object_type: str, object_id: str) -> int:
+        return int(self.accounts[token].objects[object_type][object_id]["properties"]["revision"])
+
+    def _index(self, account: HubSpotAccount, obj: dict[str, Any], lag: float | None) -> None:
+        seconds = account.search_lag if lag is None else lag
+        snapshot = {k: obj[k] for k in ("id", "properties", "created", "modified", "archived")}
+        obj["pending"].append((self._now_ms() + int(seconds * 1000), snapshot))
 
     def _now_ms(self) -> int:
         from ponte.clock import get_clock
@@ -132,48 +207,89 @@ class HubSpotFake(Fake):
         if request.method == "GET" and (match := _LIST.match(request.path)):
             return key, self._list(account, match.group(1), request.query)
         if request.method == "POST" and (match := _SEARCH.match(request.path)):
-            return key, self._search(account, match.group(1), request.json() or {})
+            try:
+                return key, self._search(account, match.group(1), request.json() or {})
+            except (_Refused, ValueError, TypeError, KeyError) as exc:
+                return key, _invalid(str(exc) or "invalid search")
         return key, json_answer(404, {"status": "error", "message": "Not found"})
 
     def _public(self, object_type: str, obj: dict[str, Any]) -> dict[str, Any]:
         modified = _iso(obj["modified"])
-        return {
+        public = {
             "id": obj["id"],
             "properties": obj["properties"]
-            | {MODIFIED[object_type]: modified, "hs_object_id": obj["id"]},
-            "createdAt": obj["createdAt"],
+            | {
+                MODIFIED[object_type]: modified,
+                "hs_object_id": obj["id"],
+                "createdate": _iso(obj["created"]),
+            },
+            "createdAt": _iso(obj["created"]),
             "updatedAt": modified,
             "archived": obj["archived"],
         }
+        if obj.get("archivedAt") is not None:
+            public["archivedAt"] = _iso(obj["archivedAt"])
+        return public
 
     def _list(self, account: HubSpotAccount, object_type: str, query: dict[str, str]) -> Answer:
         limit = min(100, max(1, int(query.get("limit", "10"))))
-        start = int(query.get("after", "0") or 0)
-        ordered = sorted(account.objects[object_type].values(), key=lambda o: int(o["id"]))
-        page = ordered[start : start + limit]
+        after = int(query.get("after") or 0)
+        archived = query.get("archived", "false") == "true"
+        ordered = sorted(
+            (
+                o
+                for o in account.objects[object_type].values()
+                if o["archived"] == archived and int(o["id"]) > after
+            ),
+            key=lambda o: int(o["id"]),
+        )
+        page = ordered[:limit]
         body: dict[str, Any] = {"results": [self._public(object_type, o) for o in page]}
-        if start + limit < len(ordered):
-            body["paging"] = {"next": {"after": str(start + limit)}}
+        if len(ordered) > limit:
+            body["paging"] = {"next": {"after": page[-1]["id"]}}
         return json_answer(200, body)
+
+    # -- search ----------------------------------------------------------------------------
+    def _searchable(self, account: HubSpotAccount, object_type: str) -> list[dict[str, Any]]:
+        """What the search index holds now: each object as of its last write indexed."""
+        now, found = self._now_ms(), []
+        for obj in account.objects[object_type].values():
+            pending = obj["pending"]
+            while pending and pending[0][0] <= now:
+                obj["searchable"] = pending.pop(0)[1]
+            seen = obj["searchable"]
+            if seen is not None and not seen["archived"]:
+                found.append(seen)
+        return found
 
     def _search(self, account: HubSpotAccount, object_type: str, body: dict[str, Any]) -> Answer:
         limit = int(body.get("limit", 10))
         start = int(body.get("after") or 0)
         if limit > 200:
-            return _invalid("limit must be at most 200")
+            raise _Refused("limit must be at most 200")
         if start + limit > CEILING:
-            return _invalid("paging past 10,000 results is not allowed")
-        since = 0
-        for group in body.get("filterGroups") or []:
-            for flt in group.get("filters") or []:
-                if (
-                    flt.get("propertyName") == MODIFIED[object_type]
-                    and flt.get("operator") == "GTE"
-                ):
-                    since = int(flt["value"])
-        matching = sorted(
-            (o for o in account.objects[object_type].values() if o["modified"] >= since),
-            key=lambda o: (o["modified"], int(o["id"])),
+            raise _Refused("paging past 10,000 results is not allowed")
+        groups = body.get("filterGroups") or []
+        sizes = [len(g.get("filters") or []) for g in groups]
+        if len(groups) > MAX_GROUPS or sum(sizes) > MAX_FILTERS:
+            raise _Refused("too many filter groups or filters")
+        if any(size > MAX_GROUP_FILTERS for size in sizes):
+            raise _Refused("too many filters in one group")
+        sorts = body.get("sorts") or []
+        if len(sorts) > 1:
+            raise _Refused("only one sort rule can be applied")
+        prop, descending = self._sort_rule(sorts[0] if sorts else None)
+        matching = [
+            o
+            for o in self._searchable(account, object_type)
+            if not groups
+            or any(
+                all(self._holds(object_type, o, f) for f in g.get("filters") or []) for g in groups
+            )
+        ]
+        matching.sort(
+            key=lambda o: (self._value(object_type, o, prop), _tie(o["id"], prop)),
+            reverse=descending,
         )
         page = matching[start : start + limit]
         answer: dict[str, Any] = {
@@ -183,6 +299,50 @@ class HubSpotFake(Fake):
         if start + limit < len(matching):
             answer["paging"] = {"next": {"after": str(start + limit)}}
         return json_answer(200, answer)
+
+    @staticmethod
+    def _sort_rule(rule: Any) -> tuple[str, bool]:
+        """(property, descending): the guide's ``{propertyName, direction}`` or the spec's
+        string (``-`` for descending); by default creation date, oldest first."""
+        if rule is None:
+            return "createdate", False
+        if isinstance(rule, str):
+            return rule.lstrip("-"), rule.startswith("-")
+        return str(rule["propertyName"]), rule.get("direction", "ASCENDING") == "DESCENDING"
+
+    @staticmethod
+    def _value(object_type: str, obj: dict[str, Any], prop: str) -> Any:
+        if prop == MODIFIED[object_type]:
+            return obj["modified"]
+        if prop == "hs_object_id":
+            return int(obj["id"])
+        if prop == "createdate":
+            return obj["created"]
+        return str(obj["properties"].get(prop, ""))
+
+    def _holds(self, object_type: str, obj: dict[str, Any], flt: dict[str, Any]) -> bool:
+        prop, operator = str(flt.get("propertyName", "")), str(flt.get("operator", ""))
+        if operator == "HAS_PROPERTY":
+            return prop in obj["properties"] or prop in (MODIFIED[object_type], "hs_object_id")
+        compare = _COMPARE.get(operator)
+        if compare is None:
+            raise _Refused(f"operator {operator} is not supported by this fake")
+        value = self._value(object_type, obj, prop)
+        raw = str(flt.get("value", ""))
+        wanted: Any = raw
+        if prop in (MODIFIED[object_type], "createdate"):
+            wanted = _ms(raw)
+        elif prop == "hs_object_id":
+            wanted = int(raw)
+        return bool(compare(value, wanted))
+
+
+def _tie(object_id: str, prop: str) -> Any:
+    """The order of records with equal sort values: HubSpot documents none, so not the id's
+    (except when sorting by id)."""
+    if prop == "hs_object_id":
+        return 0
+    return hashlib.sha256(object_id.encode()).hexdigest()
 
 
 def _invalid(message: str) -> Answer:

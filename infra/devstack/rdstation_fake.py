@@ -3,9 +3,11 @@ the CRM API v2 does for what the connector uses (README: what it relies on, and 
 
 - ``GET /crm/v2/{contacts|deals}`` with ``Authorization: Bearer {key}``: ``page[number]``
   (from 1), ``page[size]`` (≤ 200, default 25), ``sort`` (``updated_at`` or
-  ``-updated_at``), RDQL ``filter`` on ``updated_at`` (``>=``, ``>``, ``<=``, ``<`` with a
-  quoted DateTime); records under ``data``. A list reaches only its first 10,000 rows:
-  a page past them answers 400.
+  ``-updated_at``; records with equal values in no documented order: here by a hash of their
+  id), RDQL ``filter`` on ``updated_at`` (``>=``, ``>``, ``<=``, ``<`` with a quoted DateTime,
+  compared by the second; conditions separated by spaces all apply); records under ``data``.
+  Pages are offsets into the sorted list: a record that changes moves to the end and shifts
+  the rest. A list reaches only its first 10,000 rows: a page past them answers 400.
 - An unknown key answers 401. 120 requests in any minute per account; beyond, 429 with
   ``Retry-After`` (seconds). Failures on demand.
 - Times are ISO-8601 UTC; ``add`` and ``change`` edit the data at the (virtual) clock's time.
@@ -13,6 +15,7 @@ the CRM API v2 does for what the connector uses (README: what it relies on, and 
 
 from __future__ import annotations
 
+import hashlib
 import re
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -24,7 +27,7 @@ from ponte.clock import get_clock
 RESOURCES = ("contacts", "deals")
 CEILING = 10_000
 _LIST = re.compile(r"^/crm/v2/(contacts|deals)$")
-_FILTER = re.compile(r'^updated_at:(>=|>|<=|<)"(\d{4}-\d{2}-\d{2} \d{2}:\d{2}:\d{2})"$')
+_CONDITION = re.compile(r'updated_at:(>=|>|<=|<)"(\d{4}-\d{2}-\d{2} \d{2}:\d{2}:\d{2})"')
 
 
 def _iso(moment: datetime) -> str:
@@ -86,6 +89,9 @@ class RdStationFake(Fake):
                 ids.append(record_id)
         return ids
 
+    def revision(self, key: str, resource: str, record_id: str) -> int:
+        return int(self.accounts[key].records[resource][record_id]["revision"])
+
     def change(self, key: str, resource: str, ids: list[str]) -> None:
         now = _iso(get_clock().now().astimezone(UTC))
         with self.lock:
@@ -127,18 +133,24 @@ class RdStationFake(Fake):
         rows = list(account.records[resource].values())
         raw_filter = query.get("filter", "")
         if raw_filter:
-            found = _FILTER.match(raw_filter)
-            if found is None:
+            conditions = list(_CONDITION.finditer(raw_filter))
+            if not conditions or _CONDITION.sub("", raw_filter).strip():
                 return _errors(400, "INVALID_FILTER", f"Unsupported filter: {raw_filter}")
-            operator, bound = found.group(1), found.group(2).replace(" ", "T")
-            rows = [r for r in rows if _compare(r["updated_at"][:19], operator, bound)]
+            for found in conditions:
+                operator, bound = found.group(1), found.group(2).replace(" ", "T")
+                rows = [r for r in rows if _compare(r["updated_at"][:19], operator, bound)]
         sort = query.get("sort", "created_at")
         field_name = sort.lstrip("-")
         if field_name not in ("updated_at", "created_at"):
             return _errors(400, "INVALID_SORT", f"Unsupported sort: {sort}")
-        rows.sort(key=lambda r: (r[field_name], r["id"]), reverse=sort.startswith("-"))
+        rows.sort(key=lambda r: (r[field_name], _tie(r["id"])), reverse=sort.startswith("-"))
         start = (page - 1) * per_page
         return json_answer(200, {"data": rows[start : start + per_page]})
+
+
+def _tie(record_id: str) -> str:
+    """The order of records with equal sort values: RD Station documents none."""
+    return hashlib.sha256(record_id.encode()).hexdigest()
 
 
 def _compare(value: str, operator: str, bound: str) -> bool:

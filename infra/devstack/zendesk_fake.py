@@ -6,7 +6,9 @@ Support does for the incremental exports.
 - ``GET /users/me.json``; ``GET /incremental/{tickets|users}/cursor.json`` with
   ``start_time`` (epoch seconds) or ``cursor``, ``per_page`` ≤ 1000: items in the order of
   their last change, ``after_cursor`` and ``end_of_stream``; an item changed after a cursor
-  comes again after it.
+  comes again after it. Deleted items stay in the exports, as Zendesk's do: a deleted ticket
+  with ``status: "deleted"`` (left out with ``exclude_deleted=true``), a deleted user with
+  ``active: false``.
 - Exports: 10 requests in any minute per account, beyond that 429 with ``Retry-After``.
 - Failures on demand; ``change`` and ``add`` edit the data at the (virtual) clock's time.
 """
@@ -83,7 +85,8 @@ class ZendeskFake(Fake):
                 if resource == "tickets":
                     body |= {"subject": f"Ticket {item_id}", "status": "open", "priority": "normal"}
                 else:
-                    body |= {"name": f"User {item_id}", "email": f"user{item_id}@example.com"}
+                    body |= {"name": f"User {item_id}", "email": f"user{item_id}@example.com",
+                             "active": True}  # fmt: skip
                 account.items[resource][item_id] = body | {"changed": now, "revision": 1}
                 ids.append(item_id)
         return ids
@@ -93,6 +96,20 @@ class ZendeskFake(Fake):
         with self.lock:
             for item_id in ids:
                 item = self.accounts[subdomain].items[resource][item_id]
+                item["revision"] += 1
+                item["changed"] = now
+
+    def delete(self, subdomain: str, resource: str, ids: list[int]) -> None:
+        """Delete items now: a ticket's status becomes "deleted", a user is no longer
+        active; both come again in the export."""
+        now = self._now()
+        with self.lock:
+            for item_id in ids:
+                item = self.accounts[subdomain].items[resource][item_id]
+                if resource == "tickets":
+                    item["status"] = "deleted"
+                else:
+                    item["active"] = False
                 item["revision"] += 1
                 item["changed"] = now
 
@@ -146,8 +163,13 @@ class ZendeskFake(Fake):
             after = (int(query["start_time"]) - 1, 2**62)
         else:
             return json_answer(400, {"error": "start_time or cursor is required"})
+        hidden = resource == "tickets" and query.get("exclude_deleted") == "true"
         ordered = sorted(
-            (i for i in account.items[resource].values() if (i["changed"], i["id"]) > after),
+            (
+                i
+                for i in account.items[resource].values()
+                if (i["changed"], i["id"]) > after and not (hidden and i["status"] == "deleted")
+            ),
             key=lambda i: (i["changed"], i["id"]),
         )
         page = ordered[:per_page]

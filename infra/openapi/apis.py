@@ -397,7 +397,7 @@ CONNECTOR_DOCS = {
         },
     ),
     ("GET", f"{C}/{{connection_id}}/records"): Doc(
-        "Records pulled",
+        "Records pulled (those deleted at the vendor only with includeDeleted=true)",
         cr.RecordPage,
         query=connections_app.RecordParams,
         security=ADMIN,

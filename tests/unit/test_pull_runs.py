@@ -55,3 +55,32 @@ def test_record_errors_are_counted_and_the_first_ones_kept() -> None:
     assert run.error_count == 210
     assert len(run.errors) == ERRORS_KEPT
     assert run.streams["contacts"].errors == 210
+
+
+def test_deletions_are_counted_per_stream_and_not_as_synced() -> None:
+    run = RUN.with_pages([_page(1, created=8, deleted=2), _page(2, "deals", deleted=1)])
+
+    assert (run.streams["contacts"].deleted, run.streams["deals"].deleted) == (2, 1)
+    assert (run.total("deleted"), run.records_synced) == (3, 8)
+
+
+def test_what_a_record_seen_again_is() -> None:
+    """created / updated / unchanged / deleted for what a page brings, against what is
+    stored; a deletion of a record held live (or never held) is "deleted", a deleted record
+    seen live again is updated."""
+    from ponte.connectors.base import Item
+    from ponte.domain.records import Version
+    from ponte.services.pulls.engine import _action
+
+    live = Item("1", "2026-01-01T00:00:00.000Z", {"v": 1})
+    gone = Item("1", "2026-01-02T00:00:00.000Z", {"v": 1}, deleted_at="2026-01-02T00:00:00.000Z")
+    held = Version(live.hash, "earlier", 3, "created")
+    held_deleted = Version(gone.hash, "earlier", 3, "deleted", deleted=True)
+
+    assert _action(None, live, "r1", 1) == "created"
+    assert _action(None, gone, "r1", 1) == "deleted"
+    assert _action(held, live, "r1", 1) == "unchanged"
+    assert _action(held, gone, "r1", 1) == "deleted"
+    assert _action(held_deleted, gone, "r1", 1) == "unchanged"
+    assert _action(held_deleted, live, "r1", 1) == "updated"  # restored at the vendor
+    assert _action(Version(live.hash, "r1", 1, "created"), live, "r1", 1) == "again"

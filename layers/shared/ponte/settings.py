@@ -92,6 +92,8 @@ class Settings:
     pull_queue_url: str = _env("PULL_QUEUE_URL", "")
     hubspot_base_url: str = _env("HUBSPOT_BASE_URL", "https://api.hubapi.com")
     hubspot_requests_per_10s: int = _env("HUBSPOT_REQUESTS_PER_10S", 100, parse=int)
+    # HubSpot's search index lags writes: an increment starts this long before its mark.
+    hubspot_lookback_seconds: int = _env("HUBSPOT_LOOKBACK_SECONDS", 300, parse=int)
     zendesk_base_url: str = _env("ZENDESK_BASE_URL", "https://{subdomain}.zendesk.com/api/v2")
     zendesk_exports_per_minute: int = _env("ZENDESK_EXPORTS_PER_MINUTE", 10, parse=int)
     chatwoot_base_url: str = _env("CHATWOOT_BASE_URL", "https://app.chatwoot.com")

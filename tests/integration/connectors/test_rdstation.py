@@ -13,8 +13,10 @@ from tests.integration.connectors.conftest import CONNECTIONS, Connectors, count
 from tests.support.virtual_time import VirtualClock
 
 
-def test_a_first_run_stores_contacts_and_leads(connectors: Connectors) -> None:
-    connection_id, _ = connectors.rdstation_connection(contacts=250, deals=120)
+def test_a_first_run_stores_contacts_and_leads(connectors: Connectors, clock: VirtualClock) -> None:
+    connection_id, key = connectors.rdstation_connection(contacts=250, deals=120)
+    clock.advance(60)  # the records were updated a minute before the run
+    before = len(connectors.rdstation.made(key[-6:]))
 
     run = connectors.run(connection_id)
 
@@ -22,7 +24,10 @@ def test_a_first_run_stores_contacts_and_leads(connectors: Connectors) -> None:
     assert counts(run) == (370, 0, 0, 0)
     assert run["streams"]["contacts"]["created"] == 250
     assert run["streams"]["leads"]["created"] == 120
-    assert run["streams"]["contacts"]["pages"] == 3  # 100 a page
+    # All 250 contacts share one update second: its three pages of 100 by number, one row
+    # of the newest update (nothing changed meanwhile: no second reading), the next second.
+    contacts = [r for r in connectors.rdstation.made(key[-6:])[before:] if "/contacts" in r.path]
+    assert len(contacts) == 5
     lead = connectors.records(connection_id, "leads", limit=1).json()["data"][0]
     assert lead["data"]["status"] == "ongoing"
 
@@ -54,11 +59,12 @@ def test_an_increment_brings_only_what_changed(connectors: Connectors, clock: Vi
     assert len(connectors.rdstation.made(key[-6:])) - before == 2  # one page per stream
 
 
-def test_a_list_past_its_row_ceiling_restarts_from_the_last_update_time(
+def test_a_list_larger_than_its_row_ceiling_is_paged_by_key(
     connectors: Connectors, clock: VirtualClock, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """RD Station lists only a query's first 10,000 rows; the same rule at 1,000 rows (in the
-    fake and in the connector) keeps the test's table small."""
+    fake and in the connector) keeps the test's table small. Each query starts from the last
+    update second read: none pages near the ceiling."""
     monkeypatch.setattr(rdstation_fake, "CEILING", 1_000)
     monkeypatch.setattr(rdstation_api, "ROW_CEILING", 1_000)
     connection_id, key = connectors.rdstation_connection()
@@ -71,7 +77,7 @@ def test_a_list_past_its_row_ceiling_restarts_from_the_last_update_time(
     assert run["status"] == "success", run.get("errors")
     assert run["streams"]["contacts"]["created"] == 1_050
     assert connectors.rdstation.made(key[-6:], status=400) == []  # never past the ceiling
-    assert run["streams"]["contacts"]["fetched"] > 1_050  # the restart's second, read again
+    assert run["streams"]["contacts"]["fetched"] == 1_050  # boundaries skipped by id
 
 
 def test_429_with_retry_after_and_5xx_are_recovered_and_pacing_avoids_429(

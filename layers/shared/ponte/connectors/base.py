@@ -43,6 +43,7 @@ class Item:
     id: str
     updated_at: str  # normalised: ISO-8601 UTC with milliseconds
     data: dict[str, Any]
+    deleted_at: str | None = None  # normalised: the vendor reports the record deleted
 
     @property
     def hash(self) -> str:

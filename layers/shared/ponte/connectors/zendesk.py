@@ -2,15 +2,18 @@
 
 A full sync (or the first run) starts at ``start_time=0``; later runs continue from the
 ``after_cursor`` the previous run ended on. A stream is done at ``end_of_stream``.
+
+Deletions come in the same exports: a deleted ticket with ``status: "deleted"``, a deleted
+user with ``active: false``. They are stored with ``deleted_at`` (their ``updated_at``).
 """
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import Annotated, Any
 
 from pydantic import StringConstraints
 
-from ponte.connectors.base import Connector, Cursor, Page, items_of, normalised_time
+from ponte.connectors.base import Connector, Cursor, Item, Page, items_of, normalised_time
 from ponte.connectors.spec import Build, ConnectorSpec
 from ponte.domain.connectors import Credentials, Platform, Subdomain, Token
 from ponte.vendors import zendesk
@@ -56,11 +59,26 @@ class ExportStream:
             lambda raw: normalised_time(raw.get("updated_at")),
             "record without an id or an updated_at",
         )
+        items = [_marked(self.name, i) for i in items]
         next_cursor = ExportCursor(cursor=export.after_cursor or cursor.cursor)
         return Page(items, next_cursor, export.end_of_stream, problems)
 
     def resume_point(self, cursor: ExportCursor, saved: AfterCursor | None) -> AfterCursor | None:
         return AfterCursor(after_cursor=cursor.cursor) if cursor.cursor else saved
+
+
+def deleted(stream: str, raw: dict[str, Any]) -> bool:
+    """Whether an exported record is a deletion: a ticket whose status is "deleted", a
+    user who is no longer ``active``."""
+    if stream == "tickets":
+        return raw.get("status") == "deleted"
+    return raw.get("active") is False
+
+
+def _marked(stream: str, item: Item) -> Item:
+    if not deleted(stream, item.data):
+        return item
+    return Item(item.id, item.updated_at, item.data, deleted_at=item.updated_at)
 
 
 def _build(credentials: ZendeskCredentials, build: Build) -> Connector:

@@ -109,6 +109,7 @@ class StreamState:
     unchanged: int = 0
     errors: int = 0
     error: str | None = None
+    deleted: int = 0  # records the vendor reported deleted, marked so by this run
 
 
 @dataclass(frozen=True, slots=True)
@@ -125,6 +126,7 @@ class PageRecord:
     created: int = 0
     updated: int = 0
     unchanged: int = 0
+    deleted: int = 0  # records the vendor reported deleted, marked so by this page
     failed: int = 0  # records the vendor sent that could not be stored
     errors: list[dict[str, Any]] = field(default_factory=list)  # the first ones: {stream,
     # record, page, message}
@@ -184,6 +186,7 @@ class PullRun:
                 created=state.created + page.created,
                 updated=state.updated + page.updated,
                 unchanged=state.unchanged + page.unchanged,
+                deleted=state.deleted + page.deleted,
                 errors=state.errors + page.failed,
             )
             errors.extend(page.errors[: max(0, ERRORS_KEPT - len(errors))])

@@ -13,6 +13,7 @@ class PulledRecord:
     data: dict[str, Any]
     hash: str
     synced_at: str = ""
+    deleted_at: str | None = None  # when the vendor reported it deleted (normalised)
 
 
 @dataclass(frozen=True, slots=True)
@@ -22,4 +23,5 @@ class Version:
     hash: str
     run: str
     page: int
-    action: str  # "created" or "updated": what that run and page did
+    action: str  # "created", "updated" or "deleted": what that run and page did
+    deleted: bool = False  # stored as deleted at the vendor

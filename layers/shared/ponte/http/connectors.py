@@ -70,6 +70,7 @@ def run(r: PullRun) -> out.RunRow:
         trigger=r.trigger,
         fullSync=r.full_sync,
         recordsUnchanged=r.total("unchanged"),
+        recordsDeleted=r.total("deleted"),
         error=r.error,
         errorCode=r.error_code,
         streams={
@@ -80,6 +81,7 @@ def run(r: PullRun) -> out.RunRow:
                 created=s.created,
                 updated=s.updated,
                 unchanged=s.unchanged,
+                deleted=s.deleted,
                 errors=s.errors,
                 error=s.error,
                 cursor=s.cursor,
@@ -120,6 +122,7 @@ def run_logs(r: PullRun, pages: list[PageRecord]) -> out.RunLog:
                     f"page {page.seq} of {page.stream}: {page.fetched} fetched, "
                     f"{page.created} created, {page.updated} updated, "
                     f"{page.unchanged} unchanged"
+                    + (f", {page.deleted} deleted" if page.deleted else "")
                     + (f", {page.failed} failed" if page.failed else "")
                 ),
                 counts=out.PageCounts(
@@ -127,6 +130,7 @@ def run_logs(r: PullRun, pages: list[PageRecord]) -> out.RunLog:
                     created=page.created,
                     updated=page.updated,
                     unchanged=page.unchanged,
+                    deleted=page.deleted,
                     errors=page.failed,
                 ),
             )
@@ -160,4 +164,5 @@ def record(stream: str, rec: PulledRecord) -> out.PulledRecord:
         updatedAt=rec.updated_at,
         syncedAt=_moment(rec.synced_at),
         data=rec.data,
+        deletedAt=rec.deleted_at,
     )

@@ -223,6 +223,8 @@ def _page(item: Item) -> PageRecord:
         created=int(item.get("created", 0)),
         updated=int(item.get("updated", 0)),
         unchanged=int(item.get("unchanged", 0)),
+        deleted=int(item.get("deleted", 0)),
+        failed=int(item.get("failed", 0)),
         errors=list(item.get("errors") or []),
     )
 

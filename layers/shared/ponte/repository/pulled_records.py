@@ -22,11 +22,17 @@ def versions(
     """The stored versions of a page's records (one BatchGetItem per 100, hashes only)."""
     found = batch.batch_get(
         (keys.pulled_record(tenant_id, connection_id, stream, v) for v in vendor_ids),
-        projection="PK, SK, #h, #r, #p, #a",
+        projection="PK, SK, #h, #r, #p, #a, deleted_at",
         names={"#h": "hash", "#r": "run", "#p": "page", "#a": "action"},
     )
     return {
-        sk: Version(str(item["hash"]), str(item["run"]), int(item["page"]), str(item["action"]))
+        sk: Version(
+            str(item["hash"]),
+            str(item["run"]),
+            int(item["page"]),
+            str(item["action"]),
+            deleted="deleted_at" in item,
+        )
         for (_, sk), item in found.items()
     }
 
@@ -40,7 +46,8 @@ def put_records(
     run_id: str,
     page: int,
 ) -> None:
-    """Write records, each with its action ("created"/"updated"), 25 per BatchWriteItem."""
+    """Write records, each with its action ("created"/"updated"/"deleted"), 25 per
+    BatchWriteItem. A record the vendor reported deleted keeps ``deleted_at``."""
     items = [
         {
             **keys.pulled_record(tenant_id, connection_id, stream, record.vendor_id),
@@ -56,6 +63,7 @@ def put_records(
             "run": run_id,
             "page": page,
             "action": action,
+            **({"deleted_at": record.deleted_at} if record.deleted_at else {}),
         }
         for record, action in records
     ]
@@ -76,12 +84,14 @@ def list_records(
     filters: str = "",
     newest_first: bool = False,
     max_reads: int = 20,
+    hide_deleted: bool = False,
 ) -> tuple[list[PulledRecord], str]:
     """Records in the vendor's update order (``newest_first``: reversed) within
     [``updated_since``, ``updated_until``], those ``keep`` accepts; the next page's cursor
     ('' at the end). ``filters`` names what ``keep`` tests, so a cursor is bound to it. At
     most ``max_reads`` reads a page (a page may then hold fewer than ``limit``). Raises
-    cursors.InvalidCursor for a cursor not issued for this listing."""
+    cursors.InvalidCursor for a cursor not issued for this listing. ``hide_deleted`` leaves
+    out records the vendor reported deleted (name it in ``filters`` when it varies)."""
     partition = keys.pulled_records(tenant_id, connection_id, stream)
     scope = json.dumps(
         ["records", connection_id, stream, updated_since, updated_until, filters, newest_first]
@@ -103,6 +113,8 @@ def list_records(
         "ExpressionAttributeValues": values(vals),
         "ScanIndexForward": not newest_first,
     }
+    if hide_deleted:
+        params["FilterExpression"] = "attribute_not_exists(deleted_at)"
     found: list[PulledRecord] = []
     for _ in range(max_reads):
         page = query_page({**params, "Limit": limit - len(found)}, start)
@@ -121,6 +133,7 @@ def _pulled(item: Item) -> PulledRecord:
         data=json.loads(str(item["data"])),
         hash=str(item["hash"]),
         synced_at=str(item.get("synced_at", "")),
+        deleted_at=item.get("deleted_at"),
     )
 
 

@@ -5,8 +5,10 @@ What this client relies on (sources in the README's connector section):
   ``Authorization: Bearer {apiKey}``; JSON; times ISO-8601 UTC.
 - ``GET /contacts`` and ``GET /deals``: ``page[number]`` (from 1) and ``page[size]``,
   records under ``data``; ``sort`` on one field; RDQL ``filter`` (``updated_at:>="…"``).
-- A list query returns only its first 10,000 rows: before paging past them, the caller
-  restarts from the last ``updated_at`` it saw.
+- Paging is by page number only (an offset): a record that changes moves to the end of an
+  ``updated_at`` sort and shifts the rest, so the caller pages by key instead (each query
+  filters from the last ``updated_at`` second read) and reads that boundary again.
+- A list query returns only its first 10,000 rows.
 - 120 requests per minute per account; beyond, 429 with ``Retry-After`` (seconds). Paced
   before it is hit.
 """
@@ -54,14 +56,28 @@ def rdql_time(iso: str) -> str:
     return '"' + iso.replace("T", " ").removesuffix("Z")[:19] + '"'
 
 
-def list_page(http: VendorHttp, stream: str, page: int, since: str) -> list[dict[str, Any]]:
-    """Records of ``stream`` updated at or after ``since`` (all when ''), oldest change first."""
+def list_page(
+    http: VendorHttp, stream: str, page: int, since: str, *, before: str = ""
+) -> list[dict[str, Any]]:
+    """Records of ``stream`` updated at or after ``since`` (all when '') and, with
+    ``before``, before it (RDQL compares whole seconds), oldest change first."""
     params: dict[str, Any] = {
         "page[number]": page,
         "page[size]": PAGE_SIZE,
         "sort": "updated_at",
     }
-    if since:
-        params["filter"] = f"updated_at:>={rdql_time(since)}"
+    conditions = [f"updated_at:>={rdql_time(since)}"] if since else []
+    if before:
+        conditions.append(f"updated_at:<{rdql_time(before)}")
+    if conditions:
+        params["filter"] = " ".join(conditions)
     body = http.get(f"/{RESOURCES[stream]}", params=params) or {}
     return [r for r in body.get("data") or [] if isinstance(r, dict)]
+
+
+def newest(http: VendorHttp, stream: str) -> dict[str, Any] | None:
+    """The record of ``stream`` updated last (one row: a cheap "did anything change?")."""
+    params = {"page[number]": 1, "page[size]": 1, "sort": "-updated_at"}
+    body = http.get(f"/{RESOURCES[stream]}", params=params) or {}
+    rows = [r for r in body.get("data") or [] if isinstance(r, dict)]
+    return rows[0] if rows else None

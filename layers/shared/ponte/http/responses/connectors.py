@@ -104,6 +104,7 @@ class StreamCounts(ResponseModel):
     created: int
     updated: int
     unchanged: int
+    deleted: int  # additive: records the vendor reported deleted
     errors: int
     error: str | None
     cursor: dict[str, Any] | None  # where the stream resumes
@@ -124,6 +125,7 @@ class RunRow(ResponseModel):
     trigger: Trigger
     fullSync: bool
     recordsUnchanged: int
+    recordsDeleted: int  # records the vendor reported deleted (not counted as synced)
     error: str | None  # why the run as a whole failed
     errorCode: str | None
     streams: dict[str, StreamCounts]  # in the order they are pulled
@@ -166,6 +168,7 @@ class PageCounts(ResponseModel):
     created: int
     updated: int
     unchanged: int
+    deleted: int
     errors: int
 
 
@@ -230,6 +233,7 @@ class PulledRecord(ResponseModel):
     updatedAt: str
     syncedAt: str | None
     data: dict[str, Any]  # the vendor's record as pulled
+    deletedAt: str | None  # additive: when the vendor reported it deleted
 
 
 class RecordPage(Success):

@@ -7,6 +7,7 @@ unchanged record costs no write), the changed records written, then the stream's
 with the page's counts. The cursor is saved only after the page it covers is stored; a worker
 killed in between stores the page again on the next attempt, and the records written by that
 same run and page are counted as they were the first time: nothing lost, nothing counted twice.
+A record a run reads again unchanged (a vendor boundary read twice) is counted once too.
 """
 
 from __future__ import annotations
@@ -156,11 +157,13 @@ class _Worker:
         )
         now = utcnow()
         writes: list[tuple[PulledRecord, str]] = []
-        counts = {"created": 0, "updated": 0, "unchanged": 0}
+        counts = {"created": 0, "updated": 0, "unchanged": 0, "deleted": 0}
         for item in items:
             action = _action(stored.get(item.id), item, run.id, seq)
+            if action == "unchanged" and stored[item.id].run == run.id:
+                continue  # this run stored it already (a boundary read again): counted once
             counts[action if action != "again" else stored[item.id].action] += 1
-            if action in ("created", "updated"):
+            if action in ("created", "updated", "deleted"):
                 writes.append((_record(item, now.isoformat()), action))
             elif action == "again" and stored[item.id].hash != item.hash:
                 writes.append((_record(item, now.isoformat()), stored[item.id].action))
@@ -226,7 +229,7 @@ class _Worker:
     ) -> None:
         run = self.run_state
         failed = [s for s in run.streams.values() if s.status == "failed"]
-        landed = run.total("created") + run.total("updated") + run.total("unchanged")
+        landed = sum(run.total(c) for c in ("created", "updated", "unchanged", "deleted"))
         status = final_status(landed, len(failed), run.error_count, len(run.streams))
         error = failed[0].error if failed and status is RunStatus.ERROR else None
         cursors = dict(connection.cursors)
@@ -274,14 +277,22 @@ class _Worker:
 
 
 def _action(stored: Version | None, item: Item, run_id: str, seq: int) -> str:
-    """created / updated / unchanged, or "again": this run's same page, stored before a
-    crash (counted as it was then)."""
+    """created / updated / unchanged / deleted, or "again": this run's same page, stored
+    before a crash (counted as it was then). "deleted": the vendor reports a deletion of a
+    record Ponte holds live, or never held; a deleted record seen live again is updated."""
+    deleted = item.deleted_at is not None
     if stored is None:
-        return "created"
+        return "deleted" if deleted else "created"
     if stored.run == run_id and stored.page == seq:
         return "again"
-    return "unchanged" if stored.hash == item.hash else "updated"
+    if deleted and not stored.deleted:
+        return "deleted"
+    if stored.hash == item.hash and stored.deleted == deleted:
+        return "unchanged"
+    return "updated"
 
 
 def _record(item: Item, synced_at: str) -> PulledRecord:
-    return PulledRecord(item.id, item.updated_at, item.data, item.hash, synced_at)
+    return PulledRecord(
+        item.id, item.updated_at, item.data, item.hash, synced_at, deleted_at=item.deleted_at
+    )

@@ -66,7 +66,10 @@ def records(
     updated_since: datetime | None,
     cursor: str,
     limit: int,
+    include_deleted: bool = False,
 ) -> RecordPage:
+    """A page of a stream's records in the vendor's update order; records the vendor
+    reported deleted only with ``include_deleted``."""
     connection = connections.get(tenant_id, connection_id)
     streams = connections.streams_of(connection)
     if stream not in streams:
@@ -75,7 +78,8 @@ def records(
     try:
         found, last = pulled_records.list_records(
             tenant_id, connection_id, stream, updated_since=since, limit=limit,
-            sealer=paging.sealer(), cursor=cursor,
+            sealer=paging.sealer(), cursor=cursor, hide_deleted=not include_deleted,
+            filters="includeDeleted" if include_deleted else "",
         )  # fmt: skip
     except cursors.InvalidCursor:
         raise errors.invalid_fields({"cursor": ["Invalid cursor"]}) from None
