@@ -15,6 +15,8 @@ from ponte.auth.principals import Role
 from ponte.domain.connectors import Trigger
 from ponte.http import connectors as rows
 from ponte.http.api import (
+    ANSWER_BUDGET,
+    answer_bytes,
     create_app,
     json_response,
     lambda_handler,
@@ -27,6 +29,7 @@ from ponte.http.envelopes import Flavor
 from ponte.http.params import DIGITS, Page
 from ponte.services import connections
 from ponte.services.pulls import starting, views
+from ponte.services.pulls.answers import Fit
 
 app = create_app(Flavor.CONNECTORS)
 BASE = "/api/v1/sync/connections"
@@ -128,8 +131,9 @@ def list_records(connection_id: str) -> Any:
         updated_since=params.updatedSince,
         cursor=params.cursor,
         limit=params.limit,
+        fit=Fit(ANSWER_BUDGET, lambda r, link: answer_bytes(rows.record(params.stream, r, link))),
     )
-    data = [rows.record(params.stream, r) for r in page.records]
+    data = [rows.record(params.stream, r, page.links.get(r.vendor_id)) for r in page.records]
     meta = {"limit": params.limit, "nextCursor": page.next_cursor}
     return json_response(200, {"success": True, "data": data, "meta": meta})
 

@@ -319,6 +319,32 @@ KOMMO_DOCS = {
 }
 
 
+# -- Records of any size (additive) ---------------------------------------------------------
+ANY_SIZE = (
+    "Records are kept whole whatever their size. A page holds at most `limit` records and "
+    "what one answer holds (Lambda answers at most 6 MB): it may end early, and `nextCursor` "
+    "goes on from there. A record too large for an answer of its own comes by link: "
+    "`data` is null and `dataUrl` is a presigned GET of the whole record (JSON, served with "
+    "`Content-Encoding: gzip`), valid until `dataUrlExpiresAt` (15 minutes)."
+)
+
+
+class StoredRecord(s.PulledRecord):
+    data: dict[str, Any] | None = Field(  # type: ignore[assignment]
+        description="the record as pulled; null when it comes by `dataUrl`"
+    )
+    dataUrl: str | None = Field(
+        None, description="additive: a short-lived link to a record too large for an answer"
+    )
+    dataUrlExpiresAt: str | None = Field(None, description="additive: when `dataUrl` expires")
+
+
+class StoredRecordPage(s.RecordPage):
+    """Records as pulled from the vendor, with a cursor to the next page"""
+
+    data: list[StoredRecord]  # type: ignore[assignment]
+
+
 # -- connectors --------------------------------------------------------------------------------
 C = "/api/v1/sync/connections"
 RUNS = "/api/v1/sync/runs"
@@ -387,10 +413,11 @@ CONNECTOR_DOCS = {
     ),
     ("GET", f"{C}/{{connection_id}}/records"): Doc(
         "Records pulled",
-        s.RecordPage,
+        StoredRecordPage,
         query=connections_app.RecordParams,
         security=ADMIN,
         errors=(400, 404),
+        description=ANY_SIZE,
     ),
     ("POST", "/api/v1/sync/run"): Doc(
         "Start a sync (the seed's route)",
@@ -463,6 +490,14 @@ MOVIDESK_DOCS = {
         query=movidesk_app.TicketParams,
         security=ADMIN,
         errors=(400,),
+        description=(
+            "Tickets are kept whole whatever their size, their actions included. A page holds "
+            "at most `limit` tickets and what one answer holds (Lambda answers at most 6 MB): "
+            "it may end early, and `nextCursor` goes on from there. A ticket too large for an "
+            "answer of its own comes as its `id`, `lastUpdate` and `dataUrl`, a presigned GET "
+            "of the whole ticket (JSON, served with `Content-Encoding: gzip`), valid until "
+            "`dataUrlExpiresAt` (15 minutes)."
+        ),
     ),
 }
 

@@ -9,6 +9,7 @@ from typing import Any
 from ponte.clock import isoformat, utcnow
 from ponte.domain.connectors import Connection, PageRecord, PullRun, duration_text
 from ponte.domain.records import PulledRecord
+from ponte.services.pulls.answers import Link
 
 Row = dict[str, Any]
 RUNS_BASE = "/api/v1/sync/runs"
@@ -153,11 +154,17 @@ def run_logs(r: PullRun, pages: list[PageRecord]) -> Row:
     return {"runId": r.id, "status": r.status.value, "entries": entries}
 
 
-def record(stream: str, rec: PulledRecord) -> Row:
+def record(stream: str, rec: PulledRecord, link: Link | None = None) -> Row:
     return {
         "id": rec.vendor_id,
         "stream": stream,
         "updatedAt": rec.updated_at,
         "syncedAt": _moment(rec.synced_at),
-        "data": rec.data,
+        "data": rec.data if link is None else None,
+        **large(link),
     }
+
+
+def large(link: Link | None) -> Row:
+    """Additive: a record too large for one answer is given by a short-lived link instead."""
+    return {} if link is None else {"dataUrl": link.url, "dataUrlExpiresAt": link.expires_at}
