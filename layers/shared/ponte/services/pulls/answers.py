@@ -32,19 +32,21 @@ class Fit:
 
 
 class Loader:
-    """Records whose JSON is in an object, loaded once per request."""
+    """Records whose JSON is in an object, loaded from it. The last one loaded is kept, so a
+    record read to filter it is not read again to answer it (and no more than one record a
+    page leaves out stays in memory)."""
 
     def __init__(self) -> None:
-        self._loaded: dict[str, PulledRecord] = {}
+        self._last: PulledRecord | None = None
 
     def __call__(self, record: PulledRecord) -> PulledRecord:
         if record.stored is None:
             return record
-        found = self._loaded.get(record.stored.key)
-        if found is None:
-            data = record_objects.read(record.stored.key)
-            found = self._loaded[record.stored.key] = replace(record, data=data)
-        return found
+        last = self._last
+        if last is not None and last.stored == record.stored:
+            return last
+        self._last = replace(record, data=record_objects.read(record.stored.key))
+        return self._last
 
 
 class Fitter:
