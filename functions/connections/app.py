@@ -15,6 +15,8 @@ from ponte.auth.principals import Role
 from ponte.domain.connectors import RunStatus, Trigger
 from ponte.http import connectors as rows
 from ponte.http.api import (
+    ANSWER_BUDGET,
+    answer_bytes,
     create_app,
     json_response,
     lambda_handler,
@@ -29,6 +31,7 @@ from ponte.http.responses import CursorMeta, PageMeta
 from ponte.http.responses import connectors as out
 from ponte.services import connections
 from ponte.services.pulls import starting, views
+from ponte.services.pulls.answers import Fit
 
 app = create_app(Flavor.CONNECTORS)
 BASE = "/api/v1/sync/connections"
@@ -130,8 +133,9 @@ def list_records(connection_id: str) -> Any:
         cursor=params.cursor,
         limit=params.limit,
         include_deleted=params.includeDeleted,
+        fit=Fit(ANSWER_BUDGET, lambda r, link: answer_bytes(rows.record(params.stream, r, link))),
     )
-    data = [rows.record(params.stream, r) for r in page.records]
+    data = [rows.record(params.stream, r, page.links.get(r.vendor_id)) for r in page.records]
     meta = CursorMeta(limit=params.limit, nextCursor=page.next_cursor)
     return json_response(200, out.RecordPage(data=data, meta=meta))
 

@@ -15,6 +15,8 @@ from ponte import errors
 from ponte.auth.principals import Role
 from ponte.http import movidesk as rows
 from ponte.http.api import (
+    ANSWER_BUDGET,
+    answer_bytes,
     create_app,
     json_response,
     lambda_handler,
@@ -28,6 +30,7 @@ from ponte.http.params import DIGITS, Page
 from ponte.http.responses import CursorMeta, PageMeta
 from ponte.http.responses import movidesk as out
 from ponte.services import movidesk
+from ponte.services.pulls.answers import Fit
 
 app = create_app(Flavor.MOVIDESK)
 BASE = "/admin/integrations/movidesk"
@@ -113,9 +116,10 @@ def tickets() -> Any:
         q=params.q, status=params.status, updated_from=params.updated_from,
         updated_to=params.updated_to, limit=params.limit, cursor=params.cursor,
     )  # fmt: skip
-    found, cursor = movidesk.tickets(_tenant(), query)
-    data = [rows.ticket(t) for t in found]
-    meta = CursorMeta(limit=params.limit, nextCursor=cursor or None)
+    fit = Fit(ANSWER_BUDGET, lambda t, link: answer_bytes(rows.ticket(t, link)))
+    found = movidesk.tickets(_tenant(), query, fit)
+    data = [rows.ticket(t, found.links.get(t.vendor_id)) for t in found.records]
+    meta = CursorMeta(limit=params.limit, nextCursor=found.next_cursor or None)
     return json_response(200, out.TicketPage(data=data, meta=meta))
 
 

@@ -3,12 +3,20 @@ messages, behaving as Chatwoot's Application API does for what the connector use
 
 - ``/api/v1/accounts/{account_id}/...`` with header ``api_access_token``; an unknown token
   answers 401 ``{"error": "Invalid Access Token"}``, another account's id 401 too.
-- ``GET /conversations?status=&assignee_type=&page=``: 25 a page, most recent activity first,
-  ``status`` defaults to ``open`` (``all`` for every one); ``{"data": {"meta": {…,
-  "all_count"}, "payload": [...]}}``.
+- Users: the account's own token is an administrator's; ``add_agent`` adds agents, each a
+  member of some inboxes. ``GET /api/v1/profile`` gives the token's user with its role in
+  each account (``accounts[].role``). An agent sees only the conversations of its inboxes
+  (``User#assigned_inboxes``), counts included; an administrator sees every inbox's.
+- ``GET /conversations?status=&assignee_type=&page=``: ``results_per_page`` a page (the
+  instance's ``CONVERSATION_RESULTS_PER_PAGE``, 25 unless a test sets it), most recent
+  activity first, ``status`` defaults to ``open`` (``all`` for every one); ``{"data":
+  {"meta": {…, "all_count"}, "payload": [...]}}``; each conversation names its contact in
+  ``meta.sender`` (the contact as the contacts API shows it).
 - ``GET /conversations/{id}/messages?after=``: up to 100 messages with a higher id, oldest
   first; without ``after``, the latest 20. Message ids grow across the whole instance.
-- ``GET /contacts?page=``: 15 a page, ``{"meta": {"count", "current_page"}, "payload"}``.
+- ``GET /contacts?page=``: 15 a page, ``{"meta": {"count", "current_page"}, "payload"}``,
+  only contacts with an email, a phone number or an identifier ("resolved" contacts);
+  ``add_contacts(..., identified=False)`` makes the others (a website's visitors).
 - Timestamps are Unix seconds. Requests per minute per account (``per_minute``): beyond,
   429 with Rack::Attack's plain-text body. Failures on demand.
 """
@@ -23,6 +31,7 @@ from devstack.fakes import Answer, Failures, Fake, Request, RollingLimit, json_a
 from ponte.clock import get_clock
 
 _ACCOUNT = re.compile(r"^/api/v1/accounts/(\d+)(/.*)$")
+PROFILE = "/api/v1/profile"
 _MESSAGES = re.compile(r"^/conversations/(\d+)/messages$")
 STATUSES = ("open", "resolved", "pending", "snoozed")
 
@@ -37,6 +46,16 @@ class ChatwootAccount:
     failures: Failures = field(default_factory=Failures)
     limit: RollingLimit = field(default_factory=lambda: RollingLimit(3000, 60.0))
     next_display_id: int = 0
+    agents: dict[str, set[int]] = field(default_factory=dict)  # token -> inbox ids
+
+    def role(self, token: str) -> str | None:
+        if token == self.token:
+            return "administrator"
+        return "agent" if token in self.agents else None
+
+    def inboxes(self, token: str) -> set[int] | None:
+        """The inboxes a token's user sees (None: every one, an administrator)."""
+        return None if token == self.token else self.agents.get(token, set())
 
 
 class ChatwootFake(Fake):
@@ -46,6 +65,7 @@ class ChatwootFake(Fake):
         super().__init__()
         self.accounts: dict[int, ChatwootAccount] = {}
         self._next_id = 5000  # message and contact ids: instance-wide, growing
+        self.results_per_page = 25  # the instance's CONVERSATION_RESULTS_PER_PAGE
 
     # -- data ------------------------------------------------------------------------------
     def add_account(
@@ -73,30 +93,51 @@ class ChatwootFake(Fake):
         self._next_id += 1
         return self._next_id
 
-    def add_contacts(self, account_id: int, count: int) -> list[int]:
+    def add_agent(self, account_id: int, token: str, inboxes: set[int]) -> None:
+        """An agent of the account, a member of ``inboxes``."""
+        with self.lock:
+            self.accounts[account_id].agents[token] = set(inboxes)
+
+    def add_contacts(self, account_id: int, count: int, *, identified: bool = True) -> list[int]:
+        """Contacts; ``identified=False``: without email, phone or identifier (the contacts
+        list leaves them out)."""
         account, now, ids = self.accounts[account_id], self._now(), []
         with self.lock:
             for _ in range(count):
                 contact_id = self._id()
                 account.contacts[contact_id] = {
-                    "id": contact_id, "name": f"Contact {contact_id}",
-                    "email": f"contact{contact_id}@example.com", "phone_number": None,
+                    "id": contact_id,
+                    "name": f"Contact {contact_id}" if identified else f"Visitor {contact_id}",
+                    "email": f"contact{contact_id}@example.com" if identified else None,
+                    "phone_number": None, "identifier": None, "thumbnail": "",
+                    "additional_attributes": {}, "availability_status": "offline",
                     "created_at": now, "last_activity_at": now, "custom_attributes": {},
                 }  # fmt: skip
                 ids.append(contact_id)
         return ids
 
-    def add_conversation(self, account_id: int, *, messages: int = 1) -> int:
-        account, now = self.accounts[account_id], self._now()
+    def add_conversation(
+        self, account_id: int, *, messages: int = 1, contact: int | None = None, inbox: int = 1
+    ) -> int:
+        """A conversation in ``inbox`` with ``contact`` (default: the account's contacts in
+        turn, or a new visitor when it has none)."""
+        account = self.accounts[account_id]
+        if contact is None:
+            known = sorted(account.contacts)
+            contact = (
+                known[account.next_display_id % len(known)]
+                if known else self.add_contacts(account_id, 1, identified=False)[0]
+            )  # fmt: skip
+        now = self._now()
         with self.lock:
             account.next_display_id += 1
             display_id = account.next_display_id
             account.conversations[display_id] = {
-                "id": display_id, "account_id": account_id, "inbox_id": 1,
+                "id": display_id, "account_id": account_id, "inbox_id": inbox,
                 "status": STATUSES[display_id % len(STATUSES)], "labels": [],
                 "created_at": now, "timestamp": now, "last_activity_at": now,
                 "agent_last_seen_at": 0, "contact_last_seen_at": 0, "unread_count": 0,
-                "meta": {"sender": {"id": 1, "name": "Visitor"}, "channel": "Channel::Api"},
+                "contact_id": contact, "meta": {"channel": "Channel::Api"},
             }  # fmt: skip
             account.messages[display_id] = []
         for _ in range(messages):
@@ -119,10 +160,12 @@ class ChatwootFake(Fake):
 
     # -- HTTP ------------------------------------------------------------------------------
     def answer(self, request: Request, now: float) -> tuple[str, Answer]:  # noqa: PLR0911 - a router
+        token = request.headers.get("api-access-token", "")
+        if request.path == PROFILE and request.method == "GET":
+            return self._profile(token)
         match = _ACCOUNT.match(request.path)
         account = self.accounts.get(int(match.group(1))) if match else None
-        token = request.headers.get("api-access-token", "")
-        if match is None or account is None or token != account.token:
+        if match is None or account is None or account.role(token) is None:
             return "", json_answer(401, {"error": "Invalid Access Token"})
         key, path = str(account.account_id), match.group(2)
         failure = account.failures.take()
@@ -134,7 +177,7 @@ class ChatwootFake(Fake):
         if request.method != "GET":
             return key, json_answer(404, {"error": "Resource could not be found"})
         if path == "/conversations":
-            return key, self._conversations(account, request.query)
+            return key, self._conversations(account, request.query, account.inboxes(token))
         if path == "/contacts":
             return key, self._contacts(account, request.query)
         if found := _MESSAGES.match(path):
@@ -146,17 +189,42 @@ class ChatwootFake(Fake):
         raw = query.get("page", "1")
         return int(raw) if raw.isdigit() and int(raw) > 0 else 1
 
-    def _conversations(self, account: ChatwootAccount, query: dict[str, str]) -> Answer:
+    def _profile(self, token: str) -> tuple[str, Answer]:
+        """The token's user, with its role in each account it belongs to."""
+        memberships = [
+            {"id": a.account_id, "name": f"Account {a.account_id}", "status": "active",
+             "role": a.role(token), "availability": "online", "auto_offline": True}
+            for a in self.accounts.values() if a.role(token) is not None
+        ]  # fmt: skip
+        if not memberships:
+            return "", json_answer(401, {"error": "Invalid Access Token"})
+        user = {
+            "id": abs(hash(token)) % 10**6, "name": "User", "email": "user@example.com",
+            "account_id": memberships[0]["id"], "role": memberships[0]["role"],
+            "accounts": memberships, "type": "User",
+        }  # fmt: skip
+        return str(memberships[0]["id"]), json_answer(200, user)
+
+    def _conversations(
+        self, account: ChatwootAccount, query: dict[str, str], inboxes: set[int] | None
+    ) -> Answer:
         status = query.get("status", "open")
         ordered = sorted(
-            (c for c in account.conversations.values() if status == "all" or c["status"] == status),
+            (c for c in account.conversations.values()
+             if (status == "all" or c["status"] == status)
+             and (inboxes is None or c["inbox_id"] in inboxes)),
             key=lambda c: (c["last_activity_at"], c["id"]),
             reverse=True,
-        )
-        start = (self._page(query) - 1) * 25
+        )  # fmt: skip
+        size = self.results_per_page
+        start = (self._page(query) - 1) * size
         payload = [
-            c | {"messages": account.messages[c["id"]][-1:]} for c in ordered[start : start + 25]
-        ]
+            {k: v for k, v in c.items() if k != "contact_id"} | {
+                "messages": account.messages[c["id"]][-1:],
+                "meta": c["meta"] | {"sender": account.contacts[c["contact_id"]]},
+            }
+            for c in ordered[start : start + size]
+        ]  # fmt: skip
         meta = {"mine_count": 0, "assigned_count": 0, "unassigned_count": len(ordered),
                 "all_count": len(ordered)}  # fmt: skip
         return json_answer(200, {"data": {"meta": meta, "payload": payload}})
@@ -176,7 +244,11 @@ class ChatwootFake(Fake):
         return json_answer(200, {"meta": meta, "payload": chosen})
 
     def _contacts(self, account: ChatwootAccount, query: dict[str, str]) -> Answer:
-        ordered = sorted(account.contacts.values(), key=lambda c: (c["name"], c["id"]))
+        resolved = (
+            c for c in account.contacts.values()
+            if c.get("email") or c.get("phone_number") or c.get("identifier")
+        )  # fmt: skip
+        ordered = sorted(resolved, key=lambda c: (c["name"], c["id"]))
         page = self._page(query)
         start = (page - 1) * 15
         meta = {"count": len(ordered), "current_page": page}

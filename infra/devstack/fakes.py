@@ -117,6 +117,17 @@ class Fake:
         # Called with each request and its answer, under the lock (a test or a benchmark
         # changing data while a run reads it).
         self.listeners: list[Callable[[Request, Answer], None]] = []
+        self._open = threading.Event()  # cleared by ``hold``: requests wait to be answered
+        self._open.set()
+        self.holding = threading.Event()  # set once a request waits on a hold
+
+    def hold(self) -> None:
+        """Keep the next requests waiting (a vendor slow to answer) until ``release``."""
+        self.holding.clear()
+        self._open.clear()
+
+    def release(self) -> None:
+        self._open.set()
 
     def answer(self, request: Request, now: float) -> tuple[str, Answer]:
         """(the account it concerns, the answer)."""
@@ -124,6 +135,9 @@ class Fake:
 
     def __call__(self, environ: dict[str, Any], start_response: StartResponse) -> list[bytes]:
         request = request_of(environ)
+        if not self._open.is_set():
+            self.holding.set()
+            self._open.wait(timeout=120)
         now = get_clock().now().timestamp()
         with self.lock:
             account, answer = self.answer(request, now)

@@ -23,6 +23,9 @@ from devstack.template import Route
 
 MAX_PAYLOAD = 10 * 1024 * 1024  # HTTP API's request limit
 MAX_INVOKE = 6 * 1024 * 1024  # Lambda's synchronous request limit: the event as JSON
+# ... and its response limit: a larger answer fails the invocation (ResponseSizeTooLarge),
+# which an HTTP API answers as any failed integration.
+MAX_RESPONSE = 6 * 1024 * 1024
 TOO_LARGE = {"message": "Request Entity Too Large"}  # API Gateway's own body, no envelope
 _TEXT_TYPES = ("json", "text/", "xml", "x-www-form-urlencoded", "javascript")
 
@@ -86,6 +89,8 @@ class Gateway:
         try:
             result = self.runtime.invoke(route.function, event)
         except FunctionError:
+            return json_answer(500, {"message": "Internal Server Error"})
+        if _response_size(result) > MAX_RESPONSE:
             return json_answer(500, {"message": "Internal Server Error"})
         return self._answer(result)
 
@@ -164,6 +169,11 @@ class Gateway:
         raw = result.get("body") or ""
         body = base64.b64decode(raw) if result.get("isBase64Encoded") else str(raw).encode()
         return Answer(int(result["statusCode"]), headers, body)
+
+
+def _response_size(result: Any) -> int:
+    """The function's answer as Lambda's Python 3.12+ runtimes serialise it (UTF-8 JSON)."""
+    return len(json.dumps(result, ensure_ascii=False, default=str).encode())
 
 
 def _is_text(body: bytes, headers: dict[str, str]) -> bool:

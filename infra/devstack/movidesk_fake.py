@@ -6,6 +6,8 @@ sync uses (vendor-apis.md §2).
   ``or``, parentheses; date-times, numbers, quoted strings), ``$orderby`` (fields with
   ``asc``/``desc``), ``$top`` ≤ 100 (else 400) and ``$skip``; a bare JSON array of the selected
   fields. ``/tickets`` holds tickets updated in the last 90 days, ``/tickets/past`` the older.
+- ``$expand=actions`` or ``actions($select=…)`` adds each ticket's actions (its conversation:
+  a ticket with many long actions is a large record); other expansions are refused (400).
 - 10 requests in any minute per token: beyond, 429 with ``retry-after``. After 3 failed
   requests in a row a token is blocked for 60 s (429 "Too many failed requests").
 - ``lastUpdate`` and the other dates are UTC without an offset, as Movidesk writes them.
@@ -153,8 +155,17 @@ class MovideskFake(Fake):
             self.accounts[token] = account
         return account
 
-    def add(self, token: str, count: int, *, at: datetime | None = None) -> list[int]:
-        """New tickets, last updated ``at`` (default: now)."""
+    def add(
+        self,
+        token: str,
+        count: int,
+        *,
+        at: datetime | None = None,
+        actions: int = 1,
+        action_text: str = "",
+    ) -> list[int]:
+        """New tickets, last updated ``at`` (default: now), each with ``actions`` actions
+        (``action_text`` their description: many long ones make a large ticket)."""
         moment = at or get_clock().now()
         ids = []
         with self.lock:
@@ -174,7 +185,14 @@ class MovideskFake(Fake):
                     "createdDate": _stamp(moment), "resolvedIn": None, "closedIn": None,
                     "lastUpdate": _stamp(moment), "tags": ["fake"],
                     "slaSolutionDate": None, "slaResponseDate": None,
-                    "slaRealResponseDate": None, "actionCount": 1,
+                    "slaRealResponseDate": None, "actionCount": actions,
+                    "actions": [
+                        {"id": n, "type": 2, "origin": 9, "status": status,
+                         "description": action_text or f"Ação {n} do chamado {ticket_id}",
+                         "createdDate": _stamp(moment),
+                         "createdBy": {"id": "7", "businessName": "Agente"}}
+                        for n in range(1, actions + 1)
+                    ],
                 }  # fmt: skip
                 ids.append(ticket_id)
         return ids
@@ -230,6 +248,7 @@ class MovideskFake(Fake):
             return Answer(400, b"$top must be between 1 and 100", "text/plain")
         try:
             keep = _Parser(query["$filter"]).parse() if query.get("$filter") else None
+            expand = _expansion(query.get("$expand", ""))
         except FilterError as exc:
             return Answer(400, str(exc).encode(), "text/plain")
         boundary = datetime.fromtimestamp(now, UTC) - timedelta(days=90)
@@ -241,7 +260,27 @@ class MovideskFake(Fake):
             name, _, direction = part.partition(" ")
             rows.sort(key=_sort_key(name), reverse=direction.strip() == "desc")
         page = rows[int(skip) : int(skip) + int(top)]
-        return json_answer(200, [{k: t.get(k) for k in select} for t in page])
+        shown = [k for k in select if k != "actions"]  # a navigation property: $expand it
+        answer = [{k: t.get(k) for k in shown} for t in page]
+        if expand is not None:
+            for row, ticket in zip(answer, page, strict=True):
+                row["actions"] = [
+                    {k: a.get(k) for k in expand} if expand else dict(a) for a in ticket["actions"]
+                ]
+        return json_answer(200, answer)
+
+
+_EXPAND = re.compile(r"actions(?:\(\$select=([A-Za-z,]+)\))?")
+
+
+def _expansion(raw: str) -> list[str] | None:
+    """``$expand``: None for none; the actions' selected fields ([] for all of them)."""
+    if not raw:
+        return None
+    found = _EXPAND.fullmatch(raw.replace(" ", ""))
+    if found is None:
+        raise FilterError(f"unsupported $expand: {raw}")
+    return [f for f in (found.group(1) or "").split(",") if f]
 
 
 def _sort_key(name: str) -> Callable[[dict[str, Any]], tuple[bool, Any]]:

@@ -1,16 +1,22 @@
 """SQS event sources of the local stack: messages delivered to their function in the
-background, as Lambda's event source mapping does (a sender never waits for the consumer).
+background, as Lambda's event source mapping does (a sender never waits for the consumer),
+and concurrently: up to ``concurrency`` invocations of a queue's function at once, each with
+its own batch, as Lambda's pollers scale out. So a message sent while a long invocation is
+under way (a schedule firing during a run) is delivered then, not after it.
 
 moto would deliver inside ``send_message`` (the caller waiting for the whole run), so the
-template's SQS events are not mapped in moto; this poller receives from each queue, invokes
-the function with the SQS event, deletes what succeeded and makes failed messages visible again
-at once (a batch item failure, or the whole batch when the function raised). After the queue's
-``maxReceiveCount`` receives, moto moves a message to its dead-letter queue.
+template's SQS events are not mapped in moto; this poller receives from each queue while its
+function has a free slot, invokes it with the SQS event on a thread of its own, deletes what
+succeeded and makes failed messages visible again at once (a batch item failure, or the
+whole batch when the function raised). After the queue's ``maxReceiveCount`` receives, moto
+moves a message to its dead-letter queue.
 """
 
 from __future__ import annotations
 
+import itertools
 import logging
+import os
 import threading
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -22,6 +28,16 @@ from devstack.runtime import FunctionError, LambdaRuntime
 # invocation's function name and request id).
 logger = logging.getLogger("devstack")
 
+# Invocations of one queue's function at once, unless the event source sets its
+# ScalingConfig.MaximumConcurrency; PONTE_QUEUE_CONCURRENCY changes it for the local stack.
+DEFAULT_CONCURRENCY = 4
+THREAD_PREFIX = "sqs-poller"  # the poller's thread, and "sqs-poller-N" for each delivery
+
+
+def default_concurrency() -> int:
+    raw = os.environ.get("PONTE_QUEUE_CONCURRENCY", "").strip()
+    return max(1, int(raw)) if raw.isdigit() else DEFAULT_CONCURRENCY
+
 
 @dataclass(frozen=True, slots=True)
 class Consumer:
@@ -29,6 +45,7 @@ class Consumer:
     queue_arn: str
     function: str
     batch_size: int
+    concurrency: int = DEFAULT_CONCURRENCY
 
 
 class QueuePoller:
@@ -41,20 +58,27 @@ class QueuePoller:
         self._stop = threading.Event()
         self._running = threading.Event()  # cleared: messages wait in their queue
         self._running.set()
-        self._gate = threading.Lock()  # held while a round of polls is under way
-        self._thread = threading.Thread(target=self._loop, name="sqs-poller", daemon=True)
+        self._gate = threading.Lock()  # held while messages are received and handed out
+        self._slots = {c.queue_url: threading.BoundedSemaphore(c.concurrency) for c in consumers}
+        self._numbers = itertools.count(1)
+        self._deliveries: set[threading.Thread] = set()
+        self._thread = threading.Thread(target=self._loop, name=THREAD_PREFIX, daemon=True)
 
     def start(self) -> None:
         self._thread.start()
 
     def stop(self) -> None:
+        """Stop receiving; deliveries under way get a while to end (their function's
+        environment goes with the stack)."""
         self._stop.set()
         self._running.set()
         self._thread.join(timeout=30)
+        for delivery in list(self._deliveries):
+            delivery.join(timeout=30)
 
     def pause(self) -> None:
-        """Leave messages in their queues (a test that looks at a run before it starts); a
-        round under way finishes first."""
+        """Leave messages in their queues (a test that looks at a run before it starts): no
+        message is received from now on; invocations already under way go on."""
         with self._gate:
             self._running.clear()
 
@@ -77,33 +101,61 @@ class QueuePoller:
                 self._stop.wait(0.02)
 
     def _poll(self, consumer: Consumer) -> bool:
-        sqs = self._client()
-        messages = sqs.receive_message(
-            QueueUrl=consumer.queue_url,
-            MaxNumberOfMessages=consumer.batch_size,
-            AttributeNames=["All"],
-            WaitTimeSeconds=0,
-        ).get("Messages", [])
-        if not messages:
+        """Receive a batch for a free slot of the consumer's function and deliver it on a
+        thread of its own; False when there was no free slot or no message."""
+        slots = self._slots[consumer.queue_url]
+        if not slots.acquire(blocking=False):
             return False
-        event = {"Records": [_record(m, consumer) for m in messages]}
         try:
-            answer = self._runtime.invoke(consumer.function, event) or {}
-            failed = {f["itemIdentifier"] for f in answer.get("batchItemFailures") or []}
-        except FunctionError:
-            failed = {m["MessageId"] for m in messages}
-        for message in messages:
-            if message["MessageId"] in failed:
-                sqs.change_message_visibility(
+            messages = (
+                self._client()
+                .receive_message(
                     QueueUrl=consumer.queue_url,
-                    ReceiptHandle=message["ReceiptHandle"],
-                    VisibilityTimeout=0,
+                    MaxNumberOfMessages=consumer.batch_size,
+                    AttributeNames=["All"],
+                    WaitTimeSeconds=0,
                 )
-            else:
-                sqs.delete_message(
-                    QueueUrl=consumer.queue_url, ReceiptHandle=message["ReceiptHandle"]
-                )
+                .get("Messages", [])
+            )
+        except Exception:
+            slots.release()
+            raise
+        if not messages:
+            slots.release()
+            return False
+        name = f"{THREAD_PREFIX}-{next(self._numbers)}"
+        delivery = threading.Thread(
+            target=self._deliver, args=(consumer, messages), name=name, daemon=True
+        )
+        self._deliveries.add(delivery)
+        delivery.start()
         return True
+
+    def _deliver(self, consumer: Consumer, messages: list[dict[str, Any]]) -> None:
+        try:
+            event = {"Records": [_record(m, consumer) for m in messages]}
+            try:
+                answer = self._runtime.invoke(consumer.function, event) or {}
+                failed = {f["itemIdentifier"] for f in answer.get("batchItemFailures") or []}
+            except FunctionError:
+                failed = {m["MessageId"] for m in messages}
+            sqs = self._client()
+            for message in messages:
+                if message["MessageId"] in failed:
+                    sqs.change_message_visibility(
+                        QueueUrl=consumer.queue_url,
+                        ReceiptHandle=message["ReceiptHandle"],
+                        VisibilityTimeout=0,
+                    )
+                else:
+                    sqs.delete_message(
+                        QueueUrl=consumer.queue_url, ReceiptHandle=message["ReceiptHandle"]
+                    )
+        except Exception:  # a delivery never takes the stack down
+            logger.exception("queue delivery: %s", consumer.queue_url)
+        finally:
+            self._slots[consumer.queue_url].release()
+            self._deliveries.discard(threading.current_thread())
 
 
 def _record(message: dict[str, Any], consumer: Consumer) -> dict[str, Any]:

@@ -23,7 +23,7 @@ from devstack.kommo_fake import KommoFake, serve
 from devstack.movidesk_fake import MovideskFake
 from devstack.oidc import LocalOidc
 from devstack.provision import Provisioned, provision
-from devstack.queues import Consumer, QueuePoller
+from devstack.queues import Consumer, QueuePoller, default_concurrency
 from devstack.rdstation_fake import RdStationFake
 from devstack.template import ROOT
 from devstack.zendesk_fake import ZendeskFake
@@ -176,7 +176,8 @@ def _queue_poller(provisioned: Provisioned) -> QueuePoller:
             queue_arn=template.attributes[(queue, "Arn")],
             function=function,
             batch_size=size,
+            concurrency=most or default_concurrency(),
         )
-        for queue, function, size in template.queue_consumers()
+        for queue, function, size, most in template.queue_consumers()
     ]
     return QueuePoller(provisioned.runtime, consumers, lambda: aws.client("sqs"))

@@ -153,8 +153,9 @@ class Template:
         # Literal segments beat parameters, as in API Gateway.
         return sorted(routes, key=lambda r: (r.path.count("{"), -len(r.path)))
 
-    def queue_consumers(self) -> list[tuple[str, str, int]]:
-        """(queue logical id, function logical id, batch size) of every SQS event source."""
+    def queue_consumers(self) -> list[tuple[str, str, int, int | None]]:
+        """(queue logical id, function logical id, batch size, maximum concurrency or None)
+        of every SQS event source."""
         found = []
         for logical_id, resource in self.resources("AWS::Serverless::Function").items():
             for event in (resource["Properties"].get("Events") or {}).values():
@@ -163,7 +164,9 @@ class Template:
                 queue = event["Properties"]["Queue"]
                 queue_id = queue["Fn::GetAtt"][0] if isinstance(queue, dict) else str(queue)
                 size = int(event["Properties"].get("BatchSize", 10))
-                found.append((queue_id, logical_id, size))
+                scaling = event["Properties"].get("ScalingConfig") or {}
+                most = scaling.get("MaximumConcurrency")
+                found.append((queue_id, logical_id, size, int(most) if most else None))
         return found
 
     def state_machine_definition(self, logical_id: str) -> str:

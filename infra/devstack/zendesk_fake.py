@@ -3,7 +3,10 @@ Support does for the incremental exports.
 
 - ``/{subdomain}/api/v2/...`` (``ZENDESK_BASE_URL=http://host:port/{subdomain}/api/v2``);
   basic auth ``{email}/token:{api_token}``, else 401 ``{"error": "Couldn't authenticate you"}``.
-- ``GET /users/me.json``; ``GET /incremental/{tickets|users}/cursor.json`` with
+- Users with roles: the account's own email/token is an admin's; ``add_user`` adds others
+  (``agent``, ``end-user``). ``GET /users/me.json`` says who and what role; the incremental
+  exports are "Allowed for: Admins": anyone else gets 403 ``{"error": "Forbidden"}``.
+- ``GET /incremental/{tickets|users}/cursor.json`` with
   ``start_time`` (epoch seconds) or ``cursor``, ``per_page`` ≤ 1000: items in the order of
   their last change, ``after_cursor`` and ``end_of_stream``; an item changed after a cursor
   comes again after it. Deleted items stay in the exports, as Zendesk's do: a deleted ticket
@@ -55,6 +58,14 @@ class ZendeskAccount:
     failures: Failures = field(default_factory=Failures)
     exports: RollingLimit = field(default_factory=lambda: RollingLimit(10, 60.0))
     next_id: int = 100
+    others: dict[str, tuple[str, str]] = field(default_factory=dict)  # email -> (token, role)
+
+    def role(self, email: str, token: str) -> str | None:
+        """The role of whom the credentials are, None when they are nobody's."""
+        if (email, token) == (self.email, self.token):
+            return "admin"
+        found = self.others.get(email)
+        return found[1] if found is not None and found[0] == token else None
 
 
 class ZendeskFake(Fake):
@@ -73,7 +84,13 @@ class ZendeskFake(Fake):
             self.add(subdomain, resource, count)
         return account
 
-    def add(self, subdomain: str, resource: str, count: int) -> list[int]:
+    def add_user(self, subdomain: str, email: str, token: str, role: str = "agent") -> None:
+        """Another user of the account with an API token (an agent's cannot export)."""
+        with self.lock:
+            self.accounts[subdomain].others[email] = (token, role)
+
+    def add(self, subdomain: str, resource: str, count: int, *, description: str = "") -> list[int]:
+        """New items; tickets with ``description`` (a long one makes a large ticket)."""
         account = self.accounts[subdomain]
         now = self._now()
         ids = []
@@ -84,6 +101,8 @@ class ZendeskFake(Fake):
                 body: dict[str, Any] = {"id": item_id, "created_at": _iso(now)}
                 if resource == "tickets":
                     body |= {"subject": f"Ticket {item_id}", "status": "open", "priority": "normal"}
+                    if description:
+                        body["description"] = description
                 else:
                     body |= {"name": f"User {item_id}", "email": f"user{item_id}@example.com",
                              "active": True}  # fmt: skip
@@ -125,18 +144,24 @@ class ZendeskFake(Fake):
         if account is None:
             return subdomain, json_answer(404, {"error": "RecordNotFound",
                                                 "description": "Not found"})  # fmt: skip
-        if not self._authenticated(account, request.headers.get("authorization", "")):
+        who = self._authenticated(account, request.headers.get("authorization", ""))
+        if who is None:
             return subdomain, json_answer(401, {"error": "Couldn't authenticate you"})
+        email, role = who
         failure = account.failures.take()
         if failure is not None:
             status, retry_after = failure
             return subdomain, account.failures.answer(status, retry_after, {"error": "Injected"})
         if path == "/users/me.json":
-            return subdomain, json_answer(200, {"user": {"id": 1, "email": account.email,
-                                                         "role": "admin"}})  # fmt: skip
+            return subdomain, json_answer(200, {"user": {"id": 1 + len(email), "email": email,
+                                                         "role": role}})  # fmt: skip
         match = _EXPORT.match(path)
         if request.method != "GET" or match is None:
             return subdomain, json_answer(404, {"error": "InvalidEndpoint"})
+        if role != "admin":
+            return subdomain, json_answer(403, {
+                "error": "Forbidden", "description": "You do not have access to this page.",
+            })  # fmt: skip
         wait = account.exports.admit(now)
         if wait is not None:
             headers = (("Retry-After", str(max(1, round(wait + 0.5)))),)
@@ -144,14 +169,17 @@ class ZendeskFake(Fake):
         return subdomain, self._export(account, match.group(1), request.query)
 
     @staticmethod
-    def _authenticated(account: ZendeskAccount, header: str) -> bool:
+    def _authenticated(account: ZendeskAccount, header: str) -> tuple[str, str] | None:
+        """(email, role) of whom the basic auth is, None for no one."""
         if not header.startswith("Basic "):
-            return False
+            return None
         try:
             user, _, secret = base64.b64decode(header[6:]).decode().partition(":")
         except ValueError:
-            return False
-        return user == f"{account.email}/token" and secret == account.token
+            return None
+        email, _, kind = user.rpartition("/")
+        role = account.role(email, secret) if kind == "token" else None
+        return None if role is None else (email, role)
 
     def _export(self, account: ZendeskAccount, resource: str, query: dict[str, str]) -> Answer:
         per_page = min(1000, max(1, int(query.get("per_page", "1000"))))

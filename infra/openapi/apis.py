@@ -330,6 +330,16 @@ KOMMO_DOCS = {
 }
 
 
+# -- Records of any size (additive) ---------------------------------------------------------
+ANY_SIZE = (
+    "Records are kept whole whatever their size. A page holds at most `limit` records and "
+    "what one answer holds (Lambda answers at most 6 MB): it may end early, and `nextCursor` "
+    "goes on from there. A record too large for an answer of its own comes by link: "
+    "`data` is null and `dataUrl` is a presigned GET of the whole record (JSON, served with "
+    "`Content-Encoding: gzip`), valid until `dataUrlExpiresAt` (15 minutes)."
+)
+
+
 # -- connectors --------------------------------------------------------------------------------
 C = "/api/v1/sync/connections"
 RUNS = "/api/v1/sync/runs"
@@ -402,6 +412,7 @@ CONNECTOR_DOCS = {
         query=connections_app.RecordParams,
         security=ADMIN,
         errors=(400, 404),
+        description=ANY_SIZE,
     ),
     ("POST", "/api/v1/sync/run"): Doc(
         "Start a sync (the seed's route)",
@@ -474,6 +485,14 @@ MOVIDESK_DOCS = {
         query=movidesk_app.TicketParams,
         security=ADMIN,
         errors=(400,),
+        description=(
+            "Tickets are kept whole whatever their size, their actions included. A page holds "
+            "at most `limit` tickets and what one answer holds (Lambda answers at most 6 MB): "
+            "it may end early, and `nextCursor` goes on from there. A ticket too large for an "
+            "answer of its own comes as its `id`, `lastUpdate` and `dataUrl`, a presigned GET "
+            "of the whole ticket (JSON, served with `Content-Encoding: gzip`), valid until "
+            "`dataUrlExpiresAt` (15 minutes)."
+        ),
     ),
 }
 

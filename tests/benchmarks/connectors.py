@@ -1,7 +1,9 @@
 """Connector runs on the local stack against the vendor fakes, in virtual time: 25,000 HubSpot
 contacts, 20,000 Zendesk tickets, 2,000 Chatwoot conversations with 10,000 messages and
 3,000 contacts, 25,000 RD Station contacts and leads, and a Movidesk scheduled run over a
-3-day window of 2,400 tickets; a first run and an unchanged rerun of each.
+3-day window of 2,400 tickets; a first run and an unchanged rerun of each. Then records of
+any size: Zendesk tickets of 3 MB and 6 MB (their JSON), with the table and S3 requests of
+storing each and of reading it back through the records endpoint.
 
 Printed: vendor requests; the achieved request rate as a fraction of the vendor's limit (its
 steady rate between the first and the last request, target >= 0.9) and the busiest window
@@ -15,6 +17,9 @@ from __future__ import annotations
 
 import tempfile
 import threading
+from collections import Counter
+from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -116,7 +121,103 @@ def report() -> dict[str, Any]:
                         started=started,
                     ) | {"cost": _cost(used, name, label)}  # fmt: skip
             figures |= _movidesk(stack, api, headers, clock)
+            figures |= _large_records(stack, api, headers)
     return figures
+
+
+def _large_records(stack: Any, api: Any, headers: dict[str, str]) -> dict[str, Any]:
+    """A Zendesk ticket whose JSON is 3 MB, then one of 6 MB (a long description that barely
+    compresses): the worker's table and S3 requests to store it, and the records endpoint's
+    to answer it (inline, or by a presigned link), with the sizes involved."""
+    import secrets
+
+    import boto3
+    import requests
+
+    from ponte.settings import get_settings
+
+    assert stack.zendesk is not None
+    print(
+        "Records of any size: a Zendesk ticket stored (the run's worker requests, lease and "
+        "pacing included) and read back through the records endpoint (authorizer included)"
+    )
+    figures: dict[str, Any] = {}
+    for megabytes in (3, 6):
+        subdomain = f"bench-large-{megabytes}"
+        stack.zendesk.add_account(subdomain, "admin@large.com", "zd-large")
+        connection = _create(api, headers, "zendesk", {
+            "email": "admin@large.com", "apiToken": "zd-large", "subdomain": subdomain,
+        })  # fmt: skip
+        text = secrets.token_urlsafe(megabytes * 1024 * 1024)[: megabytes * 1024 * 1024]
+        ticket = stack.zendesk.add(subdomain, "tickets", 1, description=text)[0]
+        with _aws_requests("sqs-poller") as stored:
+            run = _run(api, headers, connection, False)
+        assert run["status"] == "success", run
+        with _aws_requests("") as read:
+            answer = api.get(
+                f"/api/v1/sync/connections/{connection}/records",
+                headers=headers,
+                params={"stream": "tickets"},
+            )
+        rows = {row["id"]: row for row in answer.json()["data"]}
+        row = rows[str(ticket)]
+        how = "by link" if row.get("dataUrl") else "inline"
+        key = next(
+            o["Key"]
+            for o in boto3.client("s3").list_objects_v2(
+                Bucket=get_settings().record_bucket, Prefix=f"records/bench/{connection}/"
+            )["Contents"]
+            if f"/{ticket}/" in o["Key"]
+        )
+        gzipped = boto3.client("s3").head_object(Bucket=get_settings().record_bucket, Key=key)[
+            "ContentLength"
+        ]
+        linked = requests.get(row["dataUrl"], timeout=60) if row.get("dataUrl") else None
+        json_bytes = len(linked.content) if linked is not None else 0
+        print(
+            f"  {megabytes} MB ticket  store: DynamoDB {_ops(stored, 'dynamodb')}, "
+            f"S3 {_ops(stored, 's3')}  (object {gzipped / 1e6:.2f} MB gzip)"
+        )
+        print(
+            f"  {megabytes} MB ticket  read:  DynamoDB {_ops(read, 'dynamodb')}, "
+            f"S3 {_ops(read, 's3')}  answered {how}, answer {len(answer.content):,} bytes"
+            + (f" (the link serves {json_bytes:,})" if json_bytes else "")
+        )
+        figures[f"Large record {megabytes} MB"] = {
+            "store": {k: dict(stored.get(k) or {}) for k in ("dynamodb", "s3")},
+            "read": {k: dict(read.get(k) or {}) for k in ("dynamodb", "s3")},
+            "answered": how,
+            "answer_bytes": len(answer.content),
+            "object_bytes": gzipped,
+        }
+    return figures
+
+
+def _ops(counts: dict[str, Any], service: str) -> str:
+    found = counts.get(service) or {}
+    return ", ".join(f"{op} {n}" for op, n in sorted(found.items())) or "none"
+
+
+@contextmanager
+def _aws_requests(thread: str) -> Iterator[dict[str, Counter[str]]]:
+    """AWS requests by service and operation, made by threads whose name starts with
+    ``thread`` (every thread for '') while the block runs."""
+    from botocore.client import BaseClient
+
+    counts: dict[str, Counter[str]] = {}
+    original = BaseClient._make_api_call
+
+    def counting(self: BaseClient, operation: str, params: dict[str, Any]) -> Any:
+        if threading.current_thread().name.startswith(thread):
+            service = self.meta.service_model.service_name
+            counts.setdefault(service, Counter())[operation] += 1
+        return original(self, operation, params)
+
+    BaseClient._make_api_call = counting  # type: ignore[method-assign]
+    try:
+        yield counts
+    finally:
+        BaseClient._make_api_call = original  # type: ignore[method-assign]
 
 
 def _movidesk(stack: Any, api: Any, headers: dict[str, str], clock: Any) -> dict[str, Any]:

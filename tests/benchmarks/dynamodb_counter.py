@@ -58,13 +58,14 @@ class Tally:
 
 @contextmanager
 def count_dynamodb(thread: str = "") -> Iterator[Tally]:
-    """Count every DynamoDB request (only those of the thread named ``thread``, if given)."""
+    """Count every DynamoDB request (only those of threads whose name starts with
+    ``thread``, if given: the queue poller delivers each batch on a thread of its own)."""
     tally = Tally()
     original = BaseClient._make_api_call
 
     def counting(self: BaseClient, operation: str, params: dict[str, Any]) -> Any:
         if self.meta.service_model.service_name != "dynamodb" or (
-            thread and threading.current_thread().name != thread
+            thread and not threading.current_thread().name.startswith(thread)
         ):
             return original(self, operation, params)
         tally.add(operation, params)

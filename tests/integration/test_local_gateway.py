@@ -103,3 +103,24 @@ def test_a_burst_of_clients_is_queued_not_reset(stack: LocalStack) -> None:
     with ThreadPoolExecutor(max_workers=140) as pool:
         statuses = list(pool.map(health, range(140)))
     assert statuses.count(200) == 140
+
+
+def test_an_answer_past_lambdas_6_mb_fails_as_on_aws() -> None:
+    """Lambda refuses a synchronous answer over 6 MB (the response object, its body a JSON
+    string inside it), and API Gateway answers 500: the local gateway does the same, so a
+    function that could answer too much fails its tests here too."""
+    from devstack.gateway import MAX_RESPONSE, Gateway
+    from devstack.template import Route
+
+    class Runtime:
+        body = ""
+
+        def invoke(self, function: str, event: object) -> dict[str, object]:
+            return {"statusCode": 200, "headers": {}, "body": self.body}
+
+    runtime = Runtime()
+    gateway = Gateway([Route("GET", "/big", "Big", False)], runtime, None)  # type: ignore[arg-type]
+    runtime.body = "x" * (MAX_RESPONSE - 1000)
+    assert gateway.handle("GET", "/big", {}, b"").status == 200
+    runtime.body = '"' * (MAX_RESPONSE // 2)  # each quote escaped: twice the size inside
+    assert gateway.handle("GET", "/big", {}, b"").status == 500

@@ -45,7 +45,7 @@ ROLE_SYNC_TASKS = [
     if resource["Properties"]["CodeUri"].rstrip("/").endswith("role_sync_tasks")
 ]
 ENTRY_POINTS = [f for f in FUNCTIONS if f not in WORKFLOW and f not in ROLE_SYNC_TASKS]
-QUEUE_CONSUMERS = {function for _, function, _ in TEMPLATE.queue_consumers()}
+QUEUE_CONSUMERS = {function for _, function, _, _ in TEMPLATE.queue_consumers()}
 
 
 @pytest.mark.parametrize("logical_id", FUNCTIONS)

@@ -68,3 +68,13 @@ def test_next_runs_and_cron() -> None:
         "17 12:00",
     ]
     assert cron("08:05") == "cron(5 8 * * ? *)"
+
+
+def test_a_window_reads_the_lists_that_hold_its_side_of_the_90_day_line() -> None:
+    # 90 days before NOW is 2025-07-18 14:30 UTC.
+    assert manual_window("2025-10-14", "2025-10-16", NOW).parts(NOW) == ("recent",)
+    assert manual_window("2025-07-01", "2025-07-05", NOW).parts(NOW) == ("past",)
+    assert manual_window("2025-07-16", "2025-07-20", NOW).parts(NOW) == ("recent", "past")
+    # Starting just after the line: the line may reach it during the run.
+    assert manual_window("2025-07-19", "2025-07-21", NOW).parts(NOW) == ("recent", "past")
+    assert manual_window("2025-07-21", "2025-07-23", NOW).parts(NOW) == ("recent",)

@@ -43,6 +43,7 @@ def test_functions_resolve_to_modules() -> None:
     template = Template.read({"JwtIssuer": "https://idp"})
     template.physical["Table"] = "tbl"
     template.physical["BundleBucket"] = "bundles"
+    template.physical["RecordBucket"] = "records"
     template.physical["FullSyncStateMachine"] = "arn:aws:states:us-east-1:1:stateMachine:fs"
     template.physical["RoleSyncStateMachine"] = "arn:aws:states:us-east-1:1:stateMachine:rs"
     template.physical["PullQueue"] = "https://sqs.us-east-1.amazonaws.com/1/pull"

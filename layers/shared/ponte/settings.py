@@ -80,6 +80,8 @@ class Settings:
     )
     jwt: JwtSettings = field(default_factory=JwtSettings)
     bundle_bucket: str = _env("BUNDLE_BUCKET", "")
+    # Pulled records too large for a table item (gzip JSON; the item keeps the pointer).
+    record_bucket: str = _env("RECORD_BUCKET", "")
     # The Secrets Manager secret whose value seals page cursors (repository/cursors.py).
     cursor_key_secret: str = _env("CURSOR_KEY_SECRET", "")
     full_sync_state_machine: str = _env("FULL_SYNC_STATE_MACHINE_ARN", "")

@@ -36,9 +36,11 @@ def test_a_first_run_stores_conversations_messages_and_contacts(
     }  # fmt: skip
     paths = [r.path for r in connectors.chatwoot.made(str(account_id))[before:]]
     assert paths.count(f"/api/v1/accounts/{account_id}/contacts") == 3  # 15 a page
-    # 25 conversations a page, read by both streams; one request per conversation's messages
-    assert paths.count(f"/api/v1/accounts/{account_id}/conversations") == 3 * 2
-    assert len(paths) == 3 + 3 * 2 + 60
+    # 25 conversations a page, read by the conversations and messages streams, and by the
+    # contacts stream for the senders the contacts list leaves out; one request per
+    # conversation's messages
+    assert paths.count(f"/api/v1/accounts/{account_id}/conversations") == 3 * 3
+    assert len(paths) == 3 + 3 * 3 + 60
     # Small vendor pages are stored together: one stored page per 100 records or more.
     assert [_stream(run, n)["pages"] for n in ("conversations", "messages", "contacts")] == [
         1, 2, 1,
@@ -245,3 +247,82 @@ def test_the_seeds_base_url_with_api_v1_is_accepted(connectors: Connectors) -> N
     assert created.status_code == 201, created.text
     run = connectors.run(created.json()["data"]["id"])
     assert _stream(run, "conversations")["created"] == 2
+
+
+def test_an_agents_token_is_refused_as_it_sees_only_its_inboxes(connectors: Connectors) -> None:
+    """A Chatwoot agent's token sees only the conversations of the agent's inboxes, without
+    a word: the connection needs an administrator's."""
+    account_id = 515151
+    connectors.chatwoot.add_account(account_id, "admin-token-5151")
+    connectors.chatwoot.add_agent(account_id, "agent-token-5151", inboxes={1})
+    connectors.chatwoot.add_conversation(account_id, inbox=1)
+    connectors.chatwoot.add_conversation(account_id, inbox=2)
+    credentials = {"accountId": str(account_id), "accessToken": "agent-token-5151"}
+
+    refused = connectors.create({"name": "C", "platform": "chatwoot", "credentials": credentials})
+
+    assert (refused.status_code, refused.json()["code"]) == (400, "INVALID_CREDENTIALS")
+    assert "administrator" in refused.json()["error"]
+    assert "agent-token-5151" not in refused.text
+    assert connectors.api.get(CONNECTIONS, headers=connectors.headers).json()["data"] == []
+    admin = credentials | {"accessToken": "admin-token-5151"}
+    created = connectors.create({"name": "C", "platform": "chatwoot", "credentials": admin})
+    assert created.status_code == 201, created.text
+    run = connectors.run(created.json()["data"]["id"])
+    assert _stream(run, "conversations")["created"] == 2  # every inbox's
+
+
+def test_contacts_the_list_leaves_out_are_stored_from_their_conversations(
+    connectors: Connectors, clock: VirtualClock
+) -> None:
+    """Chatwoot's contacts list shows only contacts with an email, a phone number or an
+    identifier; the others (a website's visitors) are named by their conversations."""
+    connection_id, account_id = connectors.chatwoot_connection(contacts=2)
+    fake = connectors.chatwoot
+    visitors = fake.add_contacts(account_id, 3, identified=False)
+    for contact in [*visitors, *sorted(fake.accounts[account_id].contacts)[:2]]:
+        fake.add_conversation(account_id, contact=contact)
+
+    run = connectors.run(connection_id)
+
+    assert run["status"] == "success", run
+    assert _stream(run, "contacts")["created"] == 5
+    stored = {
+        r["id"] for r in connectors.records(connection_id, "contacts", limit=50).json()["data"]
+    }
+    conversations = connectors.records(connection_id, "conversations", limit=50).json()["data"]
+    named = {str(c["data"]["meta"]["sender"]["id"]) for c in conversations}
+    assert named <= stored  # every contact a conversation names
+    assert {str(v) for v in visitors} <= stored
+    # A later visitor is found by the next (incremental) run, from its conversation only.
+    clock.advance(60)
+    late = fake.add_contacts(account_id, 1, identified=False)[0]
+    fake.add_conversation(account_id, contact=late)
+    second = connectors.run(connection_id)
+    assert (_stream(second, "contacts")["created"], _stream(second, "contacts")["updated"]) == (
+        1, 0,
+    )  # fmt: skip
+
+
+@pytest.mark.parametrize("page_size", [7, 40])
+def test_paging_ends_on_what_chatwoot_says_whatever_its_page_size(
+    connectors: Connectors, clock: VirtualClock, page_size: int
+) -> None:
+    """The conversation page size is an instance setting (CONVERSATION_RESULTS_PER_PAGE):
+    pages end on the answer's count or an empty page, never on an assumed 25."""
+    connection_id, account_id = connectors.chatwoot_connection(contacts=2)
+    for _ in range(60):
+        connectors.chatwoot.add_conversation(account_id)
+        clock.advance(1)
+    connectors.chatwoot.results_per_page = page_size
+    before = len(connectors.chatwoot.made(str(account_id)))
+    try:
+        run = connectors.run(connection_id)
+    finally:
+        connectors.chatwoot.results_per_page = 25
+
+    assert run["status"] == "success", run
+    assert [_stream(run, n)["created"] for n in ("conversations", "messages")] == [60, 60]
+    paths = [r.path for r in connectors.chatwoot.made(str(account_id))[before:]]
+    pages = -(-60 // page_size)  # and no request past the last one
+    assert paths.count(f"/api/v1/accounts/{account_id}/conversations") == 3 * pages

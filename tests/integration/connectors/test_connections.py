@@ -67,6 +67,26 @@ def test_zendesk_credentials_are_tested_with_basic_auth(connectors: Connectors) 
     assert set(right.json()["data"]) == {"id", "name", "platform", "enabled", "createdAt"}
 
 
+def test_a_zendesk_agents_token_is_refused_as_it_cannot_export(connectors: Connectors) -> None:
+    """Zendesk's incremental exports are "Allowed for: Admins": an agent's token passes a
+    who-am-I call, then every export is 403. The connection needs an administrator's."""
+    connectors.zendesk.add_account("acme-roles", "admin@acme.com", "admin-token", tickets=1)
+    connectors.zendesk.add_user("acme-roles", "agent@acme.com", "agent-token", role="agent")
+    before = _secrets()
+    agent = {"email": "agent@acme.com", "apiToken": "agent-token", "subdomain": "acme-roles"}
+
+    refused = connectors.create({"name": "Z", "platform": "zendesk", "credentials": agent})
+
+    assert (refused.status_code, refused.json()["code"]) == (400, "INVALID_CREDENTIALS")
+    assert "administrator" in refused.json()["error"]
+    assert "agent-token" not in refused.text
+    assert connectors.api.get(CONNECTIONS, headers=connectors.headers).json()["data"] == []
+    assert _secrets() == before
+    admin = agent | {"email": "admin@acme.com", "apiToken": "admin-token"}
+    created = connectors.create({"name": "Z", "platform": "zendesk", "credentials": admin})
+    assert created.status_code == 201, created.text
+
+
 @pytest.mark.parametrize("platform", ["salesforce", "pipedrive", ""])
 def test_platforms_without_a_connector_are_not_supported(
     connectors: Connectors, platform: str

@@ -220,3 +220,38 @@ def test_a_fire_during_a_run_is_skipped_and_runs_nothing(connectors: Connectors)
     assert manual in detail["error"]
     done = connectors.wait(manual)
     assert (done["status"], counts(done)[0]) == ("success", 3 + 3 + 2)  # ran once, whole
+
+
+def test_a_fire_during_a_run_is_delivered_at_once_and_skipped(connectors: Connectors) -> None:
+    """As on Lambda, the run queue's messages reach the worker concurrently: a schedule that
+    fires while a run waits on its vendor is delivered then (not behind the run) and
+    recorded as skipped, and the run goes on to its end."""
+    connection_id, _ = connectors.chatwoot_connection(
+        conversations=3, contacts=2, schedule="rate(5 minutes)"
+    )
+    fake = connectors.chatwoot
+    fake.hold()
+    try:
+        manual = connectors.start(connection_id).json()["data"]["runId"]
+        assert fake.holding.wait(30), "the run never reached the vendor"
+        assert _fire(connection_id)["fired"] is True  # onto the queue, as Scheduler does
+        runs = _wait_for_skip(connectors, connection_id, manual)
+        still = connectors.api.get(f"{RUNS}/{manual}", headers=connectors.headers).json()
+    finally:
+        fake.release()
+
+    skipped = next(r for r in runs if r["id"] != manual)
+    assert (skipped["status"], skipped["trigger"]) == ("skipped", "schedule")
+    assert still["data"]["status"] == "in_progress"  # the fire did not wait for the run
+    done = connectors.wait(manual)
+    assert (done["status"], counts(done)[0]) == ("success", 3 + 3 + 2)
+
+
+def _wait_for_skip(connectors: Connectors, connection_id: str, manual: str) -> list[dict[str, Any]]:
+    deadline = time.monotonic() + 30
+    while time.monotonic() < deadline:
+        runs = _runs(connectors, connection_id)
+        if any(r["id"] != manual and r["status"] == "skipped" for r in runs):
+            return runs
+        connectors.pause(0.05)
+    raise AssertionError(f"no skipped run while {manual} ran: {_runs(connectors, connection_id)}")

@@ -278,6 +278,76 @@ def test_the_page_is_served_with_its_sign_in_settings(movidesk: Movidesk) -> Non
     assert "http://" not in page.text.replace(get_settings().jwt.issuer, "")  # nothing fetched
 
 
+def test_a_window_across_the_90_day_line_reads_both_lists(movidesk: Movidesk) -> None:
+    """90 days before the clock is 2025-07-18 14:30 UTC: a window of 16-20 July has tickets
+    on both sides of it, each list holding only its side."""
+    movidesk.configure()
+    older = movidesk.fake.add(movidesk.token, 3, at=datetime(2025, 7, 17, 12, tzinfo=UTC))
+    newer = movidesk.fake.add(movidesk.token, 2, at=datetime(2025, 7, 19, 12, tzinfo=UTC))
+    before = len(movidesk.fake.made(movidesk.token[-6:]))
+
+    run = movidesk.run_manual("2025-07-16", "2025-07-20")
+
+    assert _counts(run) == (5, 0, 0)
+    synced = {int(t["id"]) for t in movidesk.get("/tickets", limit=100).json()["data"]}
+    assert synced == set(older + newer)
+    paths = [r.path for r in movidesk.fake.made(movidesk.token[-6:])[before:]]
+    assert paths == ["/tickets", "/tickets/past"]  # the recent list first, then the older
+
+
+def test_the_fake_holds_each_side_of_the_90_day_line_in_its_own_list(
+    movidesk: Movidesk,
+) -> None:
+    import httpx
+
+    movidesk.configure()
+    older = movidesk.fake.add(movidesk.token, 1, at=datetime(2025, 7, 18, 14, 29, tzinfo=UTC))
+    newer = movidesk.fake.add(movidesk.token, 1, at=datetime(2025, 7, 18, 14, 31, tzinfo=UTC))
+    query = {"token": movidesk.token, "$select": "id", "$filter": "id ge 0"}
+    base = get_settings().movidesk_base_url
+
+    recent = httpx.get(f"{base}/tickets", params=query).json()
+    past = httpx.get(f"{base}/tickets/past", params=query).json()
+
+    assert newer[0] in {t["id"] for t in recent}
+    assert older[0] not in {t["id"] for t in recent}
+    assert older[0] in {t["id"] for t in past}
+    assert newer[0] not in {t["id"] for t in past}
+
+
+def test_a_ticket_with_many_actions_is_kept_and_listed_whole(movidesk: Movidesk) -> None:
+    """A ticket's actions make it large: kept whole past DynamoDB's 400 KB item, listed
+    inline while the answer fits Lambda's 6 MB, else by a short-lived link."""
+    import secrets
+
+    import requests
+
+    movidesk.configure()
+    long = secrets.token_urlsafe(1500)
+    large = movidesk.fake.add(movidesk.token, 1, at=_local(15, 9), actions=400, action_text=long)
+    huge = movidesk.fake.add(
+        movidesk.token, 1, at=_local(15, 10), actions=1000, action_text=secrets.token_urlsafe(7000)
+    )
+    movidesk.fake.add(movidesk.token, 3, at=_local(15, 11))
+
+    run = movidesk.run_manual("2025-10-15", "2025-10-15")
+
+    assert _counts(run) == (5, 0, 0)
+    listed = movidesk.get("/tickets", limit=50)
+    assert listed.status_code == 200
+    rows = {t["id"]: t for t in listed.json()["data"]}
+    assert len(rows) == 5
+    whole = rows[large[0]]
+    assert len(whole["actions"]) == 400
+    assert {a["description"] for a in whole["actions"]} == {long}
+    linked = rows[huge[0]]
+    assert "actions" not in linked
+    fetched = requests.get(linked["dataUrl"], timeout=60).json()
+    assert (fetched["id"], len(fetched["actions"])) == (huge[0], 1000)
+    found = movidesk.get("/tickets", q=f"Chamado {large[0]}").json()["data"]
+    assert [t["id"] for t in found] == large  # a large ticket is searched as any other
+
+
 def test_a_window_older_than_90_days_is_read_from_tickets_past(movidesk: Movidesk) -> None:
     movidesk.configure()
     old = movidesk.fake.add(movidesk.token, 4, at=datetime(2025, 7, 1, 15, tzinfo=UTC))

@@ -7,8 +7,15 @@
   highest message id stored by earlier runs (``after=``, 100 at a time). Message ids grow
   across the whole instance, so one high-water mark serves every conversation: a
   conversation with a new message costs one request, an unchanged one none.
-- ``contacts``: every page (Chatwoot has no "changed since" filter for contacts); records
-  that did not change are recognised by their hash and cost no write.
+- ``contacts``: every page of the contacts list (Chatwoot has no "changed since" filter for
+  contacts); records that did not change are recognised by their hash and cost no write.
+  The list leaves out contacts without an email, a phone number or an identifier (a
+  website visitor, say): those are stored from the conversations that name them
+  (``meta.sender``), walking the conversations active since the previous run, so the
+  stream holds every contact a conversation names.
+
+A list ends on what its answer says (an empty page, or as many read as its count), never
+on a page size: Chatwoot's conversation page size is an instance setting.
 
 Unix-second timestamps become ISO-8601 (UTC) in stored records.
 """
@@ -25,7 +32,6 @@ from ponte.connectors.base import (
     Connector,
     Cursor,
     Item,
-    NoResume,
     Page,
     Stream,
     from_unix_seconds,
@@ -87,17 +93,27 @@ def _activity(conversation: dict[str, Any]) -> int:
         return 0
 
 
-def _changed(http: VendorHttp, page: int, since: int) -> tuple[list[dict[str, Any]], bool]:
+def _changed(
+    http: VendorHttp, page: int, since: int, seen: int
+) -> tuple[list[dict[str, Any]], bool, int]:
     """The conversations of ``page`` active at or after ``since`` (pages come most recent
-    activity first), and whether it is the last page a run visits."""
-    listed = chatwoot.conversations_page(http, page).items
-    changed = [c for c in listed if _activity(c) >= since]
-    last = len(listed) < chatwoot.CONVERSATIONS_PER_PAGE or len(changed) < len(listed)
-    return changed, last
+    activity first), whether it is the last page a run visits, and how many conversations
+    the pages read so far listed (``seen`` before this one)."""
+    listed = chatwoot.conversations_page(http, page)
+    changed = [c for c in listed.items if _activity(c) >= since]
+    seen += len(listed.items)
+    last = _ended(listed, seen) or len(changed) < len(listed.items)
+    return changed, last, seen
+
+
+def _ended(listed: chatwoot.Listed, seen: int) -> bool:
+    """Whether a list is read to its end: an empty page, or its count reached."""
+    return not listed.items or (listed.count is not None and seen >= listed.count)
 
 
 class ConversationCursor(Cursor):
     page: int = 1
+    seen: int = 0  # conversations the pages read so far listed
     since: int = 0  # activity at or after this (Unix seconds) is read; 0: everything
     high: int | None = None  # the newest activity seen: the next run's start
 
@@ -119,12 +135,12 @@ class ConversationStream:
         return ConversationCursor(since=since, high=since or None)
 
     def page(self, cursor: ConversationCursor) -> Page[ConversationCursor]:
-        conversations, last = _changed(self.http, cursor.page, cursor.since)
+        conversations, last, seen = _changed(self.http, cursor.page, cursor.since, cursor.seen)
         items, problems = _items(
             conversations, "conversation without an id", "last_activity_at", "created_at"
         )
         high = max([_activity(c) for c in conversations] + [cursor.high or 0])
-        next_cursor = ConversationCursor(page=cursor.page + 1, since=cursor.since,
+        next_cursor = ConversationCursor(page=cursor.page + 1, seen=seen, since=cursor.since,
                                          high=high or None)  # fmt: skip
         return Page(items, next_cursor, last, problems)
 
@@ -136,6 +152,7 @@ class ConversationStream:
 
 class MessageCursor(Cursor):
     page: int = 1  # the next page of changed conversations
+    seen: int = 0
     since: int = 0
     high: int | None = None
     floor: int = 0  # the highest message id earlier runs stored
@@ -189,12 +206,12 @@ class MessageStream:
     def _next_conversations(self, cursor: MessageCursor) -> Page[MessageCursor]:
         if cursor.last_page:
             return Page([], cursor, True)
-        conversations, last = _changed(self.http, cursor.page, cursor.since)
+        conversations, last, seen = _changed(self.http, cursor.page, cursor.since, cursor.seen)
         high = max([_activity(c) for c in conversations] + [cursor.high or 0])
         pending = [str(c["id"]) for c in conversations if c.get("id") is not None]
         next_cursor = cursor.model_copy(
-            update={"page": cursor.page + 1, "pending": pending, "high": high or None,
-                    "last_page": last}
+            update={"page": cursor.page + 1, "seen": seen, "pending": pending,
+                    "high": high or None, "last_page": last}
         )  # fmt: skip
         return Page([], next_cursor, last and not pending)
 
@@ -207,33 +224,67 @@ class MessageStream:
 
 
 class ContactCursor(Cursor):
+    senders: bool = False  # False: the contacts list; True: conversations' unlisted senders
     page: int = 1
+    seen: int = 0
+    since: int = 0  # senders of conversations active at or after this
+    high: int | None = None
+
+
+class SendersSince(Cursor):
+    since: int = 0
+
+
+_CONTACT_TIMES = ("updated_at", "last_activity_at", "created_at")
+
+
+def _unlisted(conversations: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """The contacts conversations name (``meta.sender``) that the contacts list leaves out:
+    those without an email, a phone number or an identifier."""
+    senders = [(c.get("meta") or {}).get("sender") for c in conversations]
+    named = ("email", "phone_number", "identifier")
+    return [s for s in senders if isinstance(s, dict) and not any(s.get(k) for k in named)]
 
 
 class ContactStream:
     name = "contacts"
     cursor_type = ContactCursor
-    resume_type = NoResume
+    resume_type = SendersSince
 
     def __init__(self, http: VendorHttp) -> None:
         self.http = http
 
-    def start(self, saved: NoResume | None, full: bool) -> ContactCursor:
-        return ContactCursor()
+    def start(self, saved: SendersSince | None, full: bool) -> ContactCursor:
+        since = 0 if full or saved is None else saved.since
+        return ContactCursor(since=since, high=since or None)
 
     def page(self, cursor: ContactCursor) -> Page[ContactCursor]:
+        if cursor.senders:
+            return self._senders(cursor)
         listed = chatwoot.contacts_page(self.http, cursor.page)
-        items, problems = _items(
-            listed.items, "contact without an id", "updated_at", "last_activity_at", "created_at"
-        )
-        seen = (cursor.page - 1) * chatwoot.CONTACTS_PER_PAGE + len(listed.items)
-        done = len(listed.items) < chatwoot.CONTACTS_PER_PAGE or (
-            listed.count is not None and seen >= listed.count
-        )
-        return Page(items, ContactCursor(page=cursor.page + 1), done, problems)
+        items, problems = _items(listed.items, "contact without an id", *_CONTACT_TIMES)
+        seen = cursor.seen + len(listed.items)
+        if _ended(listed, seen):  # then the senders the list leaves out
+            after = cursor.model_copy(update={"senders": True, "page": 1, "seen": 0})
+            return Page(items, after, False, problems)
+        return Page(items, cursor.model_copy(update={"page": cursor.page + 1, "seen": seen}),
+                    False, problems)  # fmt: skip
 
-    def resume_point(self, cursor: ContactCursor, saved: NoResume | None) -> NoResume | None:
-        return None
+    def _senders(self, cursor: ContactCursor) -> Page[ContactCursor]:
+        conversations, last, seen = _changed(self.http, cursor.page, cursor.since, cursor.seen)
+        items, problems = _items(
+            _unlisted(conversations), "contact without an id or a time", *_CONTACT_TIMES,
+            prefix="sender ",
+        )  # fmt: skip
+        high = max([_activity(c) for c in conversations] + [cursor.high or 0])
+        after = cursor.model_copy(update={"page": cursor.page + 1, "seen": seen,
+                                          "high": high or None})  # fmt: skip
+        return Page(items, after, last, problems)
+
+    def resume_point(
+        self, cursor: ContactCursor, saved: SendersSince | None
+    ) -> SendersSince | None:
+        return SendersSince(since=cursor.high) if cursor.high else saved
 
 
 def base_url(given: str, settings: Settings) -> str:

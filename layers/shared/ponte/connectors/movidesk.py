@@ -1,5 +1,6 @@
 """Movidesk's one stream: the tickets changed in the run's window (``options``: the window's
-``start`` and ``end`` in UTC, and ``past`` for windows older than 90 days).
+``start`` and ``end`` in UTC, and ``parts``: the lists that hold its tickets, ``recent`` for
+``/tickets`` and ``past`` for ``/tickets/past``, read in that order; domain/movidesk.py).
 
 A Movidesk connection is one per tenant, managed by the Movidesk admin API. Its runs write
 the log lines and the result line people know from Movidesk's own sync: ``[SCHEDULER] …``
@@ -35,7 +36,8 @@ class MovideskCredentials(Credentials):
 
 
 class TicketCursor(Cursor):
-    after: tuple[str, str] | None = None  # (lastUpdate, id) of the last ticket read
+    part: int = 0  # which of the window's lists is being read
+    after: tuple[str, str] | None = None  # (lastUpdate, id) of the last ticket read in it
 
 
 class TicketStream:
@@ -47,15 +49,20 @@ class TicketStream:
         self.http = http
         self.start_at = normalised_time(window["start"])
         self.end_at = normalised_time(window["end"])
-        self.past = bool(window.get("past"))
+        # A run queued before windows had parts names only whether it was past.
+        self.parts: list[str] = list(window.get("parts") or
+                                     ["past" if window.get("past") else "recent"])  # fmt: skip
 
     def start(self, saved: NoResume | None, full: bool) -> TicketCursor:
         return TicketCursor()
 
     def page(self, cursor: TicketCursor) -> Page[TicketCursor]:
+        if cursor.part >= len(self.parts):
+            return Page([], cursor, True)
         tickets = movidesk.tickets_page(
-            self.http, fields=rules.FIELDS, start=self.start_at, end=self.end_at,
-            after=cursor.after, past=self.past,
+            self.http, fields=rules.FIELDS, action_fields=rules.ACTION_FIELDS,
+            start=self.start_at, end=self.end_at, after=cursor.after,
+            past=self.parts[cursor.part] == "past",
         )  # fmt: skip
         items, problems = items_of(
             tickets,
@@ -65,8 +72,11 @@ class TicketStream:
                 ticket_id is not None and str(ticket_id).isascii() and str(ticket_id).isdigit()
             ),
         )
+        if len(tickets) < movidesk.PAGE_SIZE:  # this list is read: the next one, if any
+            ended = cursor.part + 1 >= len(self.parts)
+            return Page(items, TicketCursor(part=cursor.part + 1), ended, problems)
         last = (items[-1].updated_at, items[-1].id) if items else cursor.after
-        return Page(items, TicketCursor(after=last), len(tickets) < movidesk.PAGE_SIZE, problems)
+        return Page(items, TicketCursor(part=cursor.part, after=last), False, problems)
 
     def resume_point(self, cursor: TicketCursor, saved: NoResume | None) -> NoResume | None:
         return None  # every run covers its own window
@@ -81,6 +91,7 @@ def window_options(window: rules.Window, now: datetime) -> dict[str, Any]:
         "first_day": window.first_day.isoformat(),
         "last_day": window.last_day.isoformat(),
         "past": window.is_past(now),
+        "parts": list(window.parts(now)),
     }
 
 

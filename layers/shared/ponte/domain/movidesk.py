@@ -6,7 +6,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
-from typing import Final
+from typing import Final, Literal
 from zoneinfo import ZoneInfo
 
 TIMEZONE: Final = "America/Sao_Paulo"
@@ -16,6 +16,8 @@ PARAMETER_GROUP: Final = "Integrações"
 SCHEDULED_DAYS: Final = 3  # today and the two days before
 MANUAL_MAX_DAYS: Final = 5
 RECENT_DAYS: Final = 90  # /tickets covers the last 90 days; older windows use /tickets/past
+PAST_MARGIN: Final = timedelta(days=1)
+Part = Literal["recent", "past"]
 _TIME = re.compile(r"([01][0-9]|2[0-3]):([0-5][0-9])")  # ASCII digits only
 
 # What is stored of a ticket (Movidesk requires a $select on every list).
@@ -24,6 +26,9 @@ FIELDS: Final = (
     "owner", "ownerTeam", "clients", "createdDate", "resolvedIn", "closedIn", "lastUpdate",
     "tags", "slaSolutionDate", "slaResponseDate", "slaRealResponseDate",
 )  # fmt: skip
+# ... and of its actions (its conversation), through $expand: a ticket with many long
+# actions is a large record (kept whole: domain/records.py).
+ACTION_FIELDS: Final = ("id", "type", "origin", "status", "description", "createdDate")
 
 
 class InvalidInput(ValueError):
@@ -59,6 +64,22 @@ class Window:
     def is_past(self, now: datetime) -> bool:
         """Whether it is older than the 90 days /tickets covers (then /tickets/past)."""
         return self.end < now - timedelta(days=RECENT_DAYS)
+
+    def parts(self, now: datetime) -> tuple[Part, ...]:
+        """The lists that hold its tickets, in the order a run reads them: ``recent``
+        (``/tickets``, the last 90 days) for a window that ends after the 90-day line,
+        ``past`` (``/tickets/past``, older) for one that starts before it. Each list is read
+        over the whole window and holds only its side of the line. A ticket ages from the
+        recent list to the past one, never back: read in this order, one that crosses the
+        line during the run is found in the second. The past list is also read for a window
+        starting within PAST_MARGIN after the line, which the line may reach during the run."""
+        line = now - timedelta(days=RECENT_DAYS)
+        found: list[Part] = []
+        if self.end > line:
+            found.append("recent")
+        if self.start < line + PAST_MARGIN:
+            found.append("past")
+        return tuple(found)
 
 
 def _local_midnight(day: date) -> datetime:

@@ -28,10 +28,23 @@ from ponte.validation import field_errors
 
 Middleware = Callable[[APIGatewayHttpResolver, NextMiddleware], Response[Any]]
 JSON = "application/json; charset=utf-8"
+# Lambda answers a synchronous invocation with at most 6 MB: the whole response object, the
+# body inside it as a JSON string. An answer kept this far under leaves room for the
+# envelope, the headers and a cursor.
+RESPONSE_LIMIT = 6 * 1024 * 1024
+ANSWER_BUDGET = RESPONSE_LIMIT - 64 * 1024
 
 
 def _dumps(body: Any) -> str:
     return json.dumps(body, ensure_ascii=False, separators=(",", ":"), default=str)
+
+
+def answer_bytes(value: Any) -> int:
+    """What ``value`` adds to a response: its JSON escaped as a string inside Lambda's answer
+    (Python 3.12+ runtimes keep non-ASCII as UTF-8), and a separating comma."""
+    if isinstance(value, BaseModel):
+        value = value.model_dump(mode="json")
+    return len(json.dumps(_dumps(value), ensure_ascii=False).encode()) - 1
 
 
 def json_response(status: int, body: Any, headers: dict[str, str] | None = None) -> Response[Any]:

@@ -5,11 +5,13 @@ and durations (``5m 30s``)."""
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Any
 
 from ponte.clock import isoformat, utcnow
 from ponte.domain.connectors import Connection, PageRecord, PullRun, duration_text
 from ponte.domain.records import PulledRecord
 from ponte.http.responses import connectors as out
+from ponte.services.pulls.answers import Link
 
 RUNS_BASE = "/api/v1/sync/runs"
 
@@ -157,12 +159,19 @@ def run_logs(r: PullRun, pages: list[PageRecord]) -> out.RunLog:
     return out.RunLog(runId=r.id, status=r.status, entries=entries)
 
 
-def record(stream: str, rec: PulledRecord) -> out.PulledRecord:
+def record(stream: str, rec: PulledRecord, link: Link | None = None) -> out.PulledRecord:
     return out.PulledRecord(
         id=rec.vendor_id,
         stream=stream,
         updatedAt=rec.updated_at,
         syncedAt=_moment(rec.synced_at),
-        data=rec.data,
+        data=rec.data if link is None else None,
         deletedAt=rec.deleted_at,
+        dataUrl=link.url if link else None,
+        dataUrlExpiresAt=link.expires_at if link else None,
     )
+
+
+def large(link: Link | None) -> dict[str, Any]:
+    """Additive: a record too large for one answer is given by a short-lived link instead."""
+    return {} if link is None else {"dataUrl": link.url, "dataUrlExpiresAt": link.expires_at}

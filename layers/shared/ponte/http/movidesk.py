@@ -17,6 +17,7 @@ from ponte.domain.records import PulledRecord
 from ponte.http import connectors
 from ponte.http.responses import movidesk as out
 from ponte.services.movidesk import Settings
+from ponte.services.pulls.answers import Link
 from ponte.settings import get_settings
 
 PAGE = Path(__file__).with_name("movidesk_page.html")
@@ -55,8 +56,14 @@ def run(r: PullRun) -> out.MovideskRun:
     )
 
 
-def ticket(record: PulledRecord) -> dict[str, Any]:
-    return record.data | {"syncedAt": record.synced_at}
+def ticket(record: PulledRecord, link: Link | None = None) -> dict[str, Any]:
+    """The ticket as stored; one too large for an answer is its id, its last update and a
+    short-lived link to the whole ticket (``dataUrl``)."""
+    if link is None:
+        return record.data | {"syncedAt": record.synced_at}
+    ticket_id = int(record.vendor_id) if record.vendor_id.isdigit() else record.vendor_id
+    shown = {"id": ticket_id, "lastUpdate": record.updated_at, "syncedAt": record.synced_at}
+    return shown | connectors.large(link)
 
 
 @lru_cache(maxsize=1)

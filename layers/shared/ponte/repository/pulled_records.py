@@ -3,6 +3,10 @@
 A pulled record is keyed by connection, stream and vendor id, keeps the vendor's own update
 time (also its index's sort key, for ``updatedSince``), a hash of its content, and which run
 and page last wrote it: a page stored again after a crash is recognised and counted as it was.
+
+A record's JSON is in ``data`` while it is small, gzip in ``data_gz`` when it is too large
+for the item as it is, or in an object (``data_object``, written by the caller's ``offload``)
+when even that is too large; ``data_bytes`` is then the JSON's size (domain/records.py).
 """
 
 from __future__ import annotations
@@ -11,9 +15,9 @@ import json
 from collections.abc import Callable, Iterable, Sequence
 from typing import Any
 
-from ponte.domain.records import PulledRecord, Version
+from ponte.domain.records import PulledRecord, StoredObject, Version, encode, unpack
 from ponte.repository import batch, cursors, keys
-from ponte.repository.table import Item, query_page, query_pages, values
+from ponte.repository.table import Item, query_page, query_pages, serialize, values
 
 
 def versions(
@@ -22,19 +26,20 @@ def versions(
     """The stored versions of a page's records (one BatchGetItem per 100, hashes only)."""
     found = batch.batch_get(
         (keys.pulled_record(tenant_id, connection_id, stream, v) for v in vendor_ids),
-        projection="PK, SK, #h, #r, #p, #a, deleted_at",
-        names={"#h": "hash", "#r": "run", "#p": "page", "#a": "action"},
+        projection="PK, SK, #h, #r, #p, #a, #o, deleted_at",
+        names={"#h": "hash", "#r": "run", "#p": "page", "#a": "action", "#o": "data_object"},
     )
-    return {
-        sk: Version(
-            str(item["hash"]),
-            str(item["run"]),
-            int(item["page"]),
-            str(item["action"]),
-            deleted="deleted_at" in item,
-        )
-        for (_, sk), item in found.items()
-    }
+    return {sk: _version(item) for (_, sk), item in found.items()}
+
+
+def _version(item: Item) -> Version:
+    return Version(
+        str(item["hash"]), str(item["run"]), int(item["page"]), str(item["action"]),
+        deleted="deleted_at" in item, object_key=str(item.get("data_object") or ""),
+    )  # fmt: skip
+
+
+Offload = Callable[[PulledRecord, bytes], str]  # (record, its gzip JSON) -> the object's key
 
 
 def put_records(
@@ -45,9 +50,11 @@ def put_records(
     *,
     run_id: str,
     page: int,
+    offload: Offload | None = None,
 ) -> None:
     """Write records, each with its action ("created"/"updated"/"deleted"), 25 per
-    BatchWriteItem. A record the vendor reported deleted keeps ``deleted_at``."""
+    BatchWriteItem. A record the vendor reported deleted keeps ``deleted_at``; one too large
+    for its item goes to ``offload`` first (the item keeps the key)."""
     items = [
         {
             **keys.pulled_record(tenant_id, connection_id, stream, record.vendor_id),
@@ -57,7 +64,7 @@ def put_records(
             "type": "pulled_record",
             "vendor_id": record.vendor_id,
             "updated_at": record.updated_at,
-            "data": json.dumps(record.data, ensure_ascii=False, separators=(",", ":")),
+            **_data(record, offload),
             "hash": record.hash,
             "synced_at": record.synced_at,
             "run": run_id,
@@ -68,6 +75,19 @@ def put_records(
         for record, action in records
     ]
     batch.put_all(items)
+
+
+def _data(record: PulledRecord, offload: Offload | None) -> dict[str, Any]:
+    encoded = encode(record.data)
+    placement = encoded.placement
+    if placement == "item":
+        return {"data": encoded.text.decode()}
+    assert encoded.packed is not None
+    if placement == "packed":
+        return {"data_gz": encoded.packed, "data_bytes": len(encoded.text)}
+    if offload is None:
+        raise ValueError(f"record {record.vendor_id} is too large for its item")
+    return {"data_object": offload(record, encoded.packed), "data_bytes": len(encoded.text)}
 
 
 def list_records(
@@ -85,13 +105,17 @@ def list_records(
     newest_first: bool = False,
     max_reads: int = 20,
     hide_deleted: bool = False,
+    admit: Callable[[PulledRecord], PulledRecord | None] | None = None,
 ) -> tuple[list[PulledRecord], str]:
     """Records in the vendor's update order (``newest_first``: reversed) within
     [``updated_since``, ``updated_until``], those ``keep`` accepts; the next page's cursor
     ('' at the end). ``filters`` names what ``keep`` tests, so a cursor is bound to it. At
-    most ``max_reads`` reads a page (a page may then hold fewer than ``limit``). Raises
-    cursors.InvalidCursor for a cursor not issued for this listing. ``hide_deleted`` leaves
-    out records the vendor reported deleted (name it in ``filters`` when it varies)."""
+    most ``max_reads`` reads a page (a page may then hold fewer than ``limit``). ``admit``
+    sees each record kept before it joins the page and gives what joins it; None ends the
+    page before that record (the next page starts with it; never None for the first). A
+    record kept in an object comes with ``stored`` set and empty ``data``. ``hide_deleted``
+    leaves out records the vendor reported deleted (name it in ``filters`` when it varies).
+    Raises cursors.InvalidCursor for a cursor not issued for this listing."""
     partition = keys.pulled_records(tenant_id, connection_id, stream)
     scope = json.dumps(
         ["records", connection_id, stream, updated_since, updated_until, filters, newest_first]
@@ -118,22 +142,42 @@ def list_records(
     found: list[PulledRecord] = []
     for _ in range(max_reads):
         page = query_page({**params, "Limit": limit - len(found)}, start)
-        records = [_pulled(item) for item in page.items]
-        found.extend(r for r in records if keep is None or keep(r))
+        for item in page.items:
+            record = _pulled(item)
+            if keep is None or keep(record):
+                joined = record if admit is None else admit(record)
+                if joined is None:  # the next page starts at this record
+                    return found, cursors.seal(sealer, start, tenant_id=tenant_id, listing=scope)
+                found.append(joined)
+            start = _index_key(item)
         start = page.last_key
         if not start or len(found) >= limit:
             break
     return found, cursors.seal(sealer, start, tenant_id=tenant_id, listing=scope)
 
 
+def _index_key(item: Item) -> dict[str, Any]:
+    """The key a Query of the by-update-time index resumes after ``item``."""
+    return serialize({k: item[k] for k in ("PK", "SK", "GSI2PK", "GSI2SK")})
+
+
 def _pulled(item: Item) -> PulledRecord:
+    stored = None
+    if "data_object" in item:
+        stored = StoredObject(str(item["data_object"]), int(item.get("data_bytes") or 0))
+        data: dict[str, Any] = {}
+    elif "data_gz" in item:
+        data = unpack(bytes(item["data_gz"]))
+    else:
+        data = json.loads(str(item["data"]))
     return PulledRecord(
         vendor_id=str(item["vendor_id"]),
         updated_at=str(item["updated_at"]),
-        data=json.loads(str(item["data"])),
+        data=data,
         hash=str(item["hash"]),
         synced_at=str(item.get("synced_at", "")),
         deleted_at=item.get("deleted_at"),
+        stored=stored,
     )
 
 

@@ -12,7 +12,7 @@ from typing import Annotated, Any
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints, ValidationError
 
 from ponte import errors
-from ponte.adapters import secret_store
+from ponte.adapters import record_objects, secret_store
 from ponte.clock import utcnow
 from ponte.connectors import registry
 from ponte.connectors.spec import ConnectorSpec
@@ -264,10 +264,12 @@ def remove(tenant_id: str, connection_id: str, *, purge: bool) -> dict[str, int]
             lifecycle.end(tenant_id, held, outcome)
     if not purge:
         return {"runs": 0, "records": 0}
-    return {
+    purged = {
         "runs": pull_runs.delete_runs(tenant_id, connection_id),
         "records": pulled_records.delete_records(tenant_id, connection_id, streams_of(connection)),
     }
+    record_objects.delete_connection(tenant_id, connection_id)  # records too large for items
+    return purged
 
 
 def _created_here(connection: Connection) -> ConnectorSpec[Any]:

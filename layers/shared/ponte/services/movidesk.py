@@ -29,6 +29,7 @@ from ponte.domain.records import PulledRecord
 from ponte.repository import cursors, parameters, pulled_records
 from ponte.services import connections, paging
 from ponte.services.pulls import starting, views
+from ponte.services.pulls.answers import Fit, Fitter, Loader
 from ponte.validation import header_safe
 
 CONNECTION_ID = "movidesk"
@@ -184,14 +185,18 @@ class TicketQuery:
     cursor: str = ""
 
 
-def tickets(tenant_id: str, query: TicketQuery) -> tuple[list[PulledRecord], str]:
+def tickets(tenant_id: str, query: TicketQuery, fit: Fit | None = None) -> views.RecordPage:
     """Synced tickets, most recently updated first; ``q`` finds a protocol, subject, id or
-    client; dates are São Paulo days."""
+    client; dates are São Paulo days. With ``fit``, the page is sized for one answer and a
+    ticket too large for one comes with a link instead (services/pulls/answers.py)."""
     wanted = query.q.strip().casefold()
     status = query.status.strip().casefold()
+    load = Loader()  # a large ticket read to filter it is read once
 
     def keep(record: PulledRecord) -> bool:
-        ticket = record.data
+        if not (wanted or status):
+            return True
+        ticket = load(record).data
         if status and status not in {
             str(ticket.get("status") or "").casefold(),
             str(ticket.get("baseStatus") or "").casefold(),
@@ -209,14 +214,16 @@ def tickets(tenant_id: str, query: TicketQuery) -> tuple[list[PulledRecord], str
 
     since = _day_start(query.updated_from)
     until = _day_start(query.updated_to, next_day=True)
+    fitter = Fitter(fit, load) if fit is not None else None
     try:
-        return pulled_records.list_records(
+        found, cursor = pulled_records.list_records(
             tenant_id, CONNECTION_ID, "tickets", updated_since=since, updated_until=until,
             limit=query.limit, sealer=paging.sealer(), cursor=query.cursor, keep=keep,
-            filters=json.dumps([wanted, status]), newest_first=True,
+            filters=json.dumps([wanted, status]), newest_first=True, admit=fitter or load,
         )  # fmt: skip
     except cursors.InvalidCursor:
         raise invalid("Cursor inválido", "cursor") from None
+    return views.RecordPage(found, cursor or None, fitter.links if fitter is not None else {})
 
 
 def _day_start(day: date | None, *, next_day: bool = False) -> str:

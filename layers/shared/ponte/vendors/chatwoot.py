@@ -3,9 +3,16 @@
 - The instance's origin (``https://app.chatwoot.com`` by default, or a self-hosted one; a
   trailing ``/api/v1`` is accepted); paths under ``/api/v1/accounts/{account_id}``; header
   ``api_access_token``.
-- ``GET /conversations?status=all&assignee_type=all&page=N``: 25 a page, most recent activity
-  first; ``GET /conversations/{id}/messages?after={message_id}``: up to 100 newer messages,
-  oldest first; ``GET /contacts?page=N``: 15 a page, with ``meta.count``.
+- ``GET /conversations?status=all&assignee_type=all&page=N``: most recent activity first, a
+  page of the instance's ``CONVERSATION_RESULTS_PER_PAGE`` (25 by default: an instance
+  setting, so never assumed here), with ``data.meta.all_count``;
+  ``GET /conversations/{id}/messages?after={message_id}``: up to 100 newer messages, oldest
+  first; ``GET /contacts?page=N``: 15 a page, with ``meta.count``, and only the contacts with
+  an email, a phone number or an identifier (the others appear as a conversation's
+  ``meta.sender``). A list ends on what its answer says: an empty page, or the count read.
+- ``GET /api/v1/profile``: the token's user and its role in each account. An agent's token
+  sees only the conversations of that agent's inboxes (``User#assigned_inboxes``), so a
+  connection needs an administrator's.
 - Timestamps are Unix seconds. Throttled requests answer 429 (Rack::Attack); requests are
   paced below the instance's limit (a setting: Chatwoot Cloud publishes none).
 """
@@ -15,12 +22,10 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any, Final
 
-from ponte.vendors.http import VendorHttp
+from ponte.vendors.http import VendorAuthError, VendorHttp
 from ponte.vendors.pacing import Limit, Schedule, Spaced
 
-CONVERSATIONS_PER_PAGE: Final = 25
-CONTACTS_PER_PAGE: Final = 15
-MESSAGES_PER_PAGE: Final = 100
+MESSAGES_PER_PAGE: Final = 100  # ``after=``: Chatwoot's MessageFinder returns at most 100
 API_SUFFIX: Final = "/api/v1"
 
 
@@ -58,8 +63,23 @@ def client(
 
 
 def check(http: VendorHttp) -> None:
-    """One page of contacts: Chatwoot answers 401 to a token it refuses."""
-    http.get("/contacts", params={"page": 1})
+    """The token's user must be an administrator of the account: Chatwoot answers 401 to a
+    token it refuses, and an agent's token silently sees only that agent's inboxes."""
+    instance, _, account = http.base_url.rpartition(f"{API_SUFFIX}/accounts/")
+    profile = http.get(f"{instance}{API_SUFFIX}/profile") or {}
+    memberships = [a for a in _dicts(profile.get("accounts")) if str(a.get("id")) == account]
+    if not memberships:
+        raise VendorAuthError(
+            f"Chatwoot: the token's user is not a member of account {account}", 403
+        )
+    role = str(memberships[0].get("role") or "")
+    if role != "administrator":
+        raise VendorAuthError(
+            f"Chatwoot: the token's user is an {role or 'unknown role'} of account {account}, "
+            "not an administrator; an agent's token sees only the conversations of its own "
+            "inboxes: use an administrator's access token",
+            403,
+        )
 
 
 def conversations_page(http: VendorHttp, page: int) -> Listed:

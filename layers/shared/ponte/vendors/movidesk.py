@@ -3,7 +3,8 @@
 - ``MOVIDESK_BASE_URL`` (default ``https://api.movidesk.com/public/v1``); the token travels in
   the query string (``token=``) on every request, so it is never logged: request lines are
   redacted (``vendors.http``) and errors name the path only.
-- ``GET /tickets`` with a ``$select`` (required for lists), ``$filter`` on ``lastUpdate``,
+- ``GET /tickets`` with a ``$select`` (required for lists), ``$expand=actions($select=…)``
+  for the ticket's actions, ``$filter`` on ``lastUpdate``,
   ``$orderby=lastUpdate asc,id asc`` and ``$top`` ≤ 100; a bare JSON array. Tickets whose
   ``lastUpdate`` is older than 90 days are at ``/tickets/past``.
 - Paging is by key, not ``$skip``: the next page starts after the last (lastUpdate, id) seen,
@@ -55,6 +56,7 @@ def tickets_page(
     http: VendorHttp,
     *,
     fields: tuple[str, ...],
+    action_fields: tuple[str, ...] = (),
     start: str,
     end: str,
     after: tuple[str, str] | None,
@@ -66,11 +68,13 @@ def tickets_page(
     if after is not None:
         moment, ticket = after
         window += f" and (lastUpdate gt {moment} or (lastUpdate eq {moment} and id gt {ticket}))"
-    params = {
+    params: dict[str, Any] = {
         "$select": ",".join(fields),
         "$filter": window,
         "$orderby": "lastUpdate asc,id asc",
         "$top": PAGE_SIZE,
     }
+    if action_fields:
+        params["$expand"] = f"actions($select={','.join(action_fields)})"
     body = http.get("/tickets/past" if past else "/tickets", params=params)
     return [t for t in body or [] if isinstance(t, dict)]

@@ -52,12 +52,22 @@ def client(
 
 
 def check(http: VendorHttp) -> None:
-    """Who the credentials belong to; Zendesk answers 401 to credentials it refuses."""
+    """Who the credentials belong to, and that they may export: Zendesk answers 401 to
+    credentials it refuses, and its incremental exports are "Allowed for: Admins" (an
+    agent's token reads ``/users/me.json`` and is then refused every export, 403)."""
+    from ponte.vendors.http import VendorAuthError
+
     me = (http.get("/users/me.json") or {}).get("user") or {}
     if me.get("id") is None:  # an anonymous user: the credentials were not recognised
-        from ponte.vendors.http import VendorAuthError
-
         raise VendorAuthError("Zendesk GET /users/me.json: the credentials were refused")
+    role = str(me.get("role") or "")
+    if role != "admin":
+        raise VendorAuthError(
+            f"Zendesk: the token's user is an {role or 'unknown role'}, not an administrator; "
+            "the incremental exports are allowed for admins only: use an administrator's "
+            "email and API token",
+            403,
+        )
 
 
 def export_page(http: VendorHttp, resource: str, *, cursor: str | None, start_time: int) -> Export:

@@ -232,8 +232,12 @@ class PulledRecord(ResponseModel):
     stream: str
     updatedAt: str
     syncedAt: str | None
-    data: dict[str, Any]  # the vendor's record as pulled
+    # The vendor's record as pulled; null when it is too large for an answer: then it comes
+    # by ``dataUrl``, a presigned GET of the whole record, valid until ``dataUrlExpiresAt``.
+    data: dict[str, Any] | None
     deletedAt: str | None  # additive: when the vendor reported it deleted
+    dataUrl: str | None = absent_when_none()  # additive
+    dataUrlExpiresAt: str | None = absent_when_none()  # additive
 
 
 class RecordPage(Success):

@@ -19,7 +19,7 @@ from typing import Any
 
 from pydantic import ValidationError
 
-from ponte.adapters import queue
+from ponte.adapters import queue, record_objects
 from ponte.clock import get_clock, isoformat, utcnow
 from ponte.connectors import registry
 from ponte.connectors.base import Connector, Cursor, Item, Page, Stream, StreamStuck, load
@@ -167,9 +167,12 @@ class _Worker:
                 writes.append((_record(item, now.isoformat()), action))
             elif action == "again" and stored[item.id].hash != item.hash:
                 writes.append((_record(item, now.isoformat()), stored[item.id].action))
+        objects = _Objects(self.tenant, run.connection_id, stream)
         pulled_records.put_records(
-            self.tenant, run.connection_id, stream, writes, run_id=run.id, page=seq
-        )
+            self.tenant, run.connection_id, stream, writes, run_id=run.id, page=seq,
+            offload=objects.put,
+        )  # fmt: skip
+        objects.replaced(stored, writes)
         problems = [
             {"stream": stream, "record": ref, "page": seq, "message": message}
             for ref, message in page.problems
@@ -274,6 +277,35 @@ class _Worker:
         )
         if release.get("enabled") is False and connection.schedule:  # it stops firing too
             schedules.apply(self.tenant, replace(connection, enabled=False))
+
+
+class _Objects:
+    """Records too large for their table item, kept in the records bucket: one object per
+    version, written before the item that points at it; the object of the version an item
+    no longer points at is deleted after the item is written (a crash in between leaves it
+    behind; a purge removes it with the rest)."""
+
+    def __init__(self, tenant_id: str, connection_id: str, stream: str) -> None:
+        self.tenant, self.connection, self.stream = tenant_id, connection_id, stream
+        self.written: dict[str, str] = {}  # vendor id -> the object its item now points at
+
+    def put(self, record: PulledRecord, packed: bytes) -> str:
+        key = record_objects.key(self.tenant, self.connection, self.stream, record.vendor_id,
+                                 record.hash)  # fmt: skip
+        record_objects.put(key, packed)
+        self.written[record.vendor_id] = key
+        return key
+
+    def replaced(self, before: dict[str, Version], writes: list[tuple[PulledRecord, str]]) -> None:
+        stale = [
+            old.object_key
+            for record, _ in writes
+            if (old := before.get(record.vendor_id)) is not None
+            and old.object_key
+            and old.object_key != self.written.get(record.vendor_id)
+        ]
+        if stale:
+            record_objects.delete(stale)
 
 
 def _action(stored: Version | None, item: Item, run_id: str, seq: int) -> str:

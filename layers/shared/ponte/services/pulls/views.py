@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 
 from ponte import errors
@@ -12,6 +12,7 @@ from ponte.domain.records import PulledRecord
 from ponte.repository import cursors, pulled_records
 from ponte.repository import pull_runs as pull_store
 from ponte.services import connections, paging
+from ponte.services.pulls.answers import Fit, Fitter, Link, Loader
 
 
 def run_not_found() -> errors.DomainError:
@@ -56,6 +57,7 @@ def list_runs(
 class RecordPage:
     records: list[PulledRecord]
     next_cursor: str | None
+    links: dict[str, Link] = field(default_factory=dict)  # vendor id -> link (too large)
 
 
 def records(
@@ -67,20 +69,24 @@ def records(
     cursor: str,
     limit: int,
     include_deleted: bool = False,
+    fit: Fit | None = None,
 ) -> RecordPage:
     """A page of a stream's records in the vendor's update order; records the vendor
-    reported deleted only with ``include_deleted``."""
+    reported deleted only with ``include_deleted``. With ``fit``, sized for one answer
+    (services/pulls/answers.py): records too large to answer inline come with a link instead
+    of their data."""
     connection = connections.get(tenant_id, connection_id)
     streams = connections.streams_of(connection)
     if stream not in streams:
         raise errors.invalid_fields({"stream": [f"Must be one of: {', '.join(streams)}"]})
     since = normalised_time(updated_since.isoformat()) if updated_since is not None else ""
+    fitter = Fitter(fit) if fit is not None else None
     try:
         found, last = pulled_records.list_records(
             tenant_id, connection_id, stream, updated_since=since, limit=limit,
             sealer=paging.sealer(), cursor=cursor, hide_deleted=not include_deleted,
-            filters="includeDeleted" if include_deleted else "",
+            filters="includeDeleted" if include_deleted else "", admit=fitter or Loader(),
         )  # fmt: skip
     except cursors.InvalidCursor:
         raise errors.invalid_fields({"cursor": ["Invalid cursor"]}) from None
-    return RecordPage(found, last or None)
+    return RecordPage(found, last or None, fitter.links if fitter is not None else {})
