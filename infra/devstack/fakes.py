@@ -137,6 +137,7 @@ REASONS = {
     200: "OK",
     201: "Created",
     204: "No Content",
+    302: "Found",
     400: "Bad Request",
     401: "Unauthorized",
     403: "Forbidden",

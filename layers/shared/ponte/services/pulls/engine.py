@@ -23,7 +23,6 @@ from ponte.connectors.base import Connector, Cursor, Item, Page, Stream, StreamS
 from ponte.connectors.spec import ConnectorSpec
 from ponte.domain import run_queue
 from ponte.domain.connectors import (
-    AUTH_FAILURES_BEFORE_DISABLE,
     ERRORS_PER_PAGE,
     Connection,
     PageRecord,
@@ -31,6 +30,7 @@ from ponte.domain.connectors import (
     RunStatus,
     StreamState,
     final_status,
+    refusal,
 )
 from ponte.domain.records import PulledRecord, Version
 from ponte.observability import logger
@@ -97,11 +97,15 @@ class _Worker:
                 connections.credentials(self.tenant, connection),
                 DynamoSchedule(),
                 options=run.options,
+                vault=connections.vault(self.tenant, connection),
             )
         except UnsafeUrl as exc:  # the address now resolves somewhere it must not go
             lifecycle.end(self.tenant, run,
                           lifecycle.failed(f"baseUrl: {exc}", "INVALID_CREDENTIALS"))  # fmt: skip
             return "refused base URL"
+        except VendorAuthError as exc:  # stored credentials the platform no longer takes
+            self._refused(connection, str(exc))
+            return "credentials refused"
         if run.page_seq == 0:
             spec.hooks.started(run)
         try:
@@ -248,14 +252,7 @@ class _Worker:
     def _refused(self, connection: Connection, message: str) -> None:
         """The vendor refused the credentials: the run fails; after a few such runs in a row
         the connection is disabled, with the reason shown in its listing."""
-        failures = connection.auth_failures + 1
-        release: dict[str, Any] = {"auth_failures": failures}
-        if failures >= AUTH_FAILURES_BEFORE_DISABLE:
-            release["enabled"] = False
-            release["disabled_reason"] = (
-                f"Disabled after {failures} consecutive runs whose credentials were refused "
-                "(INVALID_CREDENTIALS); update the credentials and enable it again"
-            )
+        release = refusal(connection.auth_failures + 1, message)
         self._end(
             Outcome(
                 RunStatus.ERROR,

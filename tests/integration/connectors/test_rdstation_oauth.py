@@ -1,0 +1,230 @@
+"""RD Station's OAuth2 through the API, the worker and the fake's token endpoint: access
+tokens that expire after 2 hours (virtual time), refresh tokens that rotate on every use and
+die after 14 days unused, codes exchanged when a connection is created, and refreshes that
+never spend a refresh token twice."""
+
+from __future__ import annotations
+
+import logging
+from datetime import datetime
+from typing import Any
+from urllib.parse import parse_qs, urlsplit
+
+import boto3
+import httpx
+import pytest
+
+from devstack.rdstation_fake import TOKEN_PATH
+from ponte.repository import token_claims
+from ponte.settings import get_settings
+from tests.integration.connectors.conftest import CONNECTIONS, RUNS, Connectors, counts
+from tests.support.virtual_time import VirtualClock
+
+DAY = 86_400
+
+
+def _token_requests(connectors: Connectors, key: str, status: int | None = 200) -> int:
+    return sum(
+        1
+        for r in connectors.rdstation.made(key[-6:], status=status)
+        if r.path == TOKEN_PATH and r.method == "POST"
+    )
+
+
+def _failed(connectors: Connectors, key: str, since: int) -> list[Any]:
+    return [r for r in connectors.rdstation.made(key[-6:])[since:] if r.status != 200]
+
+
+def _seconds(run: dict[str, Any]) -> float:
+    started = datetime.fromisoformat(run["startedAt"].replace("Z", "+00:00"))
+    return (
+        datetime.fromisoformat(run["completedAt"].replace("Z", "+00:00")) - started
+    ).total_seconds()
+
+
+def test_a_run_longer_than_two_hours_refreshes_its_token_and_completes(
+    connectors: Connectors,
+) -> None:
+    """31 list pages that take 5 minutes each: 2 h 35 min of virtual time, past the access
+    token's 2 hours."""
+    connection_id, key = connectors.rdstation_connection(contacts=3_000, latency=300)
+    before = _token_requests(connectors, key)
+    since = len(connectors.rdstation.made(key[-6:]))
+
+    run = connectors.run(connection_id)
+
+    assert run["status"] == "success", run
+    assert counts(run) == (3_000, 0, 0, 0)
+    assert _seconds(run) > 2 * 3600
+    assert _token_requests(connectors, key) - before >= 1  # refreshed before it expired
+    assert _failed(connectors, key, since) == []  # not one request refused or failed
+    assert connectors.rdstation.spent_again == 0
+
+
+def test_a_401_gets_one_new_token_and_the_request_again(connectors: Connectors) -> None:
+    connection_id, key = connectors.rdstation_connection(contacts=150)
+    connectors.rdstation.expire_access(key)  # revoked early at RD Station
+    before = _token_requests(connectors, key)
+
+    run = connectors.run(connection_id)
+
+    assert run["status"] == "success", run
+    assert counts(run)[0] == 150
+    assert len(connectors.rdstation.made(key[-6:], status=401)) == 1
+    assert _token_requests(connectors, key) - before == 1
+
+
+def test_a_worker_killed_between_the_refresh_and_its_use_loses_nothing(
+    connectors: Connectors, clock: VirtualClock, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The refresh rotated the refresh token and the worker died before it used the new
+    access token: the new refresh token was stored first, so the retry and every later run
+    work, and no refresh token is ever presented twice."""
+    connection_id, key = connectors.rdstation_connection(contacts=120)
+    clock.advance(7_000)  # less than 5 minutes of the access token left: refresh first
+    kills = {"left": 1}
+    original = token_claims.release
+
+    def killed(*args: Any, **kwargs: Any) -> bool:
+        if kills["left"]:
+            kills["left"] -= 1
+            raise RuntimeError("worker killed after the refresh, before the new token's use")
+        return original(*args, **kwargs)
+
+    monkeypatch.setattr(token_claims, "release", killed)
+    before = _token_requests(connectors, key)
+
+    run = connectors.run(connection_id)
+    clock.advance(3 * 3600)  # the refreshed token has expired too
+    later = connectors.run(connection_id, full=True)
+
+    assert kills["left"] == 0
+    assert (run["status"], counts(run)[0]) == ("success", 120)
+    assert (later["status"], counts(later)[2]) == ("success", 120)
+    assert _token_requests(connectors, key) - before == 2  # one refresh per run
+    assert connectors.rdstation.spent_again == 0
+    assert _token_requests(connectors, key, status=400) == 0
+
+
+def test_a_refused_refresh_is_invalid_credentials_and_three_disable_with_the_reason(
+    connectors: Connectors, clock: VirtualClock
+) -> None:
+    connection_id, _ = connectors.rdstation_connection(contacts=5)
+    clock.advance(15 * DAY)  # nothing refreshed it for 14 days: the refresh token died
+
+    runs = [connectors.run(connection_id) for _ in range(3)]
+    connection = connectors.connection(connection_id)
+
+    for run in runs:
+        assert (run["status"], run["errorCode"]) == ("error", "INVALID_CREDENTIALS")
+        assert "invalid_grant" in run["error"]
+    assert connection["enabled"] is False
+    assert "INVALID_CREDENTIALS" in connection["disabledReason"]
+    assert "invalid_grant" in connection["disabledReason"]
+    assert "unused for 14 days" in connection["disabledReason"]
+    again = connectors.start(connection_id)
+    assert (again.status_code, again.json()["code"]) == (409, "CONNECTION_DISABLED")
+
+
+def _authorize(connectors: Connectors, client_id: str, redirect: str) -> str:
+    """The code the authorization redirect carries (step 2), from the fake's own URL."""
+    base = get_settings().rdstation_base_url
+    answer = httpx.get(
+        f"{base}/oauth2/authorize",
+        params={"response_type": "code", "client_id": client_id, "redirect_uri": redirect},
+    )
+    assert answer.status_code == 302, answer.text
+    location = urlsplit(answer.headers["location"])
+    assert f"{location.scheme}://{location.netloc}{location.path}" == redirect
+    return parse_qs(location.query)["code"][0]
+
+
+def _secrets() -> int:
+    client = boto3.client("secretsmanager")
+    return sum(len(p["SecretList"]) for p in client.get_paginator("list_secrets").paginate())
+
+
+def test_a_code_is_exchanged_when_the_connection_is_created_and_a_bad_one_stores_nothing(
+    connectors: Connectors, clock: VirtualClock
+) -> None:
+    key = f"rd-code-{connectors.prefix}"
+    connectors.rdstation.add_account(key, contacts=30)
+    app = connectors.rdstation_app(key)
+    client_id, redirect = app["clientId"], connectors.rdstation.apps[app["clientId"]].redirect_uri
+
+    def create(code: str, redirect_uri: str = redirect) -> httpx.Response:
+        grant = {"clientId": client_id, "clientSecret": app["clientSecret"], "code": code,
+                 "redirectUri": redirect_uri}  # fmt: skip
+        return connectors.create({"name": "RD", "platform": "rdstation", "credentials": grant})
+
+    def listed() -> int:
+        return len(connectors.api.get(CONNECTIONS, headers=connectors.headers).json()["data"])
+
+    code = _authorize(connectors, client_id, redirect)
+    created = create(code)
+    before = (listed(), _secrets())
+    reused = create(code)
+    stale = _authorize(connectors, client_id, redirect)
+    clock.advance(301)
+    late = create(stale)
+    elsewhere = create(_authorize(connectors, client_id, redirect), "https://elsewhere.example/cb")
+
+    assert created.status_code == 201, created.text
+    run = connectors.run(created.json()["data"]["id"])
+    assert (run["status"], counts(run)[0]) == ("success", 30)
+    refusals = {"already used": reused, "expired": late, "redirect_uri": elsewhere}
+    for reason, refused in refusals.items():
+        assert (refused.status_code, refused.json()["code"]) == (400, "INVALID_CREDENTIALS")
+        assert reason in str(refused.json())
+    assert (listed(), _secrets()) == before  # nothing stored for the refused ones
+
+
+def test_new_credentials_replace_the_tokens_and_the_connection_works(
+    connectors: Connectors, clock: VirtualClock
+) -> None:
+    connection_id, key = connectors.rdstation_connection(contacts=20)
+    fresh = connectors.rdstation_app(key)  # the person authorized the app again
+
+    changed = connectors.api.patch(
+        f"{CONNECTIONS}/{connection_id}", headers=connectors.headers,
+        json={"credentials": fresh | {"workspaceId": "ws-renamed"}},
+    )  # fmt: skip
+    clock.advance(3 * 3600)
+    run = connectors.run(connection_id)
+
+    assert changed.status_code == 200, changed.text
+    assert connectors.connection(connection_id)["workspaceId"] == "ws-renamed"
+    assert (run["status"], counts(run)[0]) == ("success", 20)
+    assert connectors.rdstation.spent_again == 0
+
+
+def test_tokens_and_the_client_secret_are_never_in_an_answer_or_a_log_line(
+    connectors: Connectors,
+    clock: VirtualClock,
+    caplog: pytest.LogCaptureFixture,
+    capfd: pytest.CaptureFixture[str],
+) -> None:
+    caplog.set_level(logging.INFO)
+    connection_id, key = connectors.rdstation_connection(contacts=120)
+    clock.advance(7_200)  # the run refreshes
+    run = connectors.run(connection_id)
+    clock.advance(15 * DAY)
+    refused = connectors.run(connection_id)  # invalid_grant
+    answers = [
+        connectors.api.get(CONNECTIONS, headers=connectors.headers).text,
+        connectors.api.get(f"{CONNECTIONS}/{connection_id}", headers=connectors.headers).text,
+        connectors.api.get(f"{RUNS}/{run['id']}", headers=connectors.headers).text,
+        connectors.api.get(f"{RUNS}/{refused['id']}", headers=connectors.headers).text,
+        connectors.api.get(f"{RUNS}/{refused['id']}/logs", headers=connectors.headers).text,
+        connectors.records(connection_id, "contacts").text,
+    ]
+    printed = capfd.readouterr()
+    app = next(a for a in connectors.rdstation.apps.values() if a.account == key)
+    secrets = [app.client_secret, *connectors.rdstation.issued(key)]
+
+    assert run["status"] == "success"
+    assert refused["errorCode"] == "INVALID_CREDENTIALS"
+    assert len(secrets) >= 5  # the client secret, two access and two refresh tokens
+    for text in (*answers, caplog.text, printed.out, printed.err):
+        for secret in secrets:
+            assert secret not in text
