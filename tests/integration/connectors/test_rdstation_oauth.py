@@ -1,11 +1,12 @@
 """RD Station's OAuth2 through the API, the worker and the fake's token endpoint: access
 tokens that expire after 2 hours (virtual time), refresh tokens that rotate on every use and
-die after 14 days unused, codes exchanged when a connection is created, and refreshes that
-never spend a refresh token twice."""
+die after 14 days unused, codes exchanged when a connection is created, the daily
+keep-alive, and refreshes that never spend a refresh token twice."""
 
 from __future__ import annotations
 
 import logging
+import threading
 from datetime import datetime
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
@@ -15,9 +16,12 @@ import httpx
 import pytest
 
 from devstack.rdstation_fake import TOKEN_PATH
+from ponte.domain import run_queue
 from ponte.repository import token_claims
+from ponte.services.pulls import keepalive
 from ponte.settings import get_settings
 from tests.integration.connectors.conftest import CONNECTIONS, RUNS, Connectors, counts
+from tests.support.sqs import sqs_event
 from tests.support.virtual_time import VirtualClock
 
 DAY = 86_400
@@ -40,6 +44,25 @@ def _seconds(run: dict[str, Any]) -> float:
     return (
         datetime.fromisoformat(run["completedAt"].replace("Z", "+00:00")) - started
     ).total_seconds()
+
+
+def _keepalive(connectors: Connectors) -> str:
+    """The worker's answer to what the template's daily schedule puts on the run queue."""
+    client = boto3.client("scheduler")
+    group = get_settings().schedule_group
+    names = [
+        s["Name"]
+        for page in client.get_paginator("list_schedules").paginate(GroupName=group)
+        for s in page["Schedules"]
+        if s["Name"].endswith("-keepalive")
+    ]
+    assert len(names) == 1, names
+    target = client.get_schedule(Name=names[0], GroupName=group)["Target"]
+    assert run_queue.KeepAliveMessage.model_validate_json(target["Input"]).kind == "keepalive"
+    event = sqs_event(target["Input"], queue_arn=target["Arn"])
+    runtime = connectors.stack.provisioned.runtime
+    assert runtime.invoke("PullWorkerFunction", event) == {"batchItemFailures": []}
+    return "ok"
 
 
 def test_a_run_longer_than_two_hours_refreshes_its_token_and_completes(
@@ -106,6 +129,56 @@ def test_a_worker_killed_between_the_refresh_and_its_use_loses_nothing(
     assert _token_requests(connectors, key, status=400) == 0
 
 
+def test_a_run_and_the_keepalive_refreshing_at_once_spend_the_refresh_token_once(
+    connectors: Connectors, clock: VirtualClock, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The run's worker holds the claim while RD Station answers its refresh; the
+    keep-alive, due for the same connection, loses the claim, waits, and uses the run's
+    result."""
+    connection_id, key = connectors.rdstation_connection(contacts=50)
+    clock.advance(8 * DAY)  # the access token expired, the refresh token is 8 days old
+    lost: list[str] = []
+    original = token_claims.claim
+
+    def recorded(*args: Any, **kwargs: Any) -> int | None:
+        held = original(*args, **kwargs)
+        if held is None:
+            lost.append(kwargs["holder"])
+        return held
+
+    monkeypatch.setattr(token_claims, "claim", recorded)
+    gate = threading.Event()
+    connectors.rdstation.token_gate = gate
+    before = _token_requests(connectors, key)
+    outcome: dict[str, str] = {}
+    try:
+        run_id = connectors.start(connection_id).json()["data"]["runId"]
+        assert connectors.rdstation.token_waiting.wait(10)  # the run's refresh is at RD
+
+        def keep_alive() -> None:
+            outcome["line"] = keepalive.work(run_queue.keepalive(), 900)
+
+        other = threading.Thread(target=keep_alive)
+        other.start()
+        for _ in range(200):  # until the keep-alive has found the claim taken
+            if lost:
+                break
+            connectors.pause(0.05)
+        gate.set()
+        other.join(30)
+    finally:
+        gate.set()
+        connectors.rdstation.token_gate = None
+    run = connectors.wait(run_id)
+
+    assert lost  # the two met
+    assert (run["status"], counts(run)[0]) == ("success", 50)
+    assert "1 already current" in outcome["line"]
+    assert _token_requests(connectors, key) - before == 1
+    assert connectors.rdstation.spent_again == 0
+    assert _token_requests(connectors, key, status=400) == 0
+
+
 def test_a_refused_refresh_is_invalid_credentials_and_three_disable_with_the_reason(
     connectors: Connectors, clock: VirtualClock
 ) -> None:
@@ -124,6 +197,47 @@ def test_a_refused_refresh_is_invalid_credentials_and_three_disable_with_the_rea
     assert "unused for 14 days" in connection["disabledReason"]
     again = connectors.start(connection_id)
     assert (again.status_code, again.json()["code"]) == (409, "CONNECTION_DISABLED")
+
+
+def test_the_keepalive_renews_refresh_tokens_older_than_seven_days_only(
+    connectors: Connectors, clock: VirtualClock
+) -> None:
+    """A connection created now and synced a month later still works: the daily keep-alive
+    renewed its refresh token every 7 days; a 1-day-old one is left alone."""
+    old_id, old = connectors.rdstation_connection(contacts=10)
+    clock.advance(7 * DAY)
+    new_id, new = connectors.rdstation_connection(contacts=10)
+    clock.advance(1 * DAY)
+    before = {key: _token_requests(connectors, key) for key in (old, new)}
+
+    _keepalive(connectors)
+    renewed = {key: _token_requests(connectors, key) - before[key] for key in (old, new)}
+    for _ in range(30):  # a month of daily keep-alives, no run
+        clock.advance(DAY)
+        _keepalive(connectors)
+    runs = [connectors.run(old_id), connectors.run(new_id)]
+
+    assert renewed == {old: 1, new: 0}
+    assert [(r["status"], counts(r)[0]) for r in runs] == [("success", 10), ("success", 10)]
+    # Renewed once a week, not daily: 31 days, every 7 -> 4 or 5 each.
+    assert 4 <= _token_requests(connectors, old) - before[old] <= 6
+    assert connectors.rdstation.spent_again == 0
+
+
+def test_the_keepalive_counts_a_refusal_towards_disabling(
+    connectors: Connectors, clock: VirtualClock
+) -> None:
+    connection_id, key = connectors.rdstation_connection(contacts=1)
+    for token in connectors.rdstation.live_refresh_tokens(key):
+        connectors.rdstation.age(token, 15 * DAY)  # died at RD Station
+    clock.advance(8 * DAY)
+
+    for _ in range(3):
+        _keepalive(connectors)
+    connection = connectors.connection(connection_id)
+
+    assert connection["enabled"] is False
+    assert "invalid_grant" in connection["disabledReason"]
 
 
 def _authorize(connectors: Connectors, client_id: str, redirect: str) -> str:
