@@ -5,6 +5,7 @@ keep-alive, and refreshes that never spend a refresh token twice."""
 
 from __future__ import annotations
 
+import json
 import logging
 import threading
 from datetime import datetime
@@ -16,6 +17,7 @@ import httpx
 import pytest
 
 from devstack.rdstation_fake import TOKEN_PATH
+from ponte.adapters import secret_store
 from ponte.domain import run_queue
 from ponte.repository import token_claims
 from ponte.services.pulls import keepalive
@@ -240,6 +242,33 @@ def test_the_keepalive_counts_a_refusal_towards_disabling(
     assert "invalid_grant" in connection["disabledReason"]
 
 
+def test_a_keepalive_cut_short_by_its_time_is_continued_through_the_queue(
+    connectors: Connectors, clock: VirtualClock, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    made = [connectors.rdstation_connection(contacts=1) for _ in range(3)]
+    clock.advance(8 * DAY)
+    before = {key: _token_requests(connectors, key) for _, key in made}
+    original = token_claims.release
+
+    def slow(*args: Any, **kwargs: Any) -> bool:
+        clock.advance(60)  # each renewal takes a minute
+        return original(*args, **kwargs)
+
+    monkeypatch.setattr(token_claims, "release", slow)
+    margin = get_settings().pull_time_margin_seconds
+
+    line = keepalive.work(run_queue.keepalive(), margin + 100)  # time for two
+    for _ in range(200):  # the continuation, delivered by the queue
+        if all(_token_requests(connectors, key) > before[key] for _, key in made):
+            break
+        connectors.pause(0.05)
+
+    assert line.startswith("continued: 2 renewed")
+    assert {key: _token_requests(connectors, key) - before[key] for _, key in made} == {
+        key: 1 for _, key in made
+    }
+
+
 def _authorize(connectors: Connectors, client_id: str, redirect: str) -> str:
     """The code the authorization redirect carries (step 2), from the fake's own URL."""
     base = get_settings().rdstation_base_url
@@ -310,6 +339,30 @@ def test_new_credentials_replace_the_tokens_and_the_connection_works(
     assert connectors.connection(connection_id)["workspaceId"] == "ws-renamed"
     assert (run["status"], counts(run)[0]) == ("success", 20)
     assert connectors.rdstation.spent_again == 0
+
+
+def test_a_connection_saved_with_the_static_key_of_before_asks_for_oauth2_credentials(
+    connectors: Connectors,
+) -> None:
+    connection_id, key = connectors.rdstation_connection(contacts=7)
+    legacy = {"apiKey": "old-static-key", "workspaceId": "ws-old"}  # as stored before OAuth2
+    secret_store.put(
+        secret_store.name(connectors.tenant.id, "rdstation", connection_id), json.dumps(legacy)
+    )
+    token_claims.delete(connectors.tenant.id, connection_id)
+
+    refused = connectors.run(connection_id)
+    changed = connectors.api.patch(
+        f"{CONNECTIONS}/{connection_id}", headers=connectors.headers,
+        json={"credentials": connectors.rdstation_app(key)},
+    )  # fmt: skip
+    run = connectors.run(connection_id)
+
+    assert (refused["status"], refused["errorCode"]) == ("error", "INVALID_CREDENTIALS")
+    assert "no longer takes" in refused["error"]
+    assert "old-static-key" not in str(refused)
+    assert changed.status_code == 200, changed.text
+    assert (run["status"], counts(run)[0]) == ("success", 7)
 
 
 def test_tokens_and_the_client_secret_are_never_in_an_answer_or_a_log_line(

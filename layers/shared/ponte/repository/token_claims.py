@@ -135,6 +135,8 @@ def issued_before(platform: str, before: float, *, after: str = "") -> Iterator[
     upper = keys.token_age(_moment(before))
     condition = "GSI2PK = :p AND GSI2SK < :before"
     vals = {":p": partition, ":before": upper}
+    if after >= upper:
+        return
     if after:
         condition = "GSI2PK = :p AND GSI2SK BETWEEN :after AND :before"
         vals[":after"] = after

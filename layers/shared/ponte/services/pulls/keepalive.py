@@ -56,14 +56,13 @@ def work(message: run_queue.KeepAliveMessage, remaining_seconds: float) -> str:
         spec = registry.SPECS[platform]
         assert spec.renew_after is not None
         before = clock.now().timestamp() - spec.renew_after.total_seconds()
-        after = message.after if platform.value == message.platform else ""
-        for due in token_claims.issued_before(platform.value, before, after=after):
-            if clock.now().timestamp() >= deadline:
-                queue.send(
-                    settings.pull_queue_url, run_queue.keepalive(platform.value, due.position)
-                )
+        last = message.after if platform.value == message.platform else ""
+        for due in token_claims.issued_before(platform.value, before, after=last):
+            if clock.now().timestamp() >= deadline:  # the next invocation goes on from here
+                queue.send(settings.pull_queue_url, run_queue.keepalive(platform.value, last))
                 return f"continued: {tally.line()}"
             _renew(due, before, tally)
+            last = due.position
     return tally.line()
 
 
