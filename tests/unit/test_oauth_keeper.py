@@ -160,6 +160,25 @@ def test_a_refused_refresh_lets_go_of_the_claim_and_says_why(clock: VirtualClock
     assert vault.stored["refreshToken"] == "r-1"
 
 
+def test_a_refusal_after_another_process_stored_newer_tokens_uses_them(
+    clock: VirtualClock,
+) -> None:
+    """This process's claim was taken over while another's refresh, slower than the claim,
+    was under way; the other spent the refresh token and stored its result: the vendor's
+    refusal here is no failure of the connection."""
+    vault = Recorder(_stored(0))
+
+    def spent_by_the_other(stored: Mapping[str, Any]) -> oauth.Grant:
+        vault.stored |= {"accessToken": "theirs", "refreshToken": "r-theirs",
+                         "expiresAt": clock.now().timestamp() + 7200, "version": 2}  # fmt: skip
+        raise VendorAuthError("RD Station refused the token refresh (invalid_grant: used)")
+
+    keeper = oauth.Keeper(vault, spent_by_the_other, clock=clock)
+
+    assert keeper.token() == "theirs"
+    assert vault.done[-1] == "abandon"
+
+
 def test_a_keepalive_renews_only_a_refresh_token_issued_before_its_bound(
     clock: VirtualClock,
 ) -> None:

@@ -140,11 +140,16 @@ class ListStream:
         return UpdatedSince(since=cursor.high) if cursor.high else saved
 
 
+TOKEN_ATTEMPTS = 2  # a refresh holds the token claim: its tries must fit in the claim
+
+
 def _token_client(account: str, build: Build) -> VendorHttp:
     settings = build.settings
     pace = rdstation.pacer(account, settings.rdstation_requests_per_minute, build.schedule)
     return rdstation.token_client(
-        base_url=settings.rdstation_base_url, pace=pace, max_attempts=build.attempts
+        base_url=settings.rdstation_base_url,
+        pace=pace,
+        max_attempts=min(build.attempts, TOKEN_ATTEMPTS),
     )
 
 

@@ -29,10 +29,12 @@ from typing import Any, Protocol
 from pydantic import BaseModel, ConfigDict
 
 from ponte.clock import Clock, get_clock
-from ponte.vendors.http import VendorUnavailable
+from ponte.vendors.http import VendorAuthError, VendorUnavailable
 
 MARGIN_SECONDS = 300.0  # refresh when less than 5 minutes remain
-CLAIM_SECONDS = 120.0  # a token request's timeouts and retries fit well within it
+# A claim outlives the token request it covers: its pacing, two tries (timeouts of 35 s, a
+# Retry-After of at most 60 s) fit well within it.
+CLAIM_SECONDS = 180.0
 WAIT_SECONDS = 1.0  # between looks at another process's refresh
 REPLACE_WAIT_SECONDS = 10.0  # how long a person's credentials change waits for a refresh
 
@@ -195,7 +197,16 @@ class Keeper:
             if not stale(tokens, now):
                 self.vault.release(tokens.version, tokens.refreshedAt)
                 return tokens
-            grant = self._refresh(stored)
+            try:
+                grant = self._refresh(stored)
+            except VendorAuthError:
+                # Refused: unless a process whose claim had expired under it stored newer
+                # tokens meanwhile (the vendor then refused the refresh token it spent).
+                latest = TokenSet.model_validate(self.vault.read())
+                if latest.version > tokens.version and not stale(latest, now):
+                    self.vault.abandon()
+                    return latest
+                raise
             now = self.clock.now().timestamp()
             renewed = granted(stored, grant, now, tokens.version + 1)
             # Stored before the new access token is used: the old refresh token is spent.
