@@ -1,6 +1,7 @@
 """The connector run worker: the run queue's messages (``domain/run_queue.py``: a run or its
-continuation, or a schedule's fire), with partial batch failures: a message that fails, or
-that is not one of the queue's messages, comes back; after a few tries, the dead-letter queue.
+continuation, a schedule's fire, or the daily keep-alive), with partial batch failures: a
+message that fails, or that is not one of the queue's messages, comes back; after a few
+tries, the dead-letter queue.
 """
 
 from __future__ import annotations
@@ -16,9 +17,9 @@ from aws_lambda_powertools.utilities.batch import (
 from aws_lambda_powertools.utilities.parser.models import SqsRecordModel
 from pydantic import Json
 
-from ponte.domain.run_queue import FireMessage, QueueMessage
+from ponte.domain.run_queue import FireMessage, KeepAliveMessage, QueueMessage
 from ponte.observability import instrument, logger
-from ponte.services.pulls import engine, firing
+from ponte.services.pulls import engine, firing, keepalive
 
 
 class QueueRecord(SqsRecordModel):
@@ -36,6 +37,10 @@ def _record_handler(record: QueueRecord, context: Any) -> str:
                                             "outcome": outcome})  # fmt: skip
         return outcome
     remaining = context.get_remaining_time_in_millis() / 1000 if context else 900.0
+    if isinstance(message, KeepAliveMessage):
+        outcome = keepalive.work(message, remaining)
+        logger.info("keep-alive", extra={"outcome": outcome})
+        return outcome
     outcome = engine.work(message, remaining)
     logger.info("pull", extra={"run": message.run_id, "outcome": outcome})
     return outcome

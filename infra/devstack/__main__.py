@@ -70,6 +70,8 @@ def seed(stack: LocalStack, endpoint: str) -> dict[str, Any]:
     if stack.kommo is not None:
         credentials["kommo_accounts"] = _seed_kommo(stack)
     credentials["connections"] = _seed_connections(stack)
+    if stack.rdstation is not None:
+        credentials["rdstation_app"] = _rdstation_app(stack)
     credentials["movidesk"] = _seed_movidesk(stack)
     STATE_DIR.mkdir(exist_ok=True)
     dev_json = STATE_DIR / "dev.json"
@@ -158,15 +160,38 @@ def _seed_connections(stack: LocalStack) -> dict[str, str]:
         )
         made["chatwoot"] = connections.create(DEMO_TENANT, body).id
     if stack.rdstation is not None:
-        stack.rdstation.add_account("local-rdstation-key", contacts=400, deals=90)
+        stack.rdstation.add_account("demo-rdstation", contacts=400, deals=90)
+        stack.rdstation.add_app("demo-rdstation", RD_CLIENT_ID, RD_CLIENT_SECRET)
         body = connections.NewConnection(
             name="RD Station (local fake)",
             platform="rdstation",
-            credentials={"apiKey": "local-rdstation-key", "workspaceId": "demo-workspace"},
+            credentials={
+                "clientId": RD_CLIENT_ID,
+                "clientSecret": RD_CLIENT_SECRET,
+                "refreshToken": stack.rdstation.grant(RD_CLIENT_ID),
+                "workspaceId": "demo-workspace",
+            },
             schedule="cron(0 8 ? * MON-FRI *)",
         )
         made["rdstation"] = connections.create(DEMO_TENANT, body).id
     return made
+
+
+# The local RD Station fake's app (an OAuth2 client of the App Store): its authorize URL
+# redirects to the callback with a code; README's example creates a connection with one.
+RD_CLIENT_ID = "local-rdstation-app"
+RD_CLIENT_SECRET = "local-rdstation-app-secret"
+
+
+def _rdstation_app(stack: LocalStack) -> dict[str, str]:
+    from devstack.rdstation_fake import DEFAULT_REDIRECT
+
+    return {
+        "base_url": stack.provisioned.environment["RDSTATION_BASE_URL"],
+        "client_id": RD_CLIENT_ID,
+        "client_secret": RD_CLIENT_SECRET,
+        "redirect_uri": DEFAULT_REDIRECT,
+    }
 
 
 def _write_sam_env(stack: LocalStack) -> None:

@@ -162,11 +162,11 @@ class Fake:
 
 REASONS = {
     200: "OK",
+    201: "Created",
+    204: "No Content",
     301: "Moved Permanently",
     302: "Found",
     307: "Temporary Redirect",
-    201: "Created",
-    204: "No Content",
     400: "Bad Request",
     401: "Unauthorized",
     403: "Forbidden",

@@ -73,7 +73,9 @@ def _secrets(client: Any, template: Template) -> None:
 
 
 def _roles_and_schedule_groups(session: boto3.session.Session, template: Template) -> None:
-    """IAM roles (Scheduler's, to reach the run queue) and Scheduler's schedule groups."""
+    """IAM roles (Scheduler's, to reach the run queue), Scheduler's schedule groups and the
+    template's own schedules (the daily keep-alive): nothing fires on moto by itself, so
+    ``ponte schedules fire`` and the tests deliver them."""
     iam = session.client("iam")
     for logical_id, resource in template.resources("AWS::IAM::Role").items():
         props = template.resolve(resource["Properties"])
@@ -89,6 +91,14 @@ def _roles_and_schedule_groups(session: boto3.session.Session, template: Templat
         arn = scheduler.create_schedule_group(Name=group)["ScheduleGroupArn"]
         template.physical[logical_id] = group  # Ref of a schedule group is its name
         template.attributes[(logical_id, "Arn")] = arn
+    for logical_id, resource in template.resources("AWS::Scheduler::Schedule").items():
+        props = template.resolve(resource["Properties"])
+        schedule = scheduler.create_schedule(
+            **{k: props[k] for k in ("Name", "ScheduleExpression", "FlexibleTimeWindow", "Target")},
+            **{k: props[k] for k in ("GroupName", "Description", "State") if k in props},
+        )
+        template.physical[logical_id] = props["Name"]
+        template.attributes[(logical_id, "Arn")] = schedule["ScheduleArn"]
 
 
 def provision(

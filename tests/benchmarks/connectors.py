@@ -3,7 +3,9 @@ contacts, 20,000 Zendesk tickets, 2,000 Chatwoot conversations with 10,000 messa
 3,000 contacts, 25,000 RD Station contacts and leads, and a Movidesk scheduled run over a
 3-day window of 2,400 tickets; a first run and an unchanged rerun of each. Then records of
 any size: Zendesk tickets of 3 MB and 6 MB (their JSON), with the table and S3 requests of
-storing each and of reading it back through the records endpoint.
+storing each and of reading it back through the records endpoint. Then an RD Station
+run longer than its access token's 2 hours (each list page answered in 100 s of virtual time):
+its tokens refreshed, requests that failed (target 0) and refresh tokens spent twice (target 0).
 
 Printed: vendor requests; the achieved request rate as a fraction of the vendor's limit (its
 steady rate between the first and the last request, target >= 0.9) and the busiest window
@@ -34,6 +36,7 @@ ZENDESK_TICKETS = 20_000
 CHATWOOT_CONVERSATIONS, CHATWOOT_MESSAGES, CHATWOOT_CONTACTS = 2_000, 5, 3_000
 RDSTATION_CONTACTS, RDSTATION_DEALS = 20_000, 5_000
 MOVIDESK_TICKETS = 2_400
+RDSTATION_LONG_CONTACTS, RDSTATION_LONG_LATENCY = 8_000, 100.0  # 81 pages: 2 h 15 min
 CHATWOOT_PER_MINUTE = 600  # the stack's default pace (and the fake's limit here)
 
 
@@ -96,9 +99,7 @@ def report() -> dict[str, Any]:
                 stack.rdstation.add("bench-rdkey", "contacts", RDSTATION_CONTACTS // 25)
                 stack.rdstation.add("bench-rdkey", "deals", RDSTATION_DEALS // 25)
                 clock.advance(1)
-            rdstation_id = _create(
-                api, headers, "rdstation", {"apiKey": "bench-rdkey", "workspaceId": "bench"}
-            )
+            rdstation_id = _create(api, headers, "rdstation", _rdstation_app(stack, "bench-rdkey"))
             print(
                 "Connectors: runs on the local stack against the fakes, in virtual time "
                 "(worker requests only)"
@@ -122,6 +123,7 @@ def report() -> dict[str, Any]:
                     ) | {"cost": _cost(used, name, label)}  # fmt: skip
             figures |= _movidesk(stack, api, headers, clock)
             figures |= _large_records(stack, api, headers)
+            figures |= _rdstation_long(stack, api, headers, clock)
     return figures
 
 
@@ -218,6 +220,51 @@ def _aws_requests(thread: str) -> Iterator[dict[str, Counter[str]]]:
         yield counts
     finally:
         BaseClient._make_api_call = original  # type: ignore[method-assign]
+
+
+def _rdstation_app(stack: Any, account: str) -> dict[str, str]:
+    """The credentials of an app the fake's ``account`` authorized (a fresh refresh token)."""
+    client_id = f"{account}-app"
+    stack.rdstation.add_app(account, client_id, f"{account}-secret")
+    refresh = stack.rdstation.grant(client_id)
+    return {"clientId": client_id, "clientSecret": f"{account}-secret", "refreshToken": refresh}
+
+
+def _rdstation_long(stack: Any, api: Any, headers: dict[str, str], clock: Any) -> dict[str, Any]:
+    """An RD Station run past its access token's 2 hours: 8,000 contacts, each page answered
+    in 100 s (virtual), so the run needs a new access token on the way."""
+    fake = stack.rdstation
+    account = "bench-rdlong"
+    fake.add_account(account, latency=RDSTATION_LONG_LATENCY)
+    for _ in range(8):  # updates spread over time, as an account's are
+        fake.add(account, "contacts", RDSTATION_LONG_CONTACTS // 8)
+        clock.advance(1)
+    connection = _create(api, headers, "rdstation", _rdstation_app(stack, account))
+    runtime = stack.provisioned.runtime
+    before = (len(fake.requests), fake.refreshes, fake.spent_again)
+    invoked = runtime.invocations.count("PullWorkerFunction")
+    run = _run(api, headers, connection, False)
+    made = [r for r in fake.requests[before[0] :] if r.account == account[-6:]]
+    started = datetime.fromisoformat(run["startedAt"].replace("Z", "+00:00"))
+    ended = datetime.fromisoformat(run["completedAt"].replace("Z", "+00:00"))
+    hours = (ended - started).total_seconds() / 3600
+    figures = {
+        "status": run["status"],
+        "records": run["recordsCreated"],
+        "virtual_hours": round(hours, 2),
+        "invocations": runtime.invocations.count("PullWorkerFunction") - invoked,
+        "token_refreshes": fake.refreshes - before[1],
+        "failed_requests": sum(1 for r in made if r.status >= 400),
+        "spent_twice": fake.spent_again - before[2],
+    }
+    print(
+        f"  RD Station > 2 h   first run        {run['status']:<8} records "
+        f"{figures['records']:>6}  {hours:.2f} h virtual over {figures['invocations']} worker "
+        f"invocations  vendor requests {len(made)}  tokens refreshed "
+        f"{figures['token_refreshes']}  failed requests {figures['failed_requests']} "
+        f"(target 0)  refresh tokens spent twice {figures['spent_twice']} (target 0)"
+    )
+    return {"RD Station longer than 2 hours": figures}
 
 
 def _movidesk(stack: Any, api: Any, headers: dict[str, str], clock: Any) -> dict[str, Any]:

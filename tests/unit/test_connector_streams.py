@@ -53,13 +53,24 @@ def _contacts(fake: HubSpotFake, token: str, *, lookback: int = 0) -> hubspot_st
     return hubspot_streams.ObjectStream(http, "contacts", lookback_seconds=lookback)
 
 
+class _Bearer:
+    """One access token the account issued (these tests page lists; tokens have theirs)."""
+
+    def __init__(self, token: str) -> None:
+        self._token = token
+
+    def token(self) -> str:
+        return self._token
+
+    def rejected(self, token: str) -> str:
+        return self._token
+
+
 def _rd_contacts(fake: RdStationFake, key: str) -> rdstation_streams.ListStream:
     http = rdstation.client(
-        key,
+        _Bearer(fake.access_token(key)),
         base_url="http://rd.test",
-        account=key,
-        per_minute=120,
-        schedule=LocalSchedule(),
+        pace=rdstation.pacer(key, 120, LocalSchedule()),
         transport=httpx.WSGITransport(app=fake),
     )
     return rdstation_streams.ListStream(http, "contacts")

@@ -17,6 +17,13 @@ def test_each_message_reads_back_as_its_own_kind() -> None:
     assert fire == run_queue.FireMessage(tenant_id="t-1", connection_id="c-1")
 
 
+def test_the_keepalive_schedules_message_and_its_continuation_read_back() -> None:
+    scheduled = READ.validate_json('{"kind": "keepalive"}')
+    continued = READ.validate_json(run_queue.body(run_queue.keepalive("rdstation", "2026#t#c")))
+    assert scheduled == run_queue.KeepAliveMessage()
+    assert (continued.platform, continued.after) == ("rdstation", "2026#t#c")
+
+
 def test_messages_written_before_they_had_a_kind_are_still_read() -> None:
     fire = {"tenant_id": "t-1", "connectionId": "c-1", "fullSync": False, "trigger": "schedule"}
     run = {"tenant_id": "t-1", "run_id": "r-1"}

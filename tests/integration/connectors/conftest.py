@@ -124,11 +124,25 @@ class Connectors:
         assert response.status_code == 201, response.text
         return str(response.json()["data"]["id"]), account_id
 
-    def rdstation_connection(self, **counts: int) -> tuple[str, str]:
-        """An RD Station account in the fake and its connection: (connection id, key)."""
+    def rdstation_app(self, key: str) -> dict[str, str]:
+        """An app the fake's account ``key`` authorized, with a fresh refresh token: the
+        credentials a person gives."""
+        client_id = f"rd-app-{uuid.uuid4().hex[:8]}"
+        self.rdstation.add_app(key, client_id, f"secret-{uuid.uuid4().hex}")
+        return {
+            "clientId": client_id,
+            "clientSecret": self.rdstation.apps[client_id].client_secret,
+            "refreshToken": self.rdstation.grant(client_id),
+        }
+
+    def rdstation_connection(
+        self, *, per_minute: int = 120, latency: float = 0.0, **counts: int
+    ) -> tuple[str, str]:
+        """An RD Station account in the fake (its app authorized) and its connection:
+        (connection id, the account's name in the fake)."""
         key = f"rd-{self.prefix}-{uuid.uuid4().hex[:10]}"
-        self.rdstation.add_account(key, **counts)
-        credentials = {"apiKey": key, "workspaceId": f"ws-{self.prefix}"}
+        self.rdstation.add_account(key, per_minute=per_minute, latency=latency, **counts)
+        credentials = self.rdstation_app(key) | {"workspaceId": f"ws-{self.prefix}"}
         response = self.create(
             {"name": "RD Station", "platform": "rdstation", "credentials": credentials}
         )

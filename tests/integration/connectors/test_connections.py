@@ -127,7 +127,16 @@ NON_ASCII = ["\u00df", "tok\u00e9n-123", "token\u200b123", "tok en", "tok\x00en"
     [
         ("hubspot", {"accessToken": "{}"}, "accessToken"),
         ("chatwoot", {"accountId": "1", "accessToken": "{}"}, "accessToken"),
-        ("rdstation", {"apiKey": "{}", "workspaceId": "ws"}, "apiKey"),
+        (
+            "rdstation",
+            {"clientId": "app", "clientSecret": "{}", "refreshToken": "rt"},
+            "clientSecret",
+        ),
+        (
+            "rdstation",
+            {"clientId": "app", "clientSecret": "s", "refreshToken": "{}"},
+            "refreshToken",
+        ),
         ("zendesk", {"email": "a@b.com", "apiToken": "{}", "subdomain": "acme"}, "apiToken"),
     ],
 )

@@ -102,12 +102,9 @@ def test_our_pacing_keeps_rd_station_from_answering_429(
     """40 requests against an account allowed 20 a minute (the setting and the fake agree)."""
     monkeypatch.setenv("RDSTATION_REQUESTS_PER_MINUTE", "20")
     get_settings.cache_clear()
-    key = f"rd-pace-{connectors.prefix}"
-    connectors.rdstation.add_account(key, per_minute=20, contacts=4_050)
-    credentials = {"apiKey": key, "workspaceId": "ws"}
-    created = connectors.create({"name": "RD", "platform": "rdstation", "credentials": credentials})
     try:
-        run = connectors.run(created.json()["data"]["id"])
+        connection_id, key = connectors.rdstation_connection(per_minute=20, contacts=4_050)
+        run = connectors.run(connection_id)
     finally:
         monkeypatch.delenv("RDSTATION_REQUESTS_PER_MINUTE")
         get_settings.cache_clear()
@@ -117,29 +114,53 @@ def test_our_pacing_keeps_rd_station_from_answering_429(
     assert connectors.rdstation.made(key[-6:], status=429) == []
 
 
-def test_a_refused_key_is_invalid_credentials_and_the_workspace_is_shown(
+def test_a_refused_refresh_token_is_invalid_credentials_and_the_workspace_is_shown(
     connectors: Connectors,
 ) -> None:
+    key = f"rd-refused-{connectors.prefix}"
+    connectors.rdstation.add_account(key)
+    app = connectors.rdstation_app(key)
     refused = connectors.create({
         "name": "RD", "platform": "rdstation",
-        "credentials": {"apiKey": "not-a-key", "workspaceId": "ws-1"},
+        "credentials": app | {"refreshToken": "not-a-token", "workspaceId": "ws-1"},
     })  # fmt: skip
     connection_id, _ = connectors.rdstation_connection(contacts=1)
     listed = connectors.api.get(CONNECTIONS, headers=connectors.headers).json()["data"]
 
     assert (refused.status_code, refused.json()["code"]) == (400, "INVALID_CREDENTIALS")
+    assert "invalid_grant" in refused.json()["error"] + str(refused.json()["details"])
     shown = next(c for c in listed if c["id"] == connection_id)
     assert shown["workspaceId"] == f"ws-{connectors.prefix}"
-    assert "apiKey" not in str(listed)
+    assert "refreshToken" not in str(listed)
+    assert "clientSecret" not in str(listed)
 
 
-@pytest.mark.parametrize("missing", ["apiKey", "workspaceId"])
-def test_both_credentials_are_required(connectors: Connectors, missing: str) -> None:
-    credentials = {"apiKey": "k", "workspaceId": "w"}
-    del credentials[missing]
+@pytest.mark.parametrize(
+    ("credentials", "field"),
+    [
+        ({"clientSecret": "s", "refreshToken": "r"}, "clientId"),
+        ({"clientId": "c", "refreshToken": "r"}, "clientSecret"),
+        ({"clientId": "c", "clientSecret": "s"}, "refreshToken"),  # or a code
+        ({"clientId": "c", "clientSecret": "s", "code": "x"}, "redirectUri"),
+        (
+            {
+                "clientId": "c",
+                "clientSecret": "s",
+                "code": "x",
+                "refreshToken": "r",
+                "redirectUri": "https://a.example/cb",
+            },
+            "code",
+        ),
+        ({"apiKey": "k", "workspaceId": "w"}, "apiKey"),  # the static key of before
+    ],
+)
+def test_the_app_and_one_grant_are_required(
+    connectors: Connectors, credentials: dict[str, str], field: str
+) -> None:
     answer = connectors.create({"name": "RD", "platform": "rdstation", "credentials": credentials})
     assert (answer.status_code, answer.json()["code"]) == (400, "VALIDATION_ERROR")
-    assert answer.json()["details"][0]["field"] == f"credentials.{missing}"
+    assert f"credentials.{field}" in {d["field"] for d in answer.json()["details"]}
 
 
 def test_a_run_continues_across_invocations(

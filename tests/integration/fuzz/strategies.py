@@ -26,6 +26,7 @@ FIELDS = [
     "schedules", "guardians", "username", "role", "description", "id", "subdomain", "token",
     "platform", "credentials", "enabled", "fullSync", "connectionId", "options", "scope",
     "rate_limit", "accounts", "mode", "max_concurrency", "schedule", "apiKey", "accessToken",
+    "clientId", "clientSecret", "refreshToken", "redirectUri", "workspaceId",
 ]  # fmt: skip
 QUERY_NAMES = [
     "page", "per_page", "limit", "cursor", "search", "status", "updated_since", "updatedSince",

@@ -121,6 +121,9 @@ class Connector:
     streams: Sequence[Stream[Any, Any]]
     check: Callable[[], None]  # one cheap authenticated call: raises VendorAuthError
     close: Callable[[], None] = lambda: None
+    # Credentials that die unused (an OAuth2 refresh token): refresh them if they were issued
+    # before the given epoch second; True when this call did. None for credentials that last.
+    renew: Callable[[float], bool] | None = None
 
 
 def _has_id(vendor_id: Any) -> bool:

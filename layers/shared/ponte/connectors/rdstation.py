@@ -14,14 +14,21 @@ since Ponte began that second, the second is read once more from its first page.
 A full sync (or the first run) starts with no filter; an increment from the newest change the
 previous run saw (that second read again, found unchanged). No query pages near the 10,000
 rows RD Station lists.
+
+Authentication is OAuth2 (``vendors/oauth.py`` keeps the tokens): a person gives the app's
+client id and secret with a refresh token, or with the code of an authorization and its
+redirect URI; either is spent when the connection is saved, for the tokens that are stored.
+A refresh token unused for 14 days dies, so the daily keep-alive renews those older than 7.
 """
 
 from __future__ import annotations
 
+import hashlib
 from datetime import datetime, timedelta
 from typing import Any, Final, Literal
 
-from pydantic import model_validator
+from pydantic import ValidationError, model_validator
+from pydantic_core import InitErrorDetails
 
 from ponte.clock import get_clock
 from ponte.connectors.base import (
@@ -33,20 +40,66 @@ from ponte.connectors.base import (
     items_of,
     normalised_time,
 )
-from ponte.connectors.spec import Build, ConnectorSpec, account
+from ponte.connectors.spec import Build, ConnectorSpec
 from ponte.domain.connectors import Credentials, Platform, Text, Token
-from ponte.vendors import rdstation
+from ponte.vendors import oauth, rdstation
 from ponte.vendors.http import VendorHttp
 
 STREAMS = tuple(rdstation.RESOURCES)
 # How far RD Station's clock (and its whole-second times) may be from ours: a change this
 # close to when Ponte began reading a second counts as a change during it.
 CLOCK_MARGIN: Final = timedelta(seconds=2)
+RENEW_AFTER = timedelta(days=7)  # half a refresh token's 14 days unused
+
+
+def _problem(field: str, kind: str, message: str = "") -> InitErrorDetails:
+    if kind == "value_error":
+        return InitErrorDetails(
+            type="value_error", loc=(field,), input=None, ctx={"error": ValueError(message)}
+        )
+    return InitErrorDetails(type="missing", loc=(field,), input=None)
+
+
+class RdStationGrant(Credentials):
+    """What a person gives: the app's ``clientId`` and ``clientSecret`` with a
+    ``refreshToken``, or with the ``code`` of an authorization (valid 5 minutes) and the
+    ``redirectUri`` it was issued for. ``workspaceId`` is optional: shown on the connection,
+    never sent to RD Station."""
+
+    clientId: Token
+    clientSecret: Token
+    refreshToken: Token | None = None
+    code: Token | None = None
+    redirectUri: Text | None = None
+    workspaceId: Text | None = None
+
+    @model_validator(mode="after")
+    def _one_grant(self) -> RdStationGrant:
+        problems: list[InitErrorDetails] = []
+        if self.refreshToken and self.code:
+            problems.append(_problem("code", "value_error", "Give refreshToken or code, not both"))
+        elif not self.refreshToken and not self.code:
+            problems.append(_problem("refreshToken", "value_error", "Campo obrigatório (or code)"))
+        elif self.code and not self.redirectUri:
+            problems.append(_problem("redirectUri", "missing"))
+        if problems:
+            raise ValidationError.from_exception_data(type(self).__name__, problems)
+        return self
 
 
 class RdStationCredentials(Credentials):
-    apiKey: Token
-    workspaceId: Text
+    """What is stored (Secrets Manager): the app, the current tokens (``vendors/oauth.py``
+    rewrites them on every refresh) and the name pacing gives the account."""
+
+    clientId: str
+    clientSecret: str
+    refreshToken: str
+    accessToken: str = ""
+    expiresAt: float = 0.0
+    refreshedAt: float = 0.0
+    version: int = 0
+    account: str  # a digest of the first grant: stable while the tokens rotate
+    workspaceId: str | None = None
 
 
 class ListCursor(Cursor):
@@ -177,24 +230,89 @@ def _after_the_second(cursor: ListCursor, high: str) -> ListCursor:
     })  # fmt: skip
 
 
-def _build(credentials: RdStationCredentials, build: Build) -> Connector:
-    key = credentials.apiKey
-    http = rdstation.client(
-        key,
-        base_url=build.settings.rdstation_base_url,
-        account=account(key),
-        per_minute=build.settings.rdstation_requests_per_minute,
-        schedule=build.schedule,
-        max_attempts=build.attempts,
+TOKEN_ATTEMPTS = 2  # a refresh holds the token claim: its tries must fit in the claim
+
+
+def _token_client(account: str, build: Build) -> VendorHttp:
+    settings = build.settings
+    pace = rdstation.pacer(account, settings.rdstation_requests_per_minute, build.schedule)
+    return rdstation.token_client(
+        base_url=settings.rdstation_base_url,
+        pace=pace,
+        max_attempts=min(build.attempts, TOKEN_ATTEMPTS),
     )
+
+
+def _prepare(given: RdStationGrant, build: Build) -> RdStationCredentials:
+    """The tokens of the grant a person gave (the code exchanged, or the refresh token
+    spent): what is stored."""
+    first = given.refreshToken or given.code or ""
+    account = hashlib.sha256(f"{given.clientId}:{first}".encode()).hexdigest()[:16]
+    tokens = _token_client(account, build)
+    try:
+        if given.refreshToken:
+            grant = rdstation.refresh(
+                tokens, given.clientId, given.clientSecret, given.refreshToken
+            )
+        else:
+            grant = rdstation.exchange_code(
+                tokens, given.clientId, given.clientSecret, given.code or "",
+                given.redirectUri or "",
+            )  # fmt: skip
+    finally:
+        tokens.close()
+    now = get_clock().now().timestamp()
+    stored = {
+        "clientId": given.clientId,
+        "clientSecret": given.clientSecret,
+        "refreshToken": given.refreshToken or "",
+        "account": account,
+        "workspaceId": given.workspaceId,
+    }
+    return RdStationCredentials.model_validate(oauth.granted(stored, grant, now, 1))
+
+
+def _build(credentials: RdStationCredentials, build: Build) -> Connector:
+    settings = build.settings
+    tokens = _token_client(credentials.account, build)
+
+    def refresh(stored: Any) -> oauth.Grant:
+        current = RdStationCredentials.model_validate(stored)
+        return rdstation.refresh(
+            tokens, current.clientId, current.clientSecret, current.refreshToken
+        )
+
+    vault = build.vault or oauth.MemoryVault(credentials.model_dump(mode="json"))
+    keeper = oauth.Keeper(vault, refresh)
+    http = rdstation.client(
+        keeper,
+        base_url=settings.rdstation_base_url,
+        pace=rdstation.pacer(credentials.account, settings.rdstation_requests_per_minute,
+                             build.schedule),
+        max_attempts=build.attempts,
+    )  # fmt: skip
+
+    def close() -> None:
+        http.close()
+        tokens.close()
+
     streams = [ListStream(http, name) for name in STREAMS]
-    return Connector(Platform.RDSTATION, streams, lambda: rdstation.check(http), http.close)
+    return Connector(
+        Platform.RDSTATION, streams, lambda: rdstation.check(http), close, renew=keeper.renew
+    )
 
 
-def _workspace(credentials: RdStationCredentials) -> str:
+def _workspace(credentials: RdStationCredentials) -> str | None:
     return credentials.workspaceId
 
 
 SPEC = ConnectorSpec(
-    Platform.RDSTATION, RdStationCredentials, STREAMS, _build, workspace=_workspace
+    Platform.RDSTATION,
+    RdStationCredentials,
+    STREAMS,
+    _build,
+    workspace=_workspace,
+    given=RdStationGrant,
+    prepare=_prepare,
+    renew_after=RENEW_AFTER,
 )

@@ -10,6 +10,7 @@ from ponte.connectors.base import Connector
 from ponte.connectors.spec import Build, ConnectorSpec
 from ponte.domain.connectors import Credentials, Platform
 from ponte.settings import get_settings
+from ponte.vendors.oauth import Vault
 from ponte.vendors.pacing import Schedule
 
 SPECS: Final[Mapping[Platform, ConnectorSpec[Any]]] = {
@@ -37,11 +38,20 @@ def build(
     *,
     attempts: int = 5,
     options: Mapping[str, Any] | None = None,
+    vault: Vault | None = None,
 ) -> Connector:
     """The platform's connector, from stored or typed credentials. ``attempts``: how many
     times each request is tried (fewer when a person waits); ``options``: what the run
-    covers. Raises ValueError for a platform without a connector."""
+    covers; ``vault``: where credentials that change are kept. Raises ValueError for a
+    platform without a connector."""
     found = SPECS.get(platform)
     if found is None:
         raise ValueError(f"no connector for {platform}")
-    return found.connector(credentials, Build(get_settings(), schedule, attempts, options or {}))
+    return found.connector(
+        credentials, Build(get_settings(), schedule, attempts, options or {}, vault)
+    )
+
+
+def build_context(schedule: Schedule, *, attempts: int = 5) -> Build:
+    """What a connector's credentials are prepared with (``ConnectorSpec.ready``)."""
+    return Build(get_settings(), schedule, attempts, {})

@@ -54,6 +54,21 @@ class Trigger(StrEnum):
 
 
 AUTH_FAILURES_BEFORE_DISABLE: Final = 3
+REASON_CHARS: Final = 300  # of the vendor's reason, in a disabled connection's listing
+
+
+def refusal(failures: int, message: str) -> dict[str, Any]:
+    """A connection's fields after its ``failures``-th refusal in a row (``message``: why,
+    with no secret in it): from the limit on, disabled with the reason shown."""
+    fields: dict[str, Any] = {"auth_failures": failures}
+    if failures >= AUTH_FAILURES_BEFORE_DISABLE:
+        fields["enabled"] = False
+        fields["disabled_reason"] = (
+            f"Disabled after {failures} consecutive refusals of its credentials "
+            f"(INVALID_CREDENTIALS: {message[:REASON_CHARS]}); update the credentials and "
+            "enable it again"
+        )
+    return fields
 
 
 def duration_text(seconds: float) -> str:

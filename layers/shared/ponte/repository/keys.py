@@ -209,6 +209,11 @@ def sync_log(tenant_id: str, finished_at: str = "", run_id: str = "", slave: int
 # A record:     PK T#{tenant}#REC#{connection}#{stream}, SK {vendor id}
 #               GSI2 T#{tenant}#REC#{connection}#{stream} / {vendor updated_at}#{vendor id}
 # Pacing:       PK PACE#{vendor account}, SK SCHEDULE      (shared by every tenant's runs)
+# Token claim:  PK T#{tenant}#TOKEN, SK {connection_id}   (a connection whose credentials
+#               rotate: the version of its stored tokens and the claim of the one refresher)
+#               GSI2 TOKENS#{platform} / {refreshed_at}#{tenant}#{connection}   (every
+#               tenant's connections of a platform by their refresh token's age: the
+#               keep-alive's one Query)
 def connection(tenant_id: str, connection_id: str = "") -> Key:
     return {"PK": f"T#{tenant_id}#CONN", "SK": connection_id}
 
@@ -249,3 +254,25 @@ def pulled_record_index(
 
 def pace(account: str) -> Key:
     return {"PK": f"PACE#{account}", "SK": "SCHEDULE"}
+
+
+def token_claim(tenant_id: str, connection_id: str) -> Key:
+    return {"PK": f"T#{tenant_id}#TOKEN", "SK": connection_id}
+
+
+def tokens_by_age(platform: str) -> str:
+    """The GSI2 partition of a platform's token claims, every tenant's, oldest first."""
+    return f"TOKENS#{platform}"
+
+
+def token_age(refreshed_at: str, tenant_id: str = "", connection_id: str = "") -> str:
+    """The GSI2 sort key of a token claim (``refreshed_at``: ``YYYY-MM-DDTHH:MM:SSZ``);
+    with the time alone, the bound of a Query."""
+    return f"{refreshed_at}#{tenant_id}#{connection_id}" if tenant_id else refreshed_at
+
+
+def token_claim_index(platform: str, refreshed_at: str, tenant_id: str, connection_id: str) -> Key:
+    return {
+        "GSI2PK": tokens_by_age(platform),
+        "GSI2SK": token_age(refreshed_at, tenant_id, connection_id),
+    }

@@ -1,7 +1,12 @@
 """Connections to SaaS platforms: create (credentials tested with one cheap vendor call),
 list, read, change, delete. Credentials live in Secrets Manager, never in the table, an
 answer or a log line. What a platform needs comes from its connector spec; a connection's
-schedule is kept by ``services/schedules.py``."""
+schedule is kept by ``services/schedules.py``.
+
+Credentials a platform prepares (RD Station's OAuth2: a code exchanged, a refresh token spent
+for the first tokens) are prepared before the test, and what is stored is what the test left
+(tokens it refreshed included). Credentials that rotate are replaced under the connection's
+token claim, so a refresh under way cannot store the old grant's tokens over new ones."""
 
 from __future__ import annotations
 
@@ -16,15 +21,18 @@ from ponte.adapters import record_objects, secret_store
 from ponte.clock import utcnow
 from ponte.connectors import registry
 from ponte.connectors.spec import ConnectorSpec
-from ponte.domain.connectors import Connection, Credentials, Platform
+from ponte.domain.connectors import Connection, Credentials, Platform, refusal
 from ponte.domain.ids import new_id
+from ponte.observability import logger
 from ponte.repository import connections as connection_store
-from ponte.repository import pull_runs, pulled_records
+from ponte.repository import pull_runs, pulled_records, token_claims
 from ponte.repository.errors import ConditionFailed
 from ponte.repository.pacing import DynamoSchedule
 from ponte.services import schedules
 from ponte.services.pulls import lifecycle
+from ponte.services.vaults import ConnectionVault, secret_name
 from ponte.validation import field_errors
+from ponte.vendors import oauth
 from ponte.vendors.http import UnsafeUrl, VendorAuthError, VendorError
 
 Name = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=120)]
@@ -101,19 +109,33 @@ def _spec(raw: str) -> ConnectorSpec[Any]:
 
 
 def _credentials(spec: ConnectorSpec[Any], raw: Any) -> Credentials:
+    """The credentials a person gave, in the platform's model (400 VALIDATION_ERROR)."""
     try:
-        credentials: Credentials = spec.credentials.model_validate(raw)
+        credentials: Credentials = spec.accepts.model_validate(raw)
     except ValidationError as exc:
         problems = field_errors(exc.errors())
-        raise errors.invalid_fields({f"credentials.{k}": v for k, v in problems.items()}) from exc
+        raise errors.invalid_fields(
+            {"credentials" if k == "body" else f"credentials.{k}": v for k, v in problems.items()}
+        ) from exc
     return credentials
 
 
-def _test(platform: Platform, credentials: Credentials) -> None:
+def _ready(spec: ConnectorSpec[Any], given: Credentials) -> dict[str, Any]:
+    """What to store for the credentials a person gave: prepared (a token exchange) and
+    tested with one cheap vendor call. Refused: 400 INVALID_CREDENTIALS, nothing stored."""
+    schedule = DynamoSchedule()
     try:
-        connector = registry.build(platform, credentials, DynamoSchedule(), attempts=CHECK_ATTEMPTS)
+        prepared = spec.ready(given, registry.build_context(schedule, attempts=CHECK_ATTEMPTS))
+        vault = oauth.MemoryVault(prepared.model_dump(mode="json"))
+        connector = registry.build(
+            spec.platform, prepared, schedule, attempts=CHECK_ATTEMPTS, vault=vault
+        )
     except UnsafeUrl as exc:
         raise invalid_credentials(f"baseUrl: {exc}") from None
+    except VendorAuthError as exc:
+        raise invalid_credentials(str(exc)) from None
+    except VendorError as exc:
+        raise invalid_credentials(f"the platform could not be reached ({exc})") from None
     try:
         connector.check()
     except VendorAuthError as exc:
@@ -122,18 +144,25 @@ def _test(platform: Platform, credentials: Credentials) -> None:
         raise invalid_credentials(f"the platform could not be reached ({exc})") from None
     finally:
         connector.close()
+    return vault.read()
 
 
-def secret_name(tenant_id: str, connection: Connection) -> str:
-    return secret_store.name(tenant_id, connection.platform.value, connection.id)
+def _store(tenant_id: str, spec: ConnectorSpec[Any], connection: Connection,
+           stored: dict[str, Any]) -> None:  # fmt: skip
+    """Store a connection's credentials; those that rotate, under its token claim."""
+    if spec.renew_after is None:
+        secret_store.put(secret_name(tenant_id, connection), json.dumps(stored))
+    else:
+        oauth.replace(ConnectionVault(tenant_id, connection), stored)
 
 
 def create(tenant_id: str, body: NewConnection) -> Connection:
     spec = _spec(body.platform)
     platform = spec.platform
-    credentials = _credentials(spec, body.credentials)
+    given = _credentials(spec, body.credentials)
     schedule, zone = schedules.timing(body.schedule, body.timezone)
-    _test(platform, credentials)
+    stored = _ready(spec, given)
+    credentials = spec.credentials.model_validate(stored)
     now = utcnow()
     connection = Connection(
         id=new_id(now),
@@ -148,7 +177,7 @@ def create(tenant_id: str, body: NewConnection) -> Connection:
     )
     # The id is new, so the secret cannot be another request's; the record follows it, and
     # the schedule last: a failure on the way undoes what was done.
-    secret_store.put(secret_name(tenant_id, connection), credentials.model_dump_json())
+    _store(tenant_id, spec, connection, stored)
     try:
         connection_store.put_new(tenant_id, connection)
         try:
@@ -159,6 +188,7 @@ def create(tenant_id: str, body: NewConnection) -> Connection:
             raise
     except Exception:
         secret_store.delete(secret_name(tenant_id, connection))
+        token_claims.delete(tenant_id, connection.id)
         raise
     return connection
 
@@ -171,11 +201,10 @@ def put_managed(
     spec = registry.spec(platform)
     if spec is None:
         raise platform_not_supported(platform.value)
-    credentials = _credentials(spec, raw)
-    _test(platform, credentials)
+    stored = _ready(spec, _credentials(spec, raw))
     existing = connection_store.get(tenant_id, connection_id)
     if existing is not None:
-        secret_store.put(secret_name(tenant_id, existing), credentials.model_dump_json())
+        _store(tenant_id, spec, existing, stored)
         return connection_store.update(
             tenant_id, connection_id,
             {"updated_at": utcnow().isoformat(), "auth_failures": 0, "enabled": True},
@@ -183,7 +212,7 @@ def put_managed(
         )  # fmt: skip
     now = utcnow().isoformat()
     connection = Connection(connection_id, name, platform, True, now, now)
-    secret_store.put(secret_name(tenant_id, connection), credentials.model_dump_json())
+    _store(tenant_id, spec, connection, stored)
     # Created meanwhile by another request: that connection holds this secret too.
     with contextlib.suppress(ConditionFailed):
         connection_store.put_new(tenant_id, connection)
@@ -221,11 +250,10 @@ def change(tenant_id: str, connection_id: str, body: ConnectionChange) -> Connec
         zone = body.timezone if "timezone" in given else connection.timezone
         fields["schedule"], fields["timezone"] = schedules.timing(wanted, zone)
     if body.credentials is not None:
-        credentials = _credentials(spec, body.credentials)
-        _test(connection.platform, credentials)
-        secret_store.put(secret_name(tenant_id, connection), credentials.model_dump_json())
+        stored = _ready(spec, _credentials(spec, body.credentials))
+        _store(tenant_id, spec, connection, stored)
         fields["auth_failures"] = 0
-        fields["workspace_id"] = spec.workspace(credentials)
+        fields["workspace_id"] = spec.workspace(spec.credentials.model_validate(stored))
     if body.name is not None:
         fields["name"] = body.name
     if body.enabled is not None:
@@ -256,6 +284,7 @@ def remove(tenant_id: str, connection_id: str, *, purge: bool) -> dict[str, int]
     if connection.schedule:
         schedules.remove(connection)
     secret_store.delete(secret_name(tenant_id, connection))
+    token_claims.delete(tenant_id, connection_id)
     connection_store.delete(tenant_id, connection_id)
     if connection.active_run:  # its worker loses the lease and stops at its next page
         held = pull_runs.get_run(tenant_id, connection.active_run)
@@ -289,3 +318,25 @@ def credentials(tenant_id: str, connection: Connection) -> dict[str, Any]:
     """The stored credentials (for the worker; never for an answer)."""
     raw: dict[str, Any] = json.loads(secret_store.get(secret_name(tenant_id, connection)))
     return raw
+
+
+def vault(tenant_id: str, connection: Connection) -> ConnectionVault:
+    """Where a connector reads and rewrites the connection's credentials (OAuth2 tokens)."""
+    return ConnectionVault(tenant_id, connection)
+
+
+def refused(tenant_id: str, connection: Connection, message: str) -> Connection | None:
+    """The vendor refused the connection's credentials outside a run (the keep-alive): one
+    more refusal in a row; at the limit the connection is disabled with the reason, and its
+    schedule stops firing. None when the connection is gone."""
+    fields = refusal(connection.auth_failures + 1, message)
+    try:
+        changed = connection_store.update(tenant_id, connection.id, fields)
+    except ConditionFailed:
+        return None
+    if fields.get("enabled") is False:
+        logger.warning("connection disabled", extra={"connection": connection.id,
+                                                     "reason": "INVALID_CREDENTIALS"})  # fmt: skip
+        if changed.schedule:
+            schedules.apply(tenant_id, changed)
+    return changed

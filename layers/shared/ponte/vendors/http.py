@@ -7,6 +7,8 @@ and redaction.
   backoff with full jitter); 401/403 are the credentials' failure and never retried; other
   4xx are the request's fault. A 3xx is an error too (redirects are never followed: a
   vendor API that redirects is a wrong base URL or a sign-in page, not an answer).
+- A client whose access token expires (``bearer``: OAuth2) asks for the token before each
+  request, and on a 401 asks once for a new one and sends the request again.
 - Messages name the vendor, the method, the path and the status, never a header, a query
   string or a body we sent, so a token cannot leak through an error or a log line.
 - Bodies that are not JSON are reported as such, not crashed on.
@@ -27,7 +29,7 @@ import re
 import socket
 from collections.abc import Callable, Collection, Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Protocol
 from urllib.parse import SplitResult, urlsplit
 
 from ponte.clock import Clock, get_clock
@@ -49,9 +51,10 @@ class VendorAuthError(VendorError):
     """401/403: the credentials are wrong, revoked or lack a permission. ``status`` 0: they
     could not even be sent (characters an HTTP header cannot carry); nothing was sent."""
 
-    def __init__(self, message: str, status: int = 401) -> None:
+    def __init__(self, message: str, status: int = 401, detail: str = "") -> None:
         super().__init__(message)
         self.status = status
+        self.detail = detail  # the vendor's own words, when it gave any
 
 
 class VendorRejected(VendorError):
@@ -80,6 +83,19 @@ class VendorBlocked(VendorError):
     """A request not sent: its host resolved to a private or local address at the time."""
 
 
+class BearerTokens(Protocol):
+    """Where a client's access token comes from (``vendors/oauth.py``'s keeper)."""
+
+    def token(self) -> str:
+        """A token to send now (refreshed first when it is about to expire)."""
+        ...
+
+    def rejected(self, token: str) -> str:
+        """The vendor answered 401 to ``token``: a new one (refreshed unless another
+        process already did)."""
+        ...
+
+
 class _Retryable(Exception):
     def __init__(
         self, problem: str, retry_after: float | None = None, *, refused: bool = False
@@ -99,6 +115,7 @@ class VendorHttp:
     headers: Mapping[str, str]
     pacers: Mapping[str, Pacer] = field(default_factory=dict)
     auth: Any = None  # an httpx auth (Zendesk's basic auth)
+    bearer: BearerTokens | None = None  # an access token that expires (OAuth2)
     query: Mapping[str, str] = field(default_factory=dict)  # on every request (Movidesk's token)
     transport: Any = None  # an httpx transport (tests mount a fake); else PinnedTransport
     # Hosts exempt from the public-address rule; None: the settings' VENDOR_PRIVATE_HOSTS.
@@ -156,6 +173,10 @@ class VendorHttp:
     ) -> Any:
         return self.request("POST", path, json=body, limits=limits, idempotent=idempotent)
 
+    def post_form(self, path: str, form: Mapping[str, str], *, idempotent: bool = True) -> Any:
+        """A form-encoded POST (an OAuth2 token endpoint)."""
+        return self.request("POST", path, form=form, idempotent=idempotent)
+
     def request(
         self,
         method: str,
@@ -163,6 +184,7 @@ class VendorHttp:
         *,
         params: Mapping[str, Any] | None = None,
         json: Any = None,
+        form: Mapping[str, str] | None = None,
         limits: Sequence[str] = (),
         idempotent: bool = True,
     ) -> Any:
@@ -185,8 +207,9 @@ class VendorHttp:
             for attempt in retrying:
                 with attempt:
                     return self._once(
-                        clock, method, path, params=params, body=json, limits=limits, where=where
-                    )
+                        clock, method, path, params=params, body=json, form=form,
+                        limits=limits, where=where,
+                    )  # fmt: skip
         except _Retryable as exc:  # not idempotent: the first 5xx or timeout ends it
             raise VendorUnavailable(f"{where}: {exc} (not retried)", str(exc), 1) from None
         except RetryError as exc:
@@ -206,27 +229,26 @@ class VendorHttp:
         *,
         params: Mapping[str, Any] | None,
         body: Any,
+        form: Mapping[str, str] | None,
         limits: Sequence[str],
         where: str,
     ) -> Any:
-        import httpx
+        def send(token: str | None) -> httpx.Response:
+            return self._send(
+                clock, method, path, params=params, body=body, form=form, limits=limits,
+                token=token, where=where,
+            )  # fmt: skip
 
-        for name in ("default", *limits):
-            pacer = self.pacers.get(name)
-            if pacer is not None:
-                pacer.wait(clock)
-        self.requests += 1
-        if self.on_request is not None:
-            self.on_request(method, path)
-        try:
-            response = self._http().request(method, path, params=params, json=body)
-        except httpx.TransportError as exc:
-            raise _Retryable(f"network error ({type(exc).__name__})") from None
-        except UnsafeUrl as exc:  # the host resolves somewhere it must not go now: no retry
-            raise VendorBlocked(f"{where}: {exc}") from None
+        token = self.bearer.token() if self.bearer is not None else None
+        response = send(token)
+        if response.status_code == 401 and self.bearer is not None and token is not None:
+            # The token expired early or was revoked: one new token, one more try.
+            response = send(self.bearer.rejected(token))
         status = response.status_code
         if status in (401, 403):
-            raise VendorAuthError(f"{where}: the credentials were refused (HTTP {status})", status)
+            raise VendorAuthError(
+                f"{where}: the credentials were refused (HTTP {status})", status, _detail(response)
+            )
         if status == 429 or status >= 500:
             raise _Retryable(f"HTTP {status}", _retry_after(response), refused=status == 429)
         if 300 <= status < 400:  # e.g. a 302 to a sign-in page, with no body: no success
@@ -242,6 +264,39 @@ class VendorHttp:
             return response.json()
         except ValueError:
             raise VendorRejected(f"{where}: the answer is not JSON", status) from None
+
+    def _send(
+        self,
+        clock: Clock,
+        method: str,
+        path: str,
+        *,
+        params: Mapping[str, Any] | None,
+        body: Any,
+        form: Mapping[str, str] | None,
+        limits: Sequence[str],
+        token: str | None,
+        where: str,
+    ) -> httpx.Response:
+        """One paced request."""
+        import httpx
+
+        for name in ("default", *limits):
+            pacer = self.pacers.get(name)
+            if pacer is not None:
+                pacer.wait(clock)
+        self.requests += 1
+        if self.on_request is not None:
+            self.on_request(method, path)
+        headers = {"Authorization": f"Bearer {token}"} if token is not None else None
+        try:
+            return self._http().request(
+                method, path, params=params, json=body, data=form, headers=headers
+            )
+        except httpx.TransportError as exc:
+            raise _Retryable(f"network error ({type(exc).__name__})") from None
+        except UnsafeUrl as exc:  # the host resolves somewhere it must not go now: no retry
+            raise VendorBlocked(f"{where}: {exc}") from None
 
 
 def _sendable(value: str) -> bool:
@@ -303,6 +358,10 @@ def _detail(response: httpx.Response) -> str:
         return response.reason_phrase
     if not isinstance(body, dict):
         return response.reason_phrase
+    for code, meaning in (("error", "error_description"), ("error_type", "error_message")):
+        # OAuth2's error answer (RFC 6749, section 5.2), and RD Station's: code and meaning.
+        if isinstance(body.get(code), str) and body.get(meaning):
+            return f"{body[code]}: {body[meaning]}"[:300]
     text = next((body[k] for k in _DETAIL_FIELDS if body.get(k)), None)
     return str(text or response.reason_phrase)[:300]
 

@@ -17,8 +17,6 @@ from collections.abc import Callable
 from dataclasses import replace
 from typing import Any
 
-from pydantic import ValidationError
-
 from ponte.adapters import queue, record_objects
 from ponte.clock import get_clock, isoformat, utcnow
 from ponte.connectors import registry
@@ -26,7 +24,6 @@ from ponte.connectors.base import Connector, Cursor, Item, Page, Stream, StreamS
 from ponte.connectors.spec import ConnectorSpec
 from ponte.domain import run_queue
 from ponte.domain.connectors import (
-    AUTH_FAILURES_BEFORE_DISABLE,
     ERRORS_PER_PAGE,
     Connection,
     PageRecord,
@@ -34,6 +31,7 @@ from ponte.domain.connectors import (
     RunStatus,
     StreamState,
     final_status,
+    refusal,
 )
 from ponte.domain.records import PulledRecord, Version
 from ponte.observability import logger
@@ -100,13 +98,14 @@ class _Worker:
                 connections.credentials(self.tenant, connection),
                 DynamoSchedule(),
                 options=run.options,
+                vault=connections.vault(self.tenant, connection),
             )
         except UnsafeUrl as exc:  # the address now resolves somewhere it must not go
             lifecycle.end(self.tenant, run,
                           lifecycle.failed(f"baseUrl: {exc}", "INVALID_CREDENTIALS"))  # fmt: skip
             return "refused base URL"
-        except ValidationError:  # stored before the platform's credentials changed form
-            self._refused(connection, "The stored credentials are not in the platform's form")
+        except VendorAuthError as exc:  # stored credentials the platform no longer takes
+            self._refused(connection, str(exc))
             return "credentials refused"
         if run.page_seq == 0:
             spec.hooks.started(run)
@@ -259,14 +258,7 @@ class _Worker:
     def _refused(self, connection: Connection, message: str) -> None:
         """The vendor refused the credentials: the run fails; after a few such runs in a row
         the connection is disabled, with the reason shown in its listing."""
-        failures = connection.auth_failures + 1
-        release: dict[str, Any] = {"auth_failures": failures}
-        if failures >= AUTH_FAILURES_BEFORE_DISABLE:
-            release["enabled"] = False
-            release["disabled_reason"] = (
-                f"Disabled after {failures} consecutive runs whose credentials were refused "
-                "(INVALID_CREDENTIALS); update the credentials and enable it again"
-            )
+        release = refusal(connection.auth_failures + 1, message)
         self._end(
             Outcome(
                 RunStatus.ERROR,
