@@ -47,6 +47,7 @@ from devstack.provision import reset_tables  # noqa: E402
 from devstack.stack import LocalStack, run_local_stack  # noqa: E402
 from ponte.domain.tenancy import Scope  # noqa: E402
 from ponte.services import tenancy  # noqa: E402
+from tests.support.documents import CheckedClient  # noqa: E402
 from tests.support.virtual_time import VirtualClock, virtual_time  # noqa: E402
 
 
@@ -58,7 +59,9 @@ def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LocalStack]:
 
 @pytest.fixture
 def api(stack: LocalStack) -> Iterator[httpx.Client]:
-    with httpx.Client(base_url=stack.base_url, timeout=30) as client:
+    """A client of the stack; every JSON answer it gets that an OpenAPI document describes is
+    checked against it strictly (``tests.support.documents``)."""
+    with CheckedClient(base_url=stack.base_url, timeout=30) as client:
         yield client
 
 

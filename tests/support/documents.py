@@ -14,6 +14,7 @@ import httpx
 from jsonschema import Draft202012Validator
 
 DOCS = Path(__file__).resolve().parents[2] / "docs" / "openapi"
+NAMES = tuple(sorted(p.stem for p in DOCS.glob("*.json")))
 
 
 @cache
@@ -22,16 +23,23 @@ def published(name: str) -> dict[str, Any]:
     return document
 
 
-def closed(schema: Any) -> Any:
-    """The schema with ``additionalProperties: false`` on every object that lists properties."""
+def _closed(schema: Any) -> Any:
     if isinstance(schema, list):
-        return [closed(item) for item in schema]
+        return [_closed(item) for item in schema]
     if not isinstance(schema, dict):
         return schema
-    out = {key: closed(value) for key, value in schema.items()}
+    out = {key: _closed(value) for key, value in schema.items()}
     if isinstance(schema.get("properties"), dict):
         out["additionalProperties"] = False
     return out
+
+
+@cache
+def strict(name: str) -> dict[str, Any]:
+    """The document with ``additionalProperties: false`` on every object that lists its
+    properties."""
+    document: dict[str, Any] = _closed(published(name))
+    return document
 
 
 def answer_schema(doc: dict[str, Any], method: str, path: str, status: int) -> Any:
@@ -45,30 +53,39 @@ def answer_schema(doc: dict[str, Any], method: str, path: str, status: int) -> A
     return None
 
 
-def undocumented(doc: dict[str, Any], schema: Any, body: Any) -> list[str]:
-    """Where ``body`` departs from ``schema`` read strictly (unlisted keys included)."""
-    strict = closed({**schema, "components": doc["components"]})
+def undocumented(name: str, method: str, path: str, status: int, body: Any) -> list[str] | None:
+    """Where ``body``, the answer to ``method path``, departs from the document ``name`` read
+    strictly (unlisted keys included); None when the document describes no such answer."""
+    doc = strict(name)
+    schema = answer_schema(doc, method, path, status)
+    if schema is None:
+        return None
+    validator = Draft202012Validator({**schema, "components": doc["components"]})
     return [
         f"{'/'.join(map(str, e.absolute_path)) or '(root)'}: {e.message}"
-        for e in Draft202012Validator(strict).iter_errors(body)
+        for e in validator.iter_errors(body)
     ]
 
 
-def check_answers(name: str) -> Any:
-    """An httpx response hook: each JSON answer of the API ``name`` that its document
-    describes must validate against it strictly (a failure raises in the test's call)."""
-    doc = published(name)
-
-    def check(response: httpx.Response) -> None:
-        if "json" not in response.headers.get("content-type", ""):
+def check_answer(response: httpx.Response) -> None:
+    """A JSON answer that a document describes must validate against it strictly."""
+    if "json" not in response.headers.get("content-type", ""):
+        return
+    request, body = response.request, response.json()
+    for name in NAMES:
+        problems = undocumented(name, request.method, request.url.path, response.status_code, body)
+        if problems is not None:
+            where = f"{request.method} {request.url.path} -> {response.status_code}"
+            assert problems == [], f"{where} departs from docs/openapi/{name}.json: {problems}"
             return
-        request = response.request
-        schema = answer_schema(doc, request.method, request.url.path, response.status_code)
-        if schema is None:
-            return
-        response.read()
-        problems = undocumented(doc, schema, response.json())
-        where = f"{request.method} {request.url.path} -> {response.status_code}"
-        assert problems == [], f"{where} departs from docs/openapi/{name}.json: {problems[:5]}"
 
-    return check
+
+class CheckedClient(httpx.Client):
+    """A client whose every answer read whole (streamed ones are the caller's) goes through
+    :func:`check_answer`: a failure raises in the test's call."""
+
+    def send(self, request: httpx.Request, *, stream: bool = False, **kw: Any) -> httpx.Response:
+        response = super().send(request, stream=stream, **kw)
+        if not stream:
+            check_answer(response)
+        return response

@@ -22,8 +22,12 @@ class ResponseModel(BaseModel):
     )
 
 
+def _no_default(schema: dict[str, Any]) -> None:
+    schema.pop("default", None)  # a default says nothing of an answer, which always has the key
+
+
 def _never_null(schema: dict[str, Any]) -> None:
-    schema.pop("default", None)
+    _no_default(schema)
     branches = schema.pop("anyOf", None)
     if isinstance(branches, list):
         kept = [b for b in branches if b != {"type": "null"}]
@@ -42,7 +46,7 @@ def absent_when_none() -> Any:
 class Success(ResponseModel):
     """The envelope of a successful answer: ``{success: true, data, …}``."""
 
-    success: bool = True
+    success: bool = Field(default=True, json_schema_extra=_no_default)
 
 
 class PageMeta(ResponseModel):
