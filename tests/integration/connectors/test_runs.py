@@ -388,3 +388,70 @@ def test_deleting_a_connection_ends_its_run(connectors: Connectors) -> None:
     run = connectors.wait(run_id)
     assert (run["status"], run["errorCode"]) == ("error", "CONNECTION_DELETED")
     assert run["recordsSynced"] == 0  # the worker found it ended and did nothing
+
+
+def test_a_purge_during_a_run_ends_it_first_and_the_worker_writes_nothing_after(
+    connectors: Connectors, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The purge answered, then the worker wrote its next page: records were left under the
+    deleted connection, unreachable. Here the worker is held just before it writes its second
+    page's records, the purge runs, then the worker goes on: nothing of the connection may
+    be left in the table."""
+    import threading
+
+    import boto3
+
+    from ponte.repository import keys
+
+    connection_id, _ = connectors.hubspot_connection(contacts=450)
+    reached, go = threading.Event(), threading.Event()
+    original = pulled_records.put_records
+
+    def held(tenant_id: str, connection: str, stream: str, records: Any, **kw: Any) -> None:
+        if kw.get("page") == 2:
+            reached.set()
+            go.wait(60)
+        original(tenant_id, connection, stream, records, **kw)
+
+    monkeypatch.setattr(pulled_records, "put_records", held)
+    run_id = connectors.start(connection_id).json()["data"]["runId"]
+    assert reached.wait(60), "the worker did not reach its second page"
+
+    purged = connectors.api.delete(
+        f"{CONNECTIONS}/{connection_id}", headers=connectors.headers, params={"purge": "true"}
+    )
+    go.set()
+    assert purged.status_code == 200, purged.text
+    assert purged.json()["data"]["purged"]["records"] == 100  # the first page
+    _settle(connectors)
+
+    table = get_settings().table_name
+    prefix = keys.pulled_records(connectors.tenant.id, connection_id, "")
+    left = [
+        item["PK"]["S"]
+        for page in boto3.client("dynamodb").get_paginator("scan").paginate(TableName=table)
+        for item in page["Items"]
+        if item["PK"]["S"].startswith(prefix) or run_id in item["PK"]["S"]
+        or item.get("SK", {}).get("S") == run_id
+    ]  # fmt: skip
+    assert left == []
+    assert connectors.api.get(f"{RUNS}/{run_id}", headers=connectors.headers).status_code == 404
+
+
+def _settle(connectors: Connectors, seconds: float = 60) -> None:
+    """Until the run queue is empty (the worker has returned)."""
+    import time
+
+    import boto3
+
+    sqs = boto3.client("sqs")
+    url = get_settings().pull_queue_url
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        attributes = sqs.get_queue_attributes(QueueUrl=url, AttributeNames=["All"])["Attributes"]
+        if not int(attributes["ApproximateNumberOfMessages"]) + int(
+            attributes["ApproximateNumberOfMessagesNotVisible"]
+        ):
+            return
+        connectors.pause(0.05)
+    raise AssertionError("the worker did not finish")
