@@ -207,7 +207,6 @@ def pages(tenant_id: str, run_id: str, *, after: int = 0) -> list[PageRecord]:
     for items in query_pages(
         KeyConditionExpression="PK = :pk AND SK BETWEEN :after AND :last",
         ExpressionAttributeValues=values({":pk": key["PK"], ":after": start, ":last": "P#~"}),
-        ConsistentRead=True,  # a purge after the run's end sees every page it stored
     ):
         found.extend(_page(i) for i in items if int(i["seq"]) > after)
     return found

@@ -3,12 +3,6 @@
 A pulled record is keyed by connection, stream and vendor id, keeps the vendor's own update
 time (also its index's sort key, for ``updatedSince``), a hash of its content, and which run
 and page last wrote it: a page stored again after a crash is recognised and counted as it was.
-
-A run's worker writes records only while it holds the run's lease: each write is a
-transaction with a check of the lease on the run item. A run ended from outside (its
-connection deleted or purged) loses its lease in one write, after which no record of the
-worker lands; a purge deletes the records after ending the run, with consistent reads, so
-what landed before the end is found and deleted.
 """
 
 from __future__ import annotations
@@ -19,7 +13,7 @@ from typing import Any
 
 from ponte.domain.records import PulledRecord, Version
 from ponte.repository import batch, cursors, keys
-from ponte.repository.table import Item, query_page, query_pages, serialize, table_name, values
+from ponte.repository.table import Item, query_page, query_pages, values
 
 
 def versions(
@@ -37,17 +31,6 @@ def versions(
     }
 
 
-# A transaction holds 100 actions and 4 MB: 99 records and the lease check, and an item's
-# JSON size as a measure of its share (an item is at most 400 KB).
-_PER_TRANSACTION = batch.TRANSACTION_LIMIT - 1
-_TRANSACTION_BYTES = 3_500_000
-
-
-class LeaseLost(Exception):
-    """The run's lease is not the writer's (the run was ended, or taken over): nothing of
-    this write landed."""
-
-
 def put_records(
     tenant_id: str,
     connection_id: str,
@@ -56,52 +39,9 @@ def put_records(
     *,
     run_id: str,
     page: int,
-    lease: str,
 ) -> None:
-    """Write records, each with its action ("created"/"updated"), while ``lease`` holds the
-    run: up to 99 a transaction, each with the lease checked on the run item. Raises
-    LeaseLost (what earlier transactions of the call wrote stays: their page is counted
-    only if its checkpoint lands, and a purge finds them)."""
-    check = {
-        "ConditionCheck": {
-            "TableName": table_name(),
-            "Key": serialize(keys.sync_run(tenant_id, run_id)),
-            "ConditionExpression": "lease_id = :me",
-            "ExpressionAttributeValues": values({":me": lease}),
-        }
-    }
-    chunk: list[dict[str, Any]] = []
-    size = 0
-    for item in _items(tenant_id, connection_id, stream, records, run_id=run_id, page=page):
-        item_size = len(json.dumps(item, ensure_ascii=False)) + 100
-        if chunk and (len(chunk) == _PER_TRANSACTION or size + item_size > _TRANSACTION_BYTES):
-            _transact(check, chunk, run_id)
-            chunk, size = [], 0
-        chunk.append({"Put": {"TableName": table_name(), "Item": serialize(item)}})
-        size += item_size
-    if chunk:
-        _transact(check, chunk, run_id)
-
-
-def _transact(check: dict[str, Any], puts: list[dict[str, Any]], run_id: str) -> None:
-    try:
-        batch.transact([check, *puts])
-    except batch.TransactionCancelled as exc:
-        if exc.reasons[:1] != ["None"]:
-            raise LeaseLost(run_id) from exc
-        raise
-
-
-def _items(
-    tenant_id: str,
-    connection_id: str,
-    stream: str,
-    records: Sequence[tuple[PulledRecord, str]],
-    *,
-    run_id: str,
-    page: int,
-) -> list[dict[str, Any]]:
-    return [
+    """Write records, each with its action ("created"/"updated"), 25 per BatchWriteItem."""
+    items = [
         {
             **keys.pulled_record(tenant_id, connection_id, stream, record.vendor_id),
             **keys.pulled_record_index(
@@ -119,6 +59,7 @@ def _items(
         }
         for record, action in records
     ]
+    batch.put_all(items)
 
 
 def list_records(
@@ -192,7 +133,6 @@ def delete_records(tenant_id: str, connection_id: str, streams: Iterable[str]) -
             KeyConditionExpression="PK = :p",
             ExpressionAttributeValues=values({":p": partition}),
             ProjectionExpression="PK, SK",
-            ConsistentRead=True,  # after the run's end: every record it wrote is seen
         ):
             batch.delete_all([{"PK": str(i["PK"]), "SK": str(i["SK"])} for i in items])
             count += len(items)

@@ -163,13 +163,9 @@ class _Worker:
                 writes.append((_record(item, now.isoformat()), action))
             elif action == "again" and stored[item.id].hash != item.hash:
                 writes.append((_record(item, now.isoformat()), stored[item.id].action))
-        try:  # only while this worker holds the run (checked in each write's transaction)
-            pulled_records.put_records(
-                self.tenant, run.connection_id, stream, writes, run_id=run.id, page=seq,
-                lease=self.lease,
-            )  # fmt: skip
-        except pulled_records.LeaseLost as exc:
-            raise LeaseLost(run.id) from exc
+        pulled_records.put_records(
+            self.tenant, run.connection_id, stream, writes, run_id=run.id, page=seq
+        )
         problems = [
             {"stream": stream, "record": ref, "page": seq, "message": message}
             for ref, message in page.problems
