@@ -457,7 +457,7 @@ MOVIDESK_DOCS = {
         body=movidesk.SettingsChange,
         body_example={"schedules": ["08:00", "18:00"]},
         security=ADMIN,
-        errors=(400,),
+        errors=(400, 409),
     ),
     ("POST", f"{M}/api/sync"): Doc(
         "Sync a period of up to 5 days now",

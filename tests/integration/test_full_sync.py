@@ -336,3 +336,54 @@ def test_a_lone_surrogate_is_refused_before_anything_is_stored(erp: Erp, api: ht
     )
     assert paired.status_code == 200, paired.text
     assert erp.get("units/U1").json()["data"]["name"] == "Campus \U0001f393"
+
+
+@pytest.mark.parametrize(
+    ("compress", "reason"),
+    [
+        (True, "O pacote descompactado passa do limite de 1 MB (FullSyncMaxBundleMB): "
+               "divida-o em sincronizações menores"),
+        (False, "O pacote passa do limite de 1 MB"),
+    ],
+)  # fmt: skip
+def test_a_bundle_past_the_size_limit_fails_the_run_saying_why(
+    erp: Erp, api: httpx.Client, monkeypatch: pytest.MonkeyPatch, compress: bool, reason: str
+) -> None:
+    """A gzip of a few KB that inflates to 8 MB (a 306 KB one inflating to 300 MB was read
+    whole, then parsed) is stopped at the limit as it streams; so is a plain one."""
+    from ponte.settings import get_settings
+
+    monkeypatch.setenv("FULL_SYNC_MAX_BUNDLE_MB", "1")
+    get_settings.cache_clear()
+    try:
+        upload = api.post(f"{BASE}/uploads", headers=erp.headers).json()["data"]
+        document = b'{"units": [' + b" " * (8 << 20) + b"]}"
+        body = gzip.compress(document) if compress else document
+        assert len(body) < 100_000 or not compress
+        assert requests.put(upload["upload_url"], data=body, timeout=60).status_code == 200
+        started = api.post(upload["start_url"], headers=erp.headers)
+        assert started.status_code == 202, started.text
+
+        run = wait(api, erp.headers, started.json()["data"]["run_id"])
+    finally:
+        monkeypatch.delenv("FULL_SYNC_MAX_BUNDLE_MB")
+        get_settings.cache_clear()
+
+    assert run["status"] == "failed"
+    assert run["error"] == f"InvalidBundle: {reason}"
+
+
+def test_a_gzip_bundle_of_several_members_under_the_limit_is_read(
+    erp: Erp, api: httpx.Client
+) -> None:
+    """Streaming keeps what gzip.decompress did: concatenated members are one document."""
+    document = json.dumps(_bundle()).encode()
+    half = len(document) // 2
+    body = gzip.compress(document[:half]) + gzip.compress(document[half:])
+    upload = api.post(f"{BASE}/uploads", headers=erp.headers).json()["data"]
+    assert requests.put(upload["upload_url"], data=body, timeout=30).status_code == 200
+    started = api.post(upload["start_url"], headers=erp.headers)
+
+    run = wait(api, erp.headers, started.json()["data"]["run_id"])
+    assert run["status"] != "failed", run
+    assert run["progress"]["subjects"]["created"] == 3

@@ -86,6 +86,9 @@ class Settings:
     cursor_key_secret: str = _env("CURSOR_KEY_SECRET", "")
     full_sync_state_machine: str = _env("FULL_SYNC_STATE_MACHINE_ARN", "")
     full_sync_map_concurrency: int = _env("FULL_SYNC_MAP_CONCURRENCY", 4, parse=int)
+    # The largest bundle a full sync reads, once decompressed (MB): a gzip of a few hundred
+    # KB may inflate to gigabytes, more than the function's memory holds.
+    full_sync_max_bundle_mb: int = _env("FULL_SYNC_MAX_BUNDLE_MB", 100, parse=int)
     # Kommo: where an account's API lives, and the role-sync workflow.
     kommo_base_url: str = _env("KOMMO_BASE_URL", "https://{subdomain}.kommo.com")
     role_sync_state_machine: str = _env("ROLE_SYNC_STATE_MACHINE_ARN", "")

@@ -3,6 +3,9 @@ every error in the seed's envelope {success: false, error, code, details}."""
 
 from __future__ import annotations
 
+import threading
+from concurrent.futures import ThreadPoolExecutor
+
 import httpx
 import pytest
 
@@ -165,6 +168,63 @@ def test_credentials_a_header_cannot_carry_are_400_stored_nowhere_never_echoed(
     assert (changed.status_code, changed.json()["code"]) == (400, "VALIDATION_ERROR")
     assert secrets() == before
     assert connectors.api.get(CONNECTIONS, headers=connectors.headers).json()["meta"]["total"] == 1
+
+
+def _create_concurrently(connectors: Connectors, token: str, n: int) -> list[httpx.Response]:
+    body = {"name": "CRM", "platform": "hubspot", "credentials": {"accessToken": token}}
+    barrier = threading.Barrier(n)
+
+    def create(_: int) -> httpx.Response:
+        with httpx.Client(base_url=str(connectors.api.base_url), timeout=60) as client:
+            barrier.wait()
+            return client.post(CONNECTIONS, headers=connectors.headers, json=body)
+
+    with ThreadPoolExecutor(max_workers=n) as pool:
+        return list(pool.map(create, range(n)))
+
+
+def test_ten_concurrent_creates_with_one_token_all_get_a_pacing_slot(
+    connectors: Connectors,
+) -> None:
+    """The ten share one HubSpot account's pacing schedule: each round of contention has one
+    winner, and the losers wait their turn (8 rounds used to be all: 2 answers of 500)."""
+    token = f"pat-{connectors.prefix}-shared"
+    connectors.hubspot.add_account(token, contacts=1)
+
+    answers = _create_concurrently(connectors, token, 10)
+
+    assert [a.status_code for a in answers] == [201] * 10, [a.text for a in answers]
+    listing = connectors.api.get(CONNECTIONS, headers=connectors.headers, params={"limit": 50})
+    assert listing.json()["meta"]["total"] == 10
+
+
+def test_contention_for_a_pacing_slot_is_a_429_with_retry_after_never_a_500(
+    connectors: Connectors, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from ponte.repository import pacing
+
+    monkeypatch.setattr(pacing, "_ATTEMPTS", 1)  # no waiting: contention shows at once
+    token = f"pat-{connectors.prefix}-busy"
+    connectors.hubspot.add_account(token, contacts=1)
+
+    answers = _create_concurrently(connectors, token, 8)
+
+    statuses = sorted(a.status_code for a in answers)
+    assert set(statuses) <= {201, 429}, [a.text for a in answers]
+    assert 429 in statuses
+    for answer in answers:
+        if answer.status_code == 429:
+            assert answer.headers["Retry-After"] == "1"
+            assert answer.json() == {
+                "success": False, "code": "RATE_LIMITED", "details": [],
+                "error": "Too many concurrent requests to this platform account: "
+                         "try again in a moment",
+            }  # fmt: skip
+    created = statuses.count(201)
+    listing = connectors.api.get(CONNECTIONS, headers=connectors.headers, params={"limit": 50})
+    assert listing.json()["meta"]["total"] == created  # a refused create stored nothing
+    secrets = aws.client("secretsmanager").list_secrets()["SecretList"]
+    assert sum(f"/{connectors.tenant.id}/" in s["Name"] for s in secrets) == created
 
 
 def test_unknown_connections_are_404_everywhere(connectors: Connectors) -> None:

@@ -121,3 +121,91 @@ def test_a_stored_token_a_header_cannot_carry_fails_the_sync_without_echoing_it(
     assert status.status_code == 200
     assert "\u00e4" not in status.text
     assert "cabeçalho HTTP" in str(status.json()["data"]["last"]["error"])
+
+
+def _at_once(kommo: Kommo, requests: list[tuple[str, str, dict[str, object]]]) -> list[int]:
+    import threading
+
+    import httpx
+
+    barrier = threading.Barrier(len(requests))
+
+    def send(request: tuple[str, str, dict[str, object]]) -> int:
+        method, path, body = request
+        with httpx.Client(base_url=str(kommo.api.base_url), timeout=60) as client:
+            barrier.wait()
+            return client.request(method, path, headers=kommo.headers, json=body).status_code
+
+    with ThreadPoolExecutor(max_workers=len(requests)) as pool:
+        return list(pool.map(send, requests))
+
+
+def _masters(kommo: Kommo) -> list[int]:
+    listed = kommo.api.get("/sync/accounts", headers=kommo.headers).json()["data"]
+    return [a["id"] for a in listed if a["role"] == "master"]
+
+
+@pytest.mark.parametrize("round_", range(2))
+def test_ten_concurrent_masters_make_one_master(kommo: Kommo, round_: int) -> None:
+    """Check-then-write let all ten through; the tenant's master claim lets one."""
+    creates = [
+        ("POST", "/sync/accounts",
+         {"subdomain": f"{kommo.prefix}-m{i}", "role": "master", "token": f"token-m{i}-0123456"})
+        for i in range(10)
+    ]  # fmt: skip
+
+    statuses = _at_once(kommo, creates)
+
+    assert sorted(statuses) == [201] + [409] * 9
+    assert len(_masters(kommo)) == 1
+
+
+def test_concurrent_promotions_make_one_master_and_a_demoted_one_frees_the_claim(
+    kommo: Kommo,
+) -> None:
+    slaves = [kommo.account(f"s{i}", "slave", [])[0] for i in range(8)]
+    promotions = [("PATCH", f"/sync/accounts/{s}", {"role": "master"}) for s in slaves]
+
+    statuses = _at_once(kommo, promotions)
+
+    assert sorted(statuses) == [200] + [409] * 7
+    (master,) = _masters(kommo)
+    demote = kommo.api.patch(
+        f"/sync/accounts/{master}", headers=kommo.headers, json={"role": "slave"}
+    )
+    assert demote.status_code == 200
+    other = next(s for s in slaves if s != master)
+    promoted = kommo.api.patch(
+        f"/sync/accounts/{other}", headers=kommo.headers, json={"role": "master"}
+    )
+    assert promoted.status_code == 200, promoted.text
+    deleted = kommo.api.delete(f"/sync/accounts/{other}", headers=kommo.headers)
+    assert deleted.status_code == 200
+    created = kommo.api.post(
+        "/sync/accounts", headers=kommo.headers,
+        json={"subdomain": f"{kommo.prefix}-new", "role": "master", "token": "token-new-0123456"},
+    )  # fmt: skip
+    assert created.status_code == 201, created.text
+    assert len(_masters(kommo)) == 1
+
+
+def test_a_claim_no_master_backs_is_dropped_not_a_dead_end(kommo: Kommo) -> None:
+    """A crash between deleting a master and its claim must not bar every future master."""
+    from ponte import aws
+    from ponte.repository import keys
+    from ponte.repository.table import serialize, table_name
+
+    slave, _ = kommo.account("s", "slave", [])
+    for holder in (999, slave):  # an account that is gone; one that is no master
+        claim = {**keys.kommo_master(kommo.tenant.id), "account_id": holder}
+        aws.dynamodb().put_item(TableName=table_name(), Item=serialize(claim))
+        created = kommo.api.post(
+            "/sync/accounts", headers=kommo.headers,
+            json={"subdomain": f"{kommo.prefix}-m{holder}", "role": "master",
+                  "token": "token-m-0123456"},
+        )  # fmt: skip
+        assert created.status_code == 201, created.text
+        master = created.json()["data"]["id"]
+        assert (
+            kommo.api.delete(f"/sync/accounts/{master}", headers=kommo.headers).status_code == 200
+        )

@@ -368,3 +368,74 @@ def test_a_token_a_header_cannot_carry_is_refused_and_never_echoed(movidesk: Mov
     assert (answer.status_code, answer.json()["code"]) == (400, "VALIDATION_ERROR")
     assert "\u00e4" not in answer.text
     assert movidesk.get("/settings").json()["data"]["tokenConfigured"] is False
+
+
+def _scheduled_times(tenant_id: str) -> list[str]:
+    """The sync times Scheduler holds for the tenant, read from each schedule's cron."""
+    client, group = boto3.client("scheduler"), get_settings().schedule_group
+    times = []
+    for name in service.schedule_names(tenant_id):
+        expression = client.get_schedule(Name=name, GroupName=group)["ScheduleExpression"]
+        minute, hour = expression.removeprefix("cron(").split()[:2]
+        times.append(f"{int(hour):02d}:{int(minute):02d}")
+    return sorted(times)
+
+
+@pytest.mark.parametrize("round_", range(3))
+def test_concurrent_saves_leave_the_settings_and_the_schedules_equal(
+    movidesk: Movidesk, round_: int
+) -> None:
+    """Eight admins save different times at once. Whichever wins, the stored times and the
+    Scheduler schedules end the same (each save reconciles under the settings' version;
+    one that cannot get its turn in time is a 409 with Retry-After, having changed nothing)."""
+    import threading
+    from concurrent.futures import ThreadPoolExecutor
+
+    import httpx
+
+    movidesk.configure(["12:00"])
+    wanted = [[f"{h:02d}:00"] if h % 2 else [f"{h:02d}:00", "23:30"] for h in range(1, 9)]
+    barrier = threading.Barrier(len(wanted))
+    headers = movidesk.headers()
+
+    def save(times: list[str]) -> httpx.Response:
+        with httpx.Client(base_url=str(movidesk.api.base_url), timeout=60) as client:
+            barrier.wait()
+            return client.put(f"{API}/settings", headers=headers, json={"schedules": times})
+
+    with ThreadPoolExecutor(max_workers=len(wanted)) as pool:
+        answers = list(pool.map(save, wanted))
+
+    for answer in answers:
+        assert answer.status_code in (200, 409), answer.text
+        if answer.status_code == 409:
+            assert answer.headers["Retry-After"] == "1"
+    stored = movidesk.get("/settings").json()["data"]["schedules"]
+    assert stored in [sorted(w) for w, a in zip(wanted, answers, strict=True)
+                      if a.status_code == 200]  # fmt: skip
+    assert _scheduled_times(movidesk.tenant.id) == stored
+
+
+def test_a_save_that_gets_no_turn_is_a_409_and_changes_nothing(
+    movidesk: Movidesk, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from ponte.domain import movidesk as rules
+    from ponte.repository import parameters
+
+    movidesk.configure(["12:00"])
+    monkeypatch.setattr(service, "TURN_SECONDS", 0.3)
+    now = movidesk.clock.now().timestamp()
+    assert parameters.claim(movidesk.tenant.id, rules.PARAMETER, "another-save", now=now,
+                            until=now + 60)  # fmt: skip
+    movidesk.fake.add_account("md-other-token-0000")
+
+    answer = movidesk.put_settings({"schedules": ["07:00"], "token": "md-other-token-0000"})
+
+    assert (answer.status_code, answer.json()["code"]) == (409, "CONCURRENT_UPDATE")
+    assert answer.headers["Retry-After"] == "1"
+    assert movidesk.get("/settings").json()["data"]["schedules"] == ["12:00"]
+    assert _scheduled_times(movidesk.tenant.id) == ["12:00"]
+    assert movidesk.fake.made("md-other-token-0000"[-6:]) == []  # the token was not even tried
+    parameters.release(movidesk.tenant.id, rules.PARAMETER, "another-save")
+    assert movidesk.put_settings({"schedules": ["07:00"]}).status_code == 200
+    assert _scheduled_times(movidesk.tenant.id) == ["07:00"]

@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import gzip
+import io
 import json
+import zlib
 from typing import Any
 
 from ponte import aws
@@ -69,20 +71,29 @@ def put_json(key: str, document: Any) -> None:
 
 
 def read_json(key: str) -> Any:
-    """The JSON document at ``key``; gzip is recognised by its magic bytes."""
+    """The JSON document at ``key``; gzip is recognised by its magic bytes and inflated as
+    it streams from S3, never past the ``FULL_SYNC_MAX_BUNDLE_MB`` limit (a gzip bomb fails
+    with BundleUnreadable saying so, having held at most the limit in memory)."""
+    limit_mb = get_settings().full_sync_max_bundle_mb
+    limit = limit_mb * 1024 * 1024
     try:
-        body: bytes = _s3().get_object(Bucket=_bucket(), Key=key)["Body"].read()
+        stream = _s3().get_object(Bucket=_bucket(), Key=key)["Body"]
     except Exception as exc:
         if is_not_found(exc):
             raise BundleMissing(key) from exc
         raise
+    try:
+        head = stream.read(2)
+        if head == b"\x1f\x8b":
+            body = _inflate(head, stream, limit, limit_mb)
+        else:
+            body = head + stream.read(limit + 1 - len(head))
+            if len(body) > limit:
+                raise BundleUnreadable(f"O pacote passa do limite de {limit_mb} MB")
+    finally:
+        stream.close()
     if not body.strip():
         raise BundleUnreadable("O pacote enviado está vazio")
-    if body[:2] == b"\x1f\x8b":
-        try:
-            body = gzip.decompress(body)
-        except (OSError, EOFError) as exc:
-            raise BundleUnreadable("O pacote gzip está corrompido ou incompleto") from exc
     try:
         return json.loads(body)
     except (ValueError, RecursionError) as exc:  # JSONDecodeError and UnicodeDecodeError
@@ -92,6 +103,42 @@ def read_json(key: str) -> Any:
             else ""
         )
         raise BundleUnreadable(f"O pacote não é um JSON válido{where}") from exc
+
+
+_READ = 1 << 20
+
+
+class _Prefixed(io.RawIOBase):
+    """A stream that gives ``head`` (already read) before the rest of ``stream``."""
+
+    def __init__(self, head: bytes, stream: Any) -> None:
+        self._head, self._stream = head, stream
+
+    def readable(self) -> bool:
+        return True
+
+    def readinto(self, buffer: Any) -> int:
+        data = self._head[: len(buffer)] if self._head else self._stream.read(len(buffer))
+        self._head = self._head[len(data) :] if self._head else b""
+        buffer[: len(data)] = data
+        return len(data)
+
+
+def _inflate(head: bytes, stream: Any, limit: int, limit_mb: int) -> bytes:
+    """The gzip at ``head`` + ``stream``, inflated a megabyte at a time up to ``limit``."""
+    out = bytearray()
+    try:
+        with gzip.GzipFile(fileobj=io.BufferedReader(_Prefixed(head, stream)), mode="rb") as raw:
+            while chunk := raw.read(min(_READ, limit + 1 - len(out))):
+                out += chunk
+                if len(out) > limit:
+                    raise BundleUnreadable(
+                        f"O pacote descompactado passa do limite de {limit_mb} MB "
+                        "(FullSyncMaxBundleMB): divida-o em sincronizações menores"
+                    )
+    except (OSError, EOFError, zlib.error) as exc:
+        raise BundleUnreadable("O pacote gzip está corrompido ou incompleto") from exc
+    return bytes(out)
 
 
 def chunk_key(tenant_id: str, run_id: str, entity: str, chunk: int) -> str:

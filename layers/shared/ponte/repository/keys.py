@@ -167,6 +167,8 @@ def lock(tenant_id: str, kind: RunKind) -> Key:
 
 # -- Kommo ---------------------------------------------------------------------------------
 # Accounts:    PK T#{tenant}#KOMMO, SK ACCOUNT#{id:09d}; id sequence SK ACCOUNT-SEQ
+# The master:  PK T#{tenant}#KOMMO, SK MASTER (its account_id: one master per tenant, claimed
+#              by a conditional write together with the account)
 # A role-sync run's parts: PK T#{tenant}#ROLESYNC#{run_id},
 #              SK MASTER (the master's roles) | PLAN#{slave} | SLAVE#{slave} (its live result)
 # Sync logs:   PK T#{tenant}#SYNCLOG, SK {finished_at}#{run_id}#{slave}
@@ -177,6 +179,11 @@ def kommo_account(tenant_id: str, account_id: int | None = None) -> Key:
 
 def kommo_account_sequence(tenant_id: str) -> Key:
     return {"PK": f"T#{tenant_id}#KOMMO", "SK": "ACCOUNT-SEQ"}
+
+
+def kommo_master(tenant_id: str) -> Key:
+    """The tenant's claim on its one master account."""
+    return {"PK": f"T#{tenant_id}#KOMMO", "SK": "MASTER"}
 
 
 def _role_sync_part(tenant_id: str, run_id: str, sk: str) -> Key:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import json
 from collections.abc import Mapping, Sequence
 from dataclasses import asdict, dataclass
@@ -10,7 +11,7 @@ from typing import Any
 from ponte import aws
 from ponte.domain.kommo import Account
 from ponte.repository import batch, keys
-from ponte.repository.errors import conditional, translated
+from ponte.repository.errors import ConditionFailed, conditional, translated
 from ponte.repository.table import (
     Item,
     assignments,
@@ -46,15 +47,95 @@ def next_account_id(tenant_id: str) -> int:
     return int(response["Attributes"]["seq"]["N"])
 
 
-def put_account(tenant_id: str, account: Account, *, new: bool) -> None:
-    """Write an account; ``new`` fails with ConditionFailed when the id is taken."""
+class AccountExists(Exception):
+    """A new account's id is taken."""
+
+
+class MasterTaken(Exception):
+    """The tenant's master claim is another account's (``holder``)."""
+
+    def __init__(self, holder: int) -> None:
+        super().__init__(f"master is account {holder}")
+        self.holder = holder
+
+
+def put_account(tenant_id: str, account: Account, *, new: bool, was_master: bool = False) -> None:
+    """Write an account, and the tenant's master claim with it in one transaction: a master
+    claims it (refused with MasterTaken while another account holds it, so of concurrent
+    requests one master wins), an account that stops being the master lets it go. ``new``:
+    the id must be free (AccountExists); else the account must exist (ConditionFailed)."""
     item = {**keys.kommo_account(tenant_id, account.id), "type": "kommo_account"}
     item |= account.public()
-    params: dict[str, Any] = {"TableName": table_name(), "Item": serialize(item)}
-    if new:
-        params["ConditionExpression"] = "attribute_not_exists(PK)"
-    with conditional(str(account.id)):
-        aws.dynamodb().put_item(**params)
+    put: dict[str, Any] = {
+        "TableName": table_name(),
+        "Item": serialize(item),
+        "ConditionExpression": "attribute_not_exists(PK)" if new else "attribute_exists(PK)",
+    }
+    master = account.role == "master"
+    if master or was_master:
+        claim = _claim(tenant_id, account.id) if master else _let_go(tenant_id, account.id)
+        try:
+            batch.transact([{"Put": put}, claim])
+        except batch.TransactionCancelled as exc:
+            account_reason, claim_reason = [*exc.reasons, "None", "None"][:2]
+            if account_reason != "None":
+                if new:
+                    raise AccountExists(str(account.id)) from None
+                raise ConditionFailed(str(account.id)) from exc
+            if master or claim_reason == "None":
+                raise MasterTaken(master_holder(tenant_id) or 0) from None
+            # A master of before the claim, demoted while the claim is another's: the claim
+            # is not this account's to let go; the account is written on its own.
+        else:
+            return
+    try:
+        with conditional(str(account.id)):
+            aws.dynamodb().put_item(**put)
+    except ConditionFailed:
+        if new:
+            raise AccountExists(str(account.id)) from None
+        raise
+
+
+def _claim(tenant_id: str, account_id: int) -> dict[str, Any]:
+    item = {**keys.kommo_master(tenant_id), "type": "kommo_master", "account_id": account_id}
+    return {
+        "Put": {
+            "TableName": table_name(),
+            "Item": serialize(item),
+            "ConditionExpression": "attribute_not_exists(PK) OR account_id = :me",
+            "ExpressionAttributeValues": values({":me": account_id}),
+        }
+    }
+
+
+def _let_go(tenant_id: str, account_id: int) -> dict[str, Any]:
+    return {
+        "Delete": {
+            "TableName": table_name(),
+            "Key": serialize(keys.kommo_master(tenant_id)),
+            "ConditionExpression": "attribute_not_exists(PK) OR account_id = :me",
+            "ExpressionAttributeValues": values({":me": account_id}),
+        }
+    }
+
+
+def master_holder(tenant_id: str) -> int | None:
+    """The account holding the tenant's master claim (None: no claim)."""
+    item = get_item(keys.kommo_master(tenant_id))
+    return int(item["account_id"]) if item else None
+
+
+def drop_master_claim(tenant_id: str, holder: int) -> None:
+    """Remove a claim that ``holder`` no longer backs (an account gone or no longer the
+    master, after a crash between two writes); a claim another account took is kept."""
+    with contextlib.suppress(ConditionFailed), conditional("master"):
+        aws.dynamodb().delete_item(
+            TableName=table_name(),
+            Key=serialize(keys.kommo_master(tenant_id)),
+            ConditionExpression="account_id = :holder",
+            ExpressionAttributeValues=values({":holder": holder}),
+        )
 
 
 def get_account(tenant_id: str, account_id: int) -> Account | None:
@@ -75,9 +156,11 @@ def list_accounts(tenant_id: str) -> list[Account]:
 
 
 def delete_account(tenant_id: str, account_id: int) -> None:
+    """Delete an account, and the tenant's master claim if it was this account's."""
     aws.dynamodb().delete_item(
         TableName=table_name(), Key=serialize(keys.kommo_account(tenant_id, account_id))
     )
+    drop_master_claim(tenant_id, account_id)
 
 
 # -- a run's parts: the master's roles, each slave's plan and live result -----------------

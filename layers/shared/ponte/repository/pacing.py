@@ -4,19 +4,30 @@ One item per vendor account holds the time after which the next slot is free (``
 theoretical arrival time of a generic cell rate algorithm). A reservation moves it forward by
 ``count`` slots with one conditional update; the value this process last saw is tried first,
 so a single run pays one write per reservation and concurrent runs retry on what they read.
+
+Each round of contention has one winner, so N processes reserving at once need N rounds:
+a loser waits a jittered moment and tries again, for up to ``_ATTEMPTS`` rounds (ten
+concurrent connection creates with one token met the old limit of 8 and answered 500);
+past them it raises ``pacing.Contention``, which callers answer with a 429 and Retry-After
+or a continuation, never a 500.
 """
 
 from __future__ import annotations
 
+import random
 import threading
 from typing import Any
 
 from ponte import aws
+from ponte.clock import get_clock
 from ponte.repository import keys
 from ponte.repository.errors import ConditionFailed, conditional
 from ponte.repository.table import serialize, table_name, values
+from ponte.vendors.pacing import Contention
 
-_ATTEMPTS = 8
+_ATTEMPTS = 40
+_BACKOFF = 0.02  # seconds, doubled each round up to _MAX_BACKOFF, full jitter
+_MAX_BACKOFF = 0.4
 _HOUR = 3600
 
 
@@ -30,7 +41,12 @@ class DynamoSchedule:
     def reserve(self, key: str, count: int, interval: float, now: float) -> float:
         with self._lock:
             known = self._seen.get(key)
-        for _ in range(_ATTEMPTS):
+        for attempt in range(_ATTEMPTS):
+            if attempt:
+                cap = min(_MAX_BACKOFF, _BACKOFF * 2 ** min(attempt, 8))
+                pause = random.uniform(0, cap)  # noqa: S311 - jitter, not a secret
+                get_clock().sleep(pause)
+                now += pause  # the slots are for when this process gets them
             start = max(now, known) if known is not None else now
             end = start + count * interval
             condition, vals = _condition(known, now)
@@ -53,7 +69,7 @@ class DynamoSchedule:
             with self._lock:
                 self._seen[key] = end
             return start
-        raise RuntimeError(f"pacing schedule {key}: too many concurrent reservations")
+        raise Contention(key)
 
 
 def _condition(known: float | None, now: float) -> tuple[str, dict[str, Any]]:

@@ -34,6 +34,7 @@ from ponte.services.vaults import ConnectionVault, secret_name
 from ponte.validation import field_errors
 from ponte.vendors import oauth
 from ponte.vendors.http import UnsafeUrl, VendorAuthError, VendorError
+from ponte.vendors.pacing import Contention
 
 Name = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=120)]
 CHECK_ATTEMPTS = 2  # a credentials test answers a person: retry once, not for a minute
@@ -120,6 +121,15 @@ def _credentials(spec: ConnectorSpec[Any], raw: Any) -> Credentials:
     return credentials
 
 
+def pacing_busy(retry_after: int) -> errors.DomainError:
+    return errors.DomainError(
+        errors.Kind.RATE_LIMITED, "RATE_LIMITED",
+        "Muitas requisições simultâneas a esta conta da plataforma: tente de novo em instantes",
+        "Too many concurrent requests to this platform account: try again in a moment",
+        headers={"Retry-After": str(max(1, retry_after))},
+    )  # fmt: skip
+
+
 def _ready(spec: ConnectorSpec[Any], given: Credentials) -> dict[str, Any]:
     """What to store for the credentials a person gave: prepared (a token exchange) and
     tested with one cheap vendor call. Refused: 400 INVALID_CREDENTIALS, nothing stored."""
@@ -136,12 +146,16 @@ def _ready(spec: ConnectorSpec[Any], given: Credentials) -> dict[str, Any]:
         raise invalid_credentials(str(exc)) from None
     except VendorError as exc:
         raise invalid_credentials(f"the platform could not be reached ({exc})") from None
+    except Contention as exc:  # the account's pacing slots were contended: nothing was sent
+        raise pacing_busy(exc.retry_after) from None
     try:
         connector.check()
     except VendorAuthError as exc:
         raise invalid_credentials(str(exc)) from None
     except VendorError as exc:
         raise invalid_credentials(f"the platform could not be reached ({exc})") from None
+    except Contention as exc:  # the account's pacing slots were contended: nothing was sent
+        raise pacing_busy(exc.retry_after) from None
     finally:
         connector.close()
     return vault.read()

@@ -71,15 +71,35 @@ def not_found(account_id: int) -> errors.DomainError:
     return errors.not_found(f"Conta {account_id} não encontrada")
 
 
+def master_exists(holder: int) -> errors.DomainError:
+    return errors.conflict(
+        "MASTER_EXISTS", f"Já existe uma conta master (id {holder}): altere-a para slave antes"
+    )
+
+
 def _one_master(tenant_id: str, account_id: int | None) -> None:
     """A tenant has one master account: a second is refused (the role sync reads its roles
-    from the master, and two would leave the choice to chance)."""
+    from the master, and two would leave the choice to chance). This reads the accounts, for
+    masters registered before the claim existed; what holds under concurrent requests is the
+    claim the master's write takes (``kommo_store.put_account``)."""
     others = [a for a in listing(tenant_id) if a.role == "master" and a.id != account_id]
     if others:
-        raise errors.conflict(
-            "MASTER_EXISTS",
-            f"Já existe uma conta master (id {others[0].id}): altere-a para slave antes",
-        )
+        raise master_exists(others[0].id)
+
+
+def _write(tenant_id: str, account: Account, *, new: bool, was_master: bool = False) -> None:
+    """Write the account with its master claim; a claim left by an account that no longer
+    backs it (gone, or not the master: a crash between two writes) is dropped once."""
+    for _ in range(2):
+        try:
+            kommo_store.put_account(tenant_id, account, new=new, was_master=was_master)
+            return
+        except kommo_store.MasterTaken as taken:
+            holder = kommo_store.get_account(tenant_id, taken.holder)
+            if taken.holder and holder is not None and holder.role == "master":
+                raise master_exists(taken.holder) from None
+            kommo_store.drop_master_claim(tenant_id, taken.holder)
+    raise master_exists(kommo_store.master_holder(tenant_id) or 0)
 
 
 def create(tenant_id: str, new: NewAccount) -> Account:
@@ -88,11 +108,11 @@ def create(tenant_id: str, new: NewAccount) -> Account:
     now = isoformat(utcnow())
     account_id = new.id or kommo_store.next_account_id(tenant_id)
     account = Account(account_id, new.subdomain, new.role, new.active, now, now)
-    # The account is claimed first (a conditional write): of concurrent requests for one id,
-    # only the one that wins stores its token.
+    # The account (and a master's claim) is written first, conditionally: of concurrent
+    # requests for one id, or for the tenant's master, only the one that wins stores its token.
     try:
-        kommo_store.put_account(tenant_id, account, new=True)
-    except ConditionFailed as exc:
+        _write(tenant_id, account, new=True)
+    except kommo_store.AccountExists as exc:
         raise errors.conflict("ACCOUNT_EXISTS", f"Conta {account_id} já existe") from exc
     try:
         secret_store.put(_secret(tenant_id, account_id), new.token)
@@ -106,8 +126,6 @@ def change(tenant_id: str, account_id: int, patch: AccountChange) -> Account:
     current = require(tenant_id, account_id)
     if patch.role == "master" and current.role != "master":
         _one_master(tenant_id, account_id)
-    if patch.token:
-        secret_store.put(_secret(tenant_id, account_id), patch.token)
     changed = Account(
         id=account_id,
         subdomain=patch.subdomain or current.subdomain,
@@ -116,7 +134,12 @@ def change(tenant_id: str, account_id: int, patch: AccountChange) -> Account:
         created_at=current.created_at,
         updated_at=isoformat(utcnow()),
     )
-    kommo_store.put_account(tenant_id, changed, new=False)
+    try:
+        _write(tenant_id, changed, new=False, was_master=current.role == "master")
+    except ConditionFailed as exc:  # removed meanwhile
+        raise not_found(account_id) from exc
+    if patch.token:  # after the account: a refused change stores no token
+        secret_store.put(_secret(tenant_id, account_id), patch.token)
     return changed
 
 

@@ -3,15 +3,23 @@ token), manual syncs, the run history and the synced tickets.
 
 The sync times are the seed's parameter ``MOVIDESK_SYNC_SCHEDULES``; saving them reconciles
 one EventBridge Scheduler schedule per time in the same request (the seed's scheduler polled
-its parameter every 5 minutes). The token lives in Secrets Manager as the credentials of the
-tenant's Movidesk connection (id ``movidesk``): never in an answer, a log line or an error.
+its parameter every 5 minutes). Saves take turns: each writes the times (a new version) and
+reconciles the schedules while it holds the parameter's claim, so concurrent saves always
+leave the stored times and the schedules equal; one that cannot get its turn within
+``TURN_SECONDS`` is a 409 with Retry-After and changes nothing. The token lives in Secrets
+Manager as the credentials of the tenant's Movidesk connection (id ``movidesk``): never in
+an answer, a log line or an error.
 """
 
 from __future__ import annotations
 
 import json
+import random
+import secrets
 import threading
 import time as time_module
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from typing import Annotated
@@ -27,6 +35,7 @@ from ponte.domain import movidesk as rules
 from ponte.domain.connectors import Platform, PullRun, Trigger
 from ponte.domain.records import PulledRecord
 from ponte.repository import cursors, parameters, pulled_records
+from ponte.repository.errors import ConditionFailed
 from ponte.services import connections, paging
 from ponte.services.pulls import starting, views
 from ponte.services.pulls.answers import Fit, Fitter, Loader
@@ -34,6 +43,8 @@ from ponte.validation import header_safe
 
 CONNECTION_ID = "movidesk"
 SCHEDULE_KIND = "movidesk"
+TURN_SECONDS = 10.0  # how long a save waits for the one before it (real time)
+CLAIM_SECONDS = 60  # a save's claim on the times; one that dies lets the next in after it
 
 Token = Annotated[
     str,
@@ -70,6 +81,15 @@ def invalid(message: str, field: str) -> errors.DomainError:
     )
 
 
+def busy() -> errors.DomainError:
+    return errors.DomainError(
+        errors.Kind.CONFLICT, "CONCURRENT_UPDATE",
+        "Outra alteração dos horários está em andamento: tente novamente",
+        "Another change of the sync times is in progress: try again",
+        headers={"Retry-After": "1"},
+    )  # fmt: skip
+
+
 def in_progress() -> errors.DomainError:
     return errors.DomainError(
         errors.Kind.CONFLICT, "SYNC_IN_PROGRESS", "Já existe uma sincronização em andamento",
@@ -104,24 +124,63 @@ def save_settings(tenant_id: str, change: SettingsChange) -> Settings:
     configured = connections.find(tenant_id, CONNECTION_ID) is not None
     if times and not configured and change.token is None:
         raise invalid("Informe o token do Movidesk antes dos horários", "token")
-    if change.token is not None:
-        try:
-            connections.put_managed(
-                tenant_id, CONNECTION_ID, Platform.MOVIDESK, "Movidesk", {"token": change.token}
-            )
-        except errors.DomainError as exc:
-            if exc.code == "INVALID_CREDENTIALS":
-                raise errors.DomainError(
-                    errors.Kind.INVALID, "INVALID_CREDENTIALS",
-                    "Token do Movidesk recusado: nada foi alterado", exc.message_en,
-                ) from None  # fmt: skip
-            raise
-    if change.schedules is not None:
-        parameters.put(
-            tenant_id, rules.PARAMETER, json.dumps(times), kind="TEXT", group=rules.PARAMETER_GROUP
-        )
-        _reconcile(tenant_id, times)
+    if change.schedules is None:
+        _save_token(tenant_id, change.token)
+        return settings(tenant_id)
+    with _turn(tenant_id) as owner:  # a save that gets no turn changes nothing, token included
+        _save_token(tenant_id, change.token)
+        _save_times(tenant_id, times, owner)
     return settings(tenant_id)
+
+
+def _save_token(tenant_id: str, token: str | None) -> None:
+    if token is None:
+        return
+    try:
+        connections.put_managed(
+            tenant_id, CONNECTION_ID, Platform.MOVIDESK, "Movidesk", {"token": token}
+        )
+    except errors.DomainError as exc:
+        if exc.code == "INVALID_CREDENTIALS":
+            raise errors.DomainError(
+                errors.Kind.INVALID, "INVALID_CREDENTIALS",
+                "Token do Movidesk recusado: nada foi alterado", exc.message_en,
+            ) from None  # fmt: skip
+        raise
+
+
+@contextmanager
+def _turn(tenant_id: str) -> Iterator[str]:
+    """This save's turn at the times: the parameter's claim, waited for up to TURN_SECONDS
+    (real time: the save before is another request at work), else a 409."""
+    owner = secrets.token_hex(8)
+    deadline = time_module.monotonic() + TURN_SECONDS
+    while True:
+        now = utcnow().timestamp()
+        if parameters.claim(tenant_id, rules.PARAMETER, owner, now=now, until=now + CLAIM_SECONDS):
+            break
+        if time_module.monotonic() >= deadline:
+            raise busy()
+        _pause.wait(random.uniform(0.02, 0.1))  # noqa: S311 - jitter, not a secret
+    try:
+        yield owner
+    finally:
+        parameters.release(tenant_id, rules.PARAMETER, owner)
+
+
+def _save_times(tenant_id: str, times: list[str], owner: str) -> None:
+    """Store the times (a new version) and bring the schedules in line with them, while
+    ``owner`` holds the turn: the last save's times are the schedules."""
+    try:
+        version = parameters.put(
+            tenant_id, rules.PARAMETER, json.dumps(times), kind="TEXT",
+            group=rules.PARAMETER_GROUP, owner=owner,
+        )  # fmt: skip
+    except ConditionFailed:  # the turn ran out before the write (a save past CLAIM_SECONDS)
+        raise busy() from None
+    _reconcile(tenant_id, times)
+    if parameters.read(tenant_id, rules.PARAMETER).version != version:
+        _reconcile(tenant_id, _times(tenant_id))  # the turn ran out meanwhile: the newest wins
 
 
 def _reconcile(tenant_id: str, times: list[str]) -> None:

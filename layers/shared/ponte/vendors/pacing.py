@@ -65,10 +65,21 @@ class Window:
         return list(self._sent)
 
 
+class Contention(Exception):
+    """Too many processes reserved slots of one vendor account at once: none could be had in
+    the time allowed. Nothing was sent; the caller may try again after ``retry_after``
+    seconds (a 429 with Retry-After for a person, a continuation for a run)."""
+
+    def __init__(self, key: str, retry_after: int = 1) -> None:
+        super().__init__(f"pacing schedule {key}: too many concurrent reservations")
+        self.retry_after = retry_after
+
+
 class Schedule(Protocol):
     def reserve(self, key: str, count: int, interval: float, now: float) -> float:
         """Reserve ``count`` slots ``interval`` apart for ``key``; return the first slot's
-        time (``now`` or later: after every slot reserved before)."""
+        time (``now`` or later: after every slot reserved before). Raises Contention when
+        concurrent reservations keep it from getting one."""
         ...
 
 

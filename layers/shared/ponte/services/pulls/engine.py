@@ -44,6 +44,7 @@ from ponte.services.pulls import lifecycle
 from ponte.services.pulls.lifecycle import LeaseLost, Outcome
 from ponte.settings import get_settings
 from ponte.vendors.http import UnsafeUrl, VendorAuthError, VendorError
+from ponte.vendors.pacing import Contention
 
 
 def work(message: run_queue.RunMessage, remaining_seconds: float) -> str:
@@ -142,6 +143,9 @@ class _Worker:
             except (VendorError, StreamStuck) as exc:
                 self._stream_failed(stream.name, str(exc))
                 return "done"
+            except Contention:  # no pacing slot to be had now: the next invocation goes on
+                self._continue()
+                return "continued"
             self._store(stream.name, page)
             cursor = page.cursor
             if page.done:
