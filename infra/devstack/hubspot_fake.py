@@ -255,8 +255,10 @@ class HubSpotFake(Fake):
         now, found = self._now_ms(), []
         for obj in account.objects[object_type].values():
             pending = obj["pending"]
-            while pending and pending[0][0] <= now:
-                obj["searchable"] = pending.pop(0)[1]
+            due = [n for n, (visible, _) in enumerate(pending) if visible <= now]
+            if due:  # the latest write indexed wins over the earlier ones, indexed or not
+                obj["searchable"] = pending[due[-1]][1]
+                del pending[: due[-1] + 1]
             seen = obj["searchable"]
             if seen is not None and not seen["archived"]:
                 found.append(seen)

@@ -7,6 +7,11 @@ storing each and of reading it back through the records endpoint. Then an RD Sta
 run longer than its access token's 2 hours (each list page answered in 100 s of virtual time):
 its tokens refreshed, requests that failed (target 0) and refresh tokens spent twice (target 0).
 
+Then HubSpot's increment over 25,000 changed contacts, quiet and with 1 % of them changing
+again while the run reads them: vendor requests of both (target: the busy run <= 1.05x the
+quiet one), records the busy run skipped (target 0: each contact stored by that run) and
+those changed during it still stale after the next run (target 0).
+
 Printed: vendor requests; the achieved request rate as a fraction of the vendor's limit (its
 steady rate between the first and the last request, target >= 0.9) and the busiest window
 (never above the limit); 429s the fakes answered (target 0); and the worker's DynamoDB
@@ -124,6 +129,7 @@ def report() -> dict[str, Any]:
             figures |= _movidesk(stack, api, headers, clock)
             figures |= _large_records(stack, api, headers)
             figures |= _rdstation_long(stack, api, headers, clock)
+            figures |= _hubspot_changing(stack, api, headers, clock)
     return figures
 
 
@@ -265,6 +271,96 @@ def _rdstation_long(stack: Any, api: Any, headers: dict[str, str], clock: Any) -
         f"(target 0)  refresh tokens spent twice {figures['spent_twice']} (target 0)"
     )
     return {"RD Station longer than 2 hours": figures}
+
+
+def _hubspot_changing(stack: Any, api: Any, headers: dict[str, str], clock: Any) -> dict[str, Any]:
+    """25,000 contacts changed since the last run (one a millisecond), read by an increment
+    twice: quiet, then with two contacts changing at each search request (1 % over the run).
+    HubSpot's search pages by offset, where a changed record moves and shifts the rest;
+    Ponte pages by key, so none is skipped."""
+    import random
+
+    from ponte.repository import pulled_records
+    from ponte.services import paging
+
+    fake, token = stack.hubspot, "bench-changing"
+    fake.add_account(token)
+    connection = _create(api, headers, "hubspot", {"accessToken": token})
+    _run(api, headers, connection, False)  # the first run: nothing yet, the mark is set
+    clock.advance(60)
+    ids: list[str] = []
+    base = int(clock.now().timestamp() * 1000) - HUBSPOT_CONTACTS
+    for n in range(HUBSPOT_CONTACTS):
+        ids += fake.add(token, "contacts", 1, at_ms=base + n)
+    clock.advance(5)  # the search index shows a write a few moments after it
+    picker = random.Random(21)
+    changed: set[str] = set()
+
+    def change_two(request: Any, answer: Any) -> None:
+        if request.path.endswith("/contacts/search") and len(changed) < HUBSPOT_CONTACTS // 100:
+            moved = picker.sample(ids, 2)
+            changed.update(moved)
+            fake.change(token, "contacts", moved)
+
+    figures: dict[str, Any] = {}
+    for label in ("quiet", "1 % changing"):
+        if label != "quiet":  # every contact changed again since the quiet run
+            clock.advance(60)
+            base = int(clock.now().timestamp() * 1000) - HUBSPOT_CONTACTS
+            for n, contact in enumerate(ids):
+                fake.change(token, "contacts", [contact], at_ms=base + n)
+            clock.advance(5)
+            fake.listeners.append(change_two)
+        at_start = {c: fake.revision(token, "contacts", c) for c in ids}
+        before = len(fake.requests)
+        run = _run(api, headers, connection, False)
+        if change_two in fake.listeners:
+            fake.listeners.remove(change_two)
+        made = [r for r in fake.requests[before:] if r.account == token[-6:]]
+        stored = _revisions(pulled_records, paging, connection)
+        skipped = sum(1 for c in ids if stored.get(c, 0) < at_start[c])
+        figures[label] = {"run": run, "requests": len(made), "skipped": skipped,
+                          "throttled": sum(1 for r in made if r.status == 429)}  # fmt: skip
+    clock.advance(10)
+    _run(api, headers, connection, False)  # the next run
+    stored = _revisions(pulled_records, paging, connection)
+    stale = sum(1 for c in changed if stored.get(c, 0) < fake.revision(token, "contacts", c))
+    quiet, busy = figures["quiet"], figures["1 % changing"]
+    ratio = busy["requests"] / quiet["requests"]
+    print(
+        f"  HubSpot increment, {HUBSPOT_CONTACTS:,} changed contacts: quiet run "
+        f"{quiet['requests']} vendor requests, {quiet['run']['recordsSynced']:,} records "
+        f"written; with {len(changed)} (1 %) changing during it {busy['requests']} requests "
+        f"({ratio:.3f}x, target <= 1.05x), {busy['run']['recordsSynced']:,} written"
+    )
+    print(
+        f"    skipped by the run {busy['skipped']} (quiet {quiet['skipped']}; target 0), changed "
+        f"during it and still stale after the next run {stale} (target 0), 429s "
+        f"{quiet['throttled'] + busy['throttled']}"
+    )
+    return {
+        "HubSpot changing": {
+            "quiet_requests": quiet["requests"],
+            "busy_requests": busy["requests"],
+            "ratio": round(ratio, 3),
+            "skipped": busy["skipped"],
+            "stale_after_next": stale,
+        }
+    }
+
+
+def _revisions(pulled_records: Any, paging: Any, connection: str) -> dict[str, int]:
+    """Each stored contact's revision (read from the table, not through the API)."""
+    found: dict[str, int] = {}
+    cursor = ""
+    sealer = paging.sealer()
+    while True:
+        records, cursor = pulled_records.list_records(
+            "bench", connection, "contacts", limit=100, sealer=sealer, cursor=cursor
+        )
+        found |= {r.vendor_id: int(r.data["properties"]["revision"]) for r in records}
+        if not cursor:
+            return found
 
 
 def _movidesk(stack: Any, api: Any, headers: dict[str, str], clock: Any) -> dict[str, Any]:
