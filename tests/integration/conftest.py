@@ -37,13 +37,14 @@ _MOCK.start()
 import shutil  # noqa: E402
 import uuid  # noqa: E402
 from collections.abc import Iterator  # noqa: E402
-from dataclasses import dataclass  # noqa: E402
+from dataclasses import dataclass, field  # noqa: E402
 from pathlib import Path  # noqa: E402
 
+import boto3  # noqa: E402
 import httpx  # noqa: E402
 import pytest  # noqa: E402
 
-from devstack.provision import reset_tables  # noqa: E402
+from devstack.provision import Provisioned, reset_tables  # noqa: E402
 from devstack.stack import LocalStack, run_local_stack  # noqa: E402
 from ponte.domain.tenancy import Scope  # noqa: E402
 from ponte.services import tenancy  # noqa: E402
@@ -65,12 +66,50 @@ def api(stack: LocalStack) -> Iterator[httpx.Client]:
         yield client
 
 
+# Tests share the table: each works in its own tenant (`tenant` makes a new one), so what
+# other tests stored is invisible to it, as another customer's data is in production. The
+# table is emptied only when it has grown past this many items, because moto answers a Query
+# on a global secondary index by reading every item of the table. A huge value (no reset at
+# all) is how the suite is checked for tests that lean on an empty table.
+TABLE_ITEM_LIMIT = int(os.environ.get("PONTE_TEST_TABLE_LIMIT", "1000"))
+
+
+@dataclass
+class _TableKeeper:
+    provisioned: Provisioned
+    session: boto3.session.Session = field(default_factory=boto3.session.Session)
+
+    def __post_init__(self) -> None:
+        # One session and client for all tests: a new boto3 session costs ~70 ms.
+        self.client = self.session.client("dynamodb")
+
+    def items(self) -> int:
+        """moto counts the items on each DescribeTable (AWS refreshes it every ~6 hours)."""
+        table = self.client.describe_table(TableName=self.provisioned.table_name)["Table"]
+        return int(table["ItemCount"])
+
+    def reset(self) -> None:
+        reset_tables(self.provisioned, self.session)
+
+
+@pytest.fixture(scope="session")
+def _table(stack: LocalStack) -> _TableKeeper:
+    return _TableKeeper(stack.provisioned)
+
+
 @pytest.fixture(autouse=True)
-def _empty_table(request: pytest.FixtureRequest) -> Iterator[None]:
-    """Each test starts from an empty table (moto's Query cost grows with the table)."""
+def _bounded_table(request: pytest.FixtureRequest) -> Iterator[None]:
+    """An empty table before a test marked `fresh_table`; after any test of the stack, an
+    emptied table if it has grown past TABLE_ITEM_LIMIT items (a cheap DescribeTable)."""
+    if "stack" not in request.fixturenames:
+        yield
+        return
+    table: _TableKeeper = request.getfixturevalue("_table")
+    if request.node.get_closest_marker("fresh_table"):
+        table.reset()
     yield
-    if "stack" in request.fixturenames:
-        reset_tables(request.getfixturevalue("stack").provisioned)
+    if table.items() > TABLE_ITEM_LIMIT:
+        table.reset()
 
 
 @dataclass

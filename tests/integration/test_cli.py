@@ -6,6 +6,7 @@ import argparse
 import json
 import os
 import shutil
+import uuid
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -44,15 +45,21 @@ def cli(
     aws.reset_clients()
 
 
+def new_tenant_id(prefix: str) -> str:
+    """A tenant id of the test's own: the table is shared with the other tests."""
+    return f"{prefix}-{uuid.uuid4().hex[:8]}"
+
+
 def test_tenant_and_api_client_lifecycle(cli, api: httpx.Client) -> None:  # type: ignore[no-untyped-def]
-    assert cli("tenants", "create", "acme", "--name", "ACME")[0] == 0
-    assert cli("tenants", "create", "acme")[0] == 1  # already exists
+    acme = new_tenant_id("acme")
+    assert cli("tenants", "create", acme, "--name", "ACME")[0] == 0
+    assert cli("tenants", "create", acme)[0] == 1  # already exists
 
     code, created = cli(
         "api-clients",
         "create",
         "--tenant",
-        "acme",
+        acme,
         "--name",
         "ERP",
         "--scope",
@@ -66,12 +73,12 @@ def test_tenant_and_api_client_lifecycle(cli, api: httpx.Client) -> None:  # typ
     assert status.status_code == 200
     assert status.json()["data"]["api_client"] == {"name": "ERP", "scope": "read", "rate_limit": 30}
 
-    code, listed = cli("api-clients", "list", "--tenant", "acme")
+    code, listed = cli("api-clients", "list", "--tenant", acme)
     assert code == 0
     assert key not in json.dumps(listed)
     assert [c["id"] for c in listed] == [created["id"]]
 
-    code, revoked = cli("api-clients", "revoke", "--tenant", "acme", created["id"])
+    code, revoked = cli("api-clients", "revoke", "--tenant", acme, created["id"])
     assert (code, revoked["active"]) == (0, False)
     status = api.get("/api/integration/v1/sync-status", headers={"Authorization": f"Bearer {key}"})
     assert status.status_code == 401
@@ -88,13 +95,14 @@ def test_api_client_for_unknown_tenant_fails_cleanly(cli) -> None:  # type: igno
 def test_api_client_values_are_validated_as_the_api_does(  # type: ignore[no-untyped-def]
     cli, name: str, rate_limit: str
 ) -> None:
-    assert cli("tenants", "create", "acme-v")[0] == 0
-    args = ("--tenant", "acme-v", "--name", name, "--scope", "read", "--rate-limit", rate_limit)
+    acme = new_tenant_id("acme-v")
+    assert cli("tenants", "create", acme)[0] == 0
+    args = ("--tenant", acme, "--name", name, "--scope", "read", "--rate-limit", rate_limit)
 
     code, _ = cli("api-clients", "create", *args)
 
     assert code == 1
-    assert cli("api-clients", "list", "--tenant", "acme-v") == (0, [])  # nothing stored
+    assert cli("api-clients", "list", "--tenant", acme) == (0, [])  # nothing stored
 
 
 def test_token_is_accepted_by_the_stack(
@@ -105,9 +113,10 @@ def test_token_is_accepted_by_the_stack(
     shutil.copy(stack.state_dir / "local-idp.pem", state / "local-idp.pem")
     (state / "dev.json").write_text(json.dumps({"jwt_issuer": stack.idp.issuer}))
     monkeypatch.chdir(tmp_path)
-    cli("tenants", "create", "acme")
+    acme = new_tenant_id("acme")
+    cli("tenants", "create", acme)
 
-    code, token = cli("token", "--tenant", "acme", "--role", "admin", "--claim", 'units=["U1"]')
+    code, token = cli("token", "--tenant", acme, "--role", "admin", "--claim", 'units=["U1"]')
 
     assert code == 0
     response = api.get("/api/admin/api-clients", headers={"Authorization": f"Bearer {token}"})
@@ -163,7 +172,7 @@ def test_an_explicit_table_wins_over_a_local_stacks_dev_json(cli, tmp_path: Path
     unreachable = {"aws_endpoint_url": "http://127.0.0.1:9", "table_name": "elsewhere"}
     (state / "dev.json").write_text(json.dumps(unreachable))
 
-    assert cli("tenants", "create", "explicit")[0] == 0  # `cli` passes --table
+    assert cli("tenants", "create", new_tenant_id("explicit"))[0] == 0  # `cli` passes --table
     assert "AWS_ENDPOINT_URL" not in os.environ
 
 
@@ -176,8 +185,9 @@ def test_users_create_makes_a_cognito_user_the_api_can_read(cli) -> None:  # typ
             {"Name": "role", "AttributeDataType": "String", "Mutable": True},
         ],
     )["UserPool"]["Id"]
-    assert cli("tenants", "create", "acme-users")[0] == 0
-    args = ("--tenant", "acme-users", "--role", "coordinator", "--email", "ana@acme.edu")
+    acme = new_tenant_id("acme-users")
+    assert cli("tenants", "create", acme)[0] == 0
+    args = ("--tenant", acme, "--role", "coordinator", "--email", "ana@acme.edu")
 
     code, created = cli(
         "users", "create", *args, "--password", "Str0ng!pass", "--user-pool-id", pool
@@ -187,7 +197,7 @@ def test_users_create_makes_a_cognito_user_the_api_can_read(cli) -> None:  # typ
     assert created["status"] == "CONFIRMED"
     user = cognito.admin_get_user(UserPoolId=pool, Username="ana@acme.edu")
     attributes = {a["Name"]: a["Value"] for a in user["UserAttributes"]}
-    assert attributes["custom:tenant_id"] == "acme-users"
+    assert attributes["custom:tenant_id"] == acme
     assert attributes["custom:role"] == "coordinator"
     assert attributes["email_verified"] == "true"
     # Cognito refusing (the user exists) is one line and exit 1, not a traceback.

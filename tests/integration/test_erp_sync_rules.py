@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import threading
+import uuid
 
 import httpx
 import pytest
@@ -479,10 +480,11 @@ def test_inactive_is_a_soft_delete(erp: Erp) -> None:
 
 
 def test_strict_cpf_tenant_setting(api: httpx.Client, stack: object) -> None:
-    tenancy.create_tenant("strict-cpf", "Strict", {"strict_cpf_check_digits": True})
+    tenant_id = f"strict-cpf-{uuid.uuid4().hex[:8]}"
+    tenancy.create_tenant(tenant_id, "Strict", {"strict_cpf_check_digits": True})
     from tests.integration.conftest import TenantFixture as Fixture
 
-    strict = Erp(api, Fixture("strict-cpf", stack))  # type: ignore[arg-type]
+    strict = Erp(api, Fixture(tenant_id, stack))  # type: ignore[arg-type]
     strict.seed("areas")
     response = strict.sync("professors", seed_000.PROFESSORS)
     data = response.json()["data"]

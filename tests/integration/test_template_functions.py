@@ -54,6 +54,7 @@ def test_function_has_a_sample_event(logical_id: str) -> None:
     assert path.exists(), f"add a sample event for `sam local invoke`: {path.relative_to(ROOT)}"
 
 
+@pytest.mark.fresh_table  # the sample events name tenant "demo", as on a new stack
 @pytest.mark.parametrize("logical_id", ENTRY_POINTS)
 def test_sample_event_runs(stack: LocalStack, logical_id: str) -> None:
     path = EVENTS / f"{logical_id}.json"
@@ -94,6 +95,7 @@ def test_events_folder_has_no_orphans() -> None:
     assert names <= set(FUNCTIONS)
 
 
+@pytest.mark.fresh_table  # tenant "demo" and the run id of the sample events
 def test_workflow_sample_events_run_in_order(stack: LocalStack) -> None:
     """The task events describe one run: prepare, a chunk, a failed chunk, mirror, finalize."""
     tenancy.create_tenant("demo", "Demo")
