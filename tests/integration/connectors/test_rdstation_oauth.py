@@ -131,6 +131,7 @@ def test_a_worker_killed_between_the_refresh_and_its_use_loses_nothing(
     assert _token_requests(connectors, key, status=400) == 0
 
 
+@pytest.mark.fresh_table  # the keep-alive reads every tenant's connections
 def test_a_run_and_the_keepalive_refreshing_at_once_spend_the_refresh_token_once(
     connectors: Connectors, clock: VirtualClock, monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -201,6 +202,7 @@ def test_a_refused_refresh_is_invalid_credentials_and_three_disable_with_the_rea
     assert (again.status_code, again.json()["code"]) == (409, "CONNECTION_DISABLED")
 
 
+@pytest.mark.fresh_table  # the keep-alive reads every tenant's connections
 def test_the_keepalive_renews_refresh_tokens_older_than_seven_days_only(
     connectors: Connectors, clock: VirtualClock
 ) -> None:
@@ -226,6 +228,7 @@ def test_the_keepalive_renews_refresh_tokens_older_than_seven_days_only(
     assert connectors.rdstation.spent_again == 0
 
 
+@pytest.mark.fresh_table  # the keep-alive reads every tenant's connections
 def test_the_keepalive_counts_a_refusal_towards_disabling(
     connectors: Connectors, clock: VirtualClock
 ) -> None:
@@ -242,6 +245,7 @@ def test_the_keepalive_counts_a_refusal_towards_disabling(
     assert "invalid_grant" in connection["disabledReason"]
 
 
+@pytest.mark.fresh_table  # the keep-alive reads every tenant's connections
 def test_a_keepalive_cut_short_by_its_time_is_continued_through_the_queue(
     connectors: Connectors, clock: VirtualClock, monkeypatch: pytest.MonkeyPatch
 ) -> None:
