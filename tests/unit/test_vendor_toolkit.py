@@ -90,7 +90,7 @@ def test_retries_end_and_the_message_holds_no_secret(clock: VirtualClock) -> Non
     http.max_attempts = 3
 
     with pytest.raises(VendorUnavailable) as raised:
-        hubspot.search_page(http, "contacts", 0, None)
+        hubspot.modified_since(http, "contacts", 0)
 
     assert (raised.value.problem, raised.value.attempts) == ("HTTP 503", 3)
     assert "secret-token" not in str(raised.value)
