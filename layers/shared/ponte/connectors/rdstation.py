@@ -6,10 +6,12 @@ each query asks for its first page of records updated at or after the second of 
 update read (RDQL compares whole seconds), skipping the ids already read in that second; the
 boundary is read again, never jumped.
 
-More records in one second than a page holds can only be paged by number, within that second
-alone: there a record that changes leaves the second and shifts the pages after it. After
-such a second, one cheap query asks for the account's newest update: if anything changed
-since Ponte began that second, the second is read once more from its first page.
+More records in one second than a page holds can only be paged by number (the query from that
+second, page 2, 3, …, until a page runs past it): there a record already read that changes
+moves away and shifts the rest, so the record at a page's edge can slide onto a page already
+read. Every change lands after the stream's key, so the stream reads it before it ends: if
+the newest update it read is later than when a second's paging began (less a margin for the
+clocks and RD Station's whole seconds), that stretch is read once more at the end.
 
 A full sync (or the first run) starts with no filter; an increment from the newest change the
 previous run saw (that second read again, found unchanged). No query pages near the 10,000
@@ -47,8 +49,10 @@ from ponte.vendors.http import VendorHttp
 
 STREAMS = tuple(rdstation.RESOURCES)
 # How far RD Station's clock (and its whole-second times) may be from ours: a change this
-# close to when Ponte began reading a second counts as a change during it.
+# close to when Ponte began paging a second by number counts as a change during it.
 CLOCK_MARGIN: Final = timedelta(seconds=2)
+# Stretches paged by number a cursor remembers; past that the oldest is read again at once.
+TIES_KEPT: Final = 100
 RENEW_AFTER = timedelta(days=7)  # half a refresh token's 14 days unused
 
 
@@ -102,17 +106,29 @@ class RdStationCredentials(Credentials):
     workspaceId: str | None = None
 
 
-class ListCursor(Cursor):
-    """``mode``: "list" (by key from ``since``), "tie" (the second of ``since`` alone, by
-    page number: more records in it than a page holds), "check" (did anything change while
-    that second was read?), "verify" (that second once more, from its first page)."""
+class Tie(Cursor):
+    """A stretch paged by number: from the second ``first`` up to (not including) the second
+    ``until`` ('' for the stream's end), begun at ``began`` (normalised, Ponte's clock)."""
 
-    mode: Literal["list", "tie", "check", "verify"] = "list"
+    first: str
+    until: str = ""
+    began: str
+
+
+class ListCursor(Cursor):
+    """``mode``: "list" (by key: the first page from ``since``'s second, ``seen`` skipped) or
+    "tie" (page ``page`` of the query from ``since``'s second: more records in that second
+    than a page holds). ``again``: a stretch being read once more, at ``again_page``."""
+
+    mode: Literal["list", "tie"] = "list"
     since: str = ""  # the key: a normalised time, compared by its second ('' for none)
     seen: tuple[str, ...] = ()  # ids already read in the key's second
-    page: int = 1  # tie / verify: the page of the second's own query
+    page: int = 1  # tie: the page of the query from the key's second
     high: str = ""  # the newest update seen: the next run's start
-    tie_started: str = ""  # when Ponte began reading the second by page (normalised)
+    ties: tuple[Tie, ...] = ()  # stretches paged by number, to read again if changed
+    again: Tie | None = None
+    again_page: int = 1
+    ending: bool = False  # read to its end: the stretches left in ``ties`` are read again
 
     @model_validator(mode="before")
     @classmethod
@@ -133,9 +149,8 @@ def _second(moment: str) -> str:
     return moment[:19]
 
 
-def _next_second(moment: str) -> str:
-    start = datetime.fromisoformat(_second(moment) + "+00:00") + timedelta(seconds=1)
-    return normalised_time(start.isoformat())
+def _now() -> str:
+    return normalised_time(get_clock().now().isoformat())
 
 
 class ListStream:
@@ -151,13 +166,13 @@ class ListStream:
         return ListCursor(since=since, high=since)
 
     def page(self, cursor: ListCursor) -> Page[ListCursor]:
-        if cursor.mode == "list":
-            return self._by_key(cursor)
-        if cursor.mode == "check":
-            return self._check(cursor)
-        return self._one_second(cursor)
+        if cursor.again is not None:
+            return self._again(cursor)
+        return self._paged(cursor)
 
-    def _read(self, number: int, since: str, before: str = "") -> tuple[list[Item], Any, int]:
+    def _read(
+        self, number: int, since: str, before: str = ""
+    ) -> tuple[list[Item], list[tuple[str, str]], int]:
         records = rdstation.list_page(self.http, self.name, number, since, before=before)
         items, problems = items_of(
             records,
@@ -166,68 +181,102 @@ class ListStream:
         )
         return items, problems, len(records)
 
-    def _by_key(self, cursor: ListCursor) -> Page[ListCursor]:
-        started = normalised_time(get_clock().now().isoformat())
-        items, problems, count = self._read(1, cursor.since)
-        key = _second(cursor.since)
-        fresh = [i for i in items if not (_second(i.updated_at) == key and i.id in cursor.seen)]
-        high = max([*(i.updated_at for i in items), cursor.high])
-        if count < rdstation.PAGE_SIZE:
-            return Page(fresh, cursor.model_copy(update={"high": high}), True, problems)
-        if not items:
-            raise StreamStuck(f"a page of {self.name} without update times")
-        first, last = items[0].updated_at, items[-1].updated_at
-        if _second(first) == _second(last):
-            # A whole page in one second: this is its first page; the next by number.
-            following = cursor.model_copy(update={
-                "mode": "tie", "since": last, "page": 2, "high": high, "tie_started": started,
-                "seen": cursor.seen if _second(last) == key else (),
-            })  # fmt: skip
-            return Page(fresh, following, False, problems)
-        seen = tuple(i.id for i in items if _second(i.updated_at) == _second(last))
-        following = cursor.model_copy(update={"since": last, "seen": seen, "high": high})
-        return Page(fresh, following, False, problems)
-
-    def _one_second(self, cursor: ListCursor) -> Page[ListCursor]:
-        number = cursor.page
+    def _paged(self, cursor: ListCursor) -> Page[ListCursor]:
+        """A page by key (mode "list": the first page from the key's second) or by number
+        within a crowded second (mode "tie")."""
+        began = _now()
+        tie = cursor.mode == "tie"
+        number = cursor.page if tie else 1
         if number * rdstation.PAGE_SIZE > rdstation.ROW_CEILING:
             raise StreamStuck(
                 f"more than {rdstation.ROW_CEILING} {self.name} share one update second: "
                 "the list cannot page past them"
             )
-        since = cursor.since
-        items, problems, count = self._read(number, since, _next_second(since))
-        fresh = [i for i in items if i.id not in cursor.seen]
+        items, problems, count = self._read(number, cursor.since)
+        key = _second(cursor.since)
+        fresh = [i for i in items if not (_second(i.updated_at) == key and i.id in cursor.seen)]
         high = max([*(i.updated_at for i in items), cursor.high])
-        if count >= rdstation.PAGE_SIZE:
-            following = cursor.model_copy(update={"page": number + 1, "high": high})
-        elif cursor.mode == "tie":  # paged by number: was a record moved meanwhile?
-            following = cursor.model_copy(update={"mode": "check", "high": high})
-        else:
-            following = _after_the_second(cursor, high)
+        if count < rdstation.PAGE_SIZE:  # the end of the stream
+            ties = _closed(cursor.ties, "") if tie else cursor.ties
+            return self._end(cursor.model_copy(update={"high": high, "ties": ties}), fresh,
+                             problems)  # fmt: skip
+        if not items:
+            raise StreamStuck(f"a page of {self.name} without update times")
+        first, last = _second(items[0].updated_at), _second(items[-1].updated_at)
+        if tie and last == key:  # still in the crowded second: its next page
+            return Page(fresh, cursor.model_copy(update={"page": number + 1, "high": high}),
+                        False, problems)  # fmt: skip
+        ties = _closed(cursor.ties, last) if tie else cursor.ties
+        if first == last:  # a whole page in one second (its first page): the next by number
+            seen = cursor.seen if last == key else ()
+            opened = (*ties, Tie(first=last, began=began))
+            following = cursor.model_copy(update={
+                "mode": "tie", "since": items[-1].updated_at, "seen": seen, "page": 2,
+                "high": high, "ties": opened,
+            })  # fmt: skip
+            return Page(fresh, _capped(following), False, problems)
+        seen = tuple(i.id for i in items if _second(i.updated_at) == last)
+        following = cursor.model_copy(update={
+            "mode": "list", "since": items[-1].updated_at, "seen": seen, "page": 1,
+            "high": high, "ties": ties,
+        })  # fmt: skip
         return Page(fresh, following, False, problems)
 
-    def _check(self, cursor: ListCursor) -> Page[ListCursor]:
-        """One row: the account's newest update. Changed since the second's pages began (or
-        too close to tell): that second is read once more."""
-        newest = rdstation.newest(self.http, self.name)
-        moment = normalised_time((newest or {}).get("updated_at") or "")
-        began = datetime.fromisoformat(cursor.tie_started.replace("Z", "+00:00"))
-        quiet = normalised_time((began - CLOCK_MARGIN).isoformat())
-        if moment and moment >= quiet:
-            return Page([], cursor.model_copy(update={"mode": "verify", "page": 1}), False)
-        return Page([], _after_the_second(cursor, cursor.high), False)
+    def _end(
+        self, cursor: ListCursor, items: list[Item], problems: list[tuple[str, str]]
+    ) -> Page[ListCursor]:
+        """The stream read to its end: the stretches paged by number since which something
+        changed (the newest update read is later) are read again; then it is done."""
+        changed = tuple(t for t in cursor.ties if cursor.high >= _earlier(t.began, CLOCK_MARGIN))
+        if not changed:
+            return Page(items, cursor.model_copy(update={"ties": ()}), True, problems)
+        following = cursor.model_copy(
+            update={"ties": changed[1:], "again": changed[0], "again_page": 1, "ending": True}
+        )
+        return Page(items, following, False, problems)
+
+    def _again(self, cursor: ListCursor) -> Page[ListCursor]:
+        """A stretch paged by number, read once more (by number: what it reads twice is
+        unchanged)."""
+        stretch, number = cursor.again, cursor.again_page
+        assert stretch is not None
+        if number * rdstation.PAGE_SIZE > rdstation.ROW_CEILING:
+            raise StreamStuck(f"a stretch of {self.name} too long to read again by page")
+        items, problems, count = self._read(number, stretch.first, stretch.until)
+        high = max([*(i.updated_at for i in items), cursor.high])
+        if count >= rdstation.PAGE_SIZE:
+            following = cursor.model_copy(update={"again_page": number + 1, "high": high})
+            return Page(items, following, False, problems)
+        read = cursor.model_copy(update={"again": None, "again_page": 1, "high": high})
+        if not cursor.ending:  # read again before its turn (too many kept): on with paging
+            return Page(items, read, False, problems)
+        if read.ties:  # the next one changed
+            following = read.model_copy(update={"again": read.ties[0], "ties": read.ties[1:]})
+            return Page(items, following, False, problems)
+        return Page(items, read, True, problems)
 
     def resume_point(self, cursor: ListCursor, saved: UpdatedSince | None) -> UpdatedSince | None:
         return UpdatedSince(since=cursor.high) if cursor.high else saved
 
 
-def _after_the_second(cursor: ListCursor, high: str) -> ListCursor:
-    """The second is read: on by key from the next one."""
-    return cursor.model_copy(update={
-        "mode": "list", "since": _next_second(cursor.since), "seen": (), "page": 1,
-        "high": high, "tie_started": "",
-    })  # fmt: skip
+def _earlier(moment: str, by: timedelta) -> str:
+    return normalised_time((datetime.fromisoformat(moment.replace("Z", "+00:00")) - by).isoformat())
+
+
+def _closed(ties: tuple[Tie, ...], until: str) -> tuple[Tie, ...]:
+    """The last stretch paged by number ends before the second ``until`` ('' at the end)."""
+    if not ties:
+        return ties
+    return (*ties[:-1], ties[-1].model_copy(update={"until": until}))
+
+
+def _capped(cursor: ListCursor) -> ListCursor:
+    """Past TIES_KEPT stretches, the oldest is read again at once, changed or not."""
+    if len(cursor.ties) <= TIES_KEPT:
+        return cursor
+    return cursor.model_copy(
+        update={"ties": cursor.ties[1:], "again": cursor.ties[0], "again_page": 1}
+    )
 
 
 TOKEN_ATTEMPTS = 2  # a refresh holds the token claim: its tries must fit in the claim

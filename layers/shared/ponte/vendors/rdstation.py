@@ -162,11 +162,3 @@ def list_page(
         params["filter"] = " ".join(conditions)
     body = http.get(f"/{RESOURCES[stream]}", params=params) or {}
     return [r for r in body.get("data") or [] if isinstance(r, dict)]
-
-
-def newest(http: VendorHttp, stream: str) -> dict[str, Any] | None:
-    """The record of ``stream`` updated last (one row: a cheap "did anything change?")."""
-    params = {"page[number]": 1, "page[size]": 1, "sort": "-updated_at"}
-    body = http.get(f"/{RESOURCES[stream]}", params=params) or {}
-    rows = [r for r in body.get("data") or [] if isinstance(r, dict)]
-    return rows[0] if rows else None
