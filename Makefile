@@ -8,6 +8,8 @@ STAMP  := $(VENV)/.installed
 # Python 3.13 (the Lambda runtime): pyenv's install when present, else one on PATH.
 PY313  ?= $(firstword $(wildcard $(HOME)/.pyenv/versions/3.13*/bin/python3.13) $(shell command -v python3.13 2>/dev/null))
 REGION ?= us-east-1
+# pytest-xdist workers for `make test`/`make fuzz` (one per core here); 0 runs in one process.
+PYTEST_WORKERS ?= 2
 export SAM_CLI_TELEMETRY := 0
 export PATH := $(abspath $(BIN)):$(PATH)
 
@@ -60,7 +62,7 @@ browser:
 	  fi; }
 
 unit: $(STAMP) browser
-	$(BIN)/python -m pytest
+	$(BIN)/python -m pytest -n $(PYTEST_WORKERS)
 
 test: lint typecheck validate statelint unit
 
@@ -77,7 +79,7 @@ bench: $(STAMP)
 # The fuzz suite of `make test`, longer: it prints requests tried and failures at the end.
 fuzz: $(STAMP)
 	PONTE_FUZZ_PROFILE=fuzz PONTE_SCHEMATHESIS_EXAMPLES=$${PONTE_SCHEMATHESIS_EXAMPLES:-100} \
-	  $(BIN)/python -m pytest tests/integration/fuzz -p no:cacheprovider
+	  $(BIN)/python -m pytest -n $(PYTEST_WORKERS) tests/integration/fuzz -p no:cacheprovider
 
 # Each API's OpenAPI document, generated from the handlers (a test checks the committed copies).
 openapi: $(STAMP)

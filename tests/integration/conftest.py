@@ -48,6 +48,7 @@ from devstack.provision import Provisioned, reset_tables  # noqa: E402
 from devstack.stack import LocalStack, run_local_stack  # noqa: E402
 from ponte.domain.tenancy import Scope  # noqa: E402
 from ponte.services import tenancy  # noqa: E402
+from tests.integration.fuzz.probe import STATS  # noqa: E402
 from tests.support.documents import CheckedClient  # noqa: E402
 from tests.support.virtual_time import VirtualClock, virtual_time  # noqa: E402
 
@@ -168,3 +169,24 @@ def browser_page() -> Iterator[object]:
             yield context.new_page()
         finally:
             browser.close()
+
+
+# The fuzz suite's figures: each pytest-xdist worker hands its own to the controller, which
+# prints one summary for the run (these hooks live here because the controller loads this
+# conftest, not the fuzz folder's).
+def pytest_sessionfinish(session: pytest.Session) -> None:
+    workeroutput = getattr(session.config, "workeroutput", None)
+    if workeroutput is not None:
+        workeroutput["fuzz"] = STATS.dump()
+
+
+@pytest.hookimpl(optionalhook=True)
+def pytest_testnodedown(node: object, error: object) -> None:
+    dumped = getattr(node, "workeroutput", {}).get("fuzz")
+    if dumped:
+        STATS.add(dumped)
+
+
+def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter) -> None:
+    if STATS.requests and not hasattr(terminalreporter.config, "workeroutput"):
+        terminalreporter.write_line(STATS.summary())

@@ -30,7 +30,7 @@ def _write_routes(stack: LocalStack) -> list[tuple[str, str]]:
     ("body", "headers"),
     [
         (b'{"name": "caf\xe9"}', {"content-type": "application/json"}),  # Latin-1, not UTF-8
-        (gzip.compress(b'{"name": "x"}'), {"content-type": "application/json",
+        (gzip.compress(b'{"name": "x"}', mtime=0), {"content-type": "application/json",
                                            "content-encoding": "gzip"}),
         (b"\x00\x01\x02\xff", {"content-type": "application/octet-stream"}),
     ],

@@ -38,6 +38,20 @@ class Stats:
         lines += [f"  failure: {f}" for f in sorted(self.failures)]
         return "\n".join(lines)
 
+    def dump(self) -> dict[str, object]:
+        """What a pytest-xdist worker sends to the controller at its end."""
+        return {
+            "requests": self.requests,
+            "statuses": dict(self.statuses),
+            "failures": sorted(self.failures),
+        }
+
+    def add(self, dumped: dict[str, object]) -> None:
+        """Sum a worker's figures into these (the controller prints one line for the run)."""
+        self.requests += int(dumped["requests"])  # type: ignore[call-overload]
+        self.statuses.update({int(k): v for k, v in dumped["statuses"].items()})  # type: ignore[attr-defined]
+        self.failures.update(dumped["failures"])  # type: ignore[arg-type]
+
 
 STATS = Stats()
 
