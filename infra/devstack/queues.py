@@ -18,6 +18,7 @@ import itertools
 import logging
 import os
 import threading
+import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
@@ -84,6 +85,17 @@ class QueuePoller:
 
     def resume(self) -> None:
         self._running.set()
+
+    def wait_idle(self, timeout: float = 30) -> bool:
+        """Wait until no invocation is under way (a test looking at what a worker left);
+        False when one still runs after ``timeout`` seconds."""
+        deadline = time.monotonic() + timeout
+        while deliveries := list(self._deliveries):
+            for delivery in deliveries:
+                delivery.join(timeout=max(0.0, deadline - time.monotonic()))
+            if time.monotonic() >= deadline:
+                return not self._deliveries
+        return True
 
     def _loop(self) -> None:
         while not self._stop.is_set():

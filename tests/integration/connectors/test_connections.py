@@ -9,7 +9,10 @@ from concurrent.futures import ThreadPoolExecutor
 import httpx
 import pytest
 
+from devstack.fakes import Answer, Request
 from ponte import aws
+from ponte.repository import keys
+from ponte.settings import get_settings
 from tests.integration.conftest import TenantFixture
 from tests.integration.connectors.conftest import CONNECTIONS, RUNS, Connectors
 
@@ -315,6 +318,58 @@ def test_changes_rename_disable_and_retest_new_credentials(connectors: Connector
         url, headers=h, json={"credentials": {"accessToken": new_token}}
     )
     assert accepted.status_code == 200, accepted.text
+
+
+def test_a_purge_during_a_run_leaves_none_of_its_records(connectors: Connectors) -> None:
+    """A purge two pages into a run: it answers, then the worker receives its next page from
+    the vendor. Nothing of the connection is left in the table, not even that page."""
+    connection_id, token = connectors.hubspot_connection(contacts=350)
+    fake = connectors.hubspot
+    first_page = threading.Event()
+
+    def hold_after_the_first_page(request: Request, answer: Answer) -> None:
+        mine = request.path.endswith("/objects/contacts") and token in str(request.headers)
+        if mine and not first_page.is_set():
+            first_page.set()
+            fake.hold()  # the worker's next request waits for the vendor
+
+    fake.listeners.append(hold_after_the_first_page)
+    try:
+        run_id = connectors.start(connection_id).json()["data"]["runId"]
+        assert fake.holding.wait(30), "the run never asked for its second page"
+        purged = connectors.api.delete(
+            f"{CONNECTIONS}/{connection_id}", headers=connectors.headers, params={"purge": "true"}
+        )
+    finally:
+        fake.listeners.remove(hold_after_the_first_page)
+        fake.release()
+    poller = connectors.stack.poller
+    assert poller is not None
+    assert poller.wait_idle(60), "the worker did not stop"
+
+    assert purged.status_code == 200, purged.text
+    assert purged.json()["data"]["purged"] == {"runs": 1, "records": 100}
+    pages = [r for r in fake.made(token[-6:]) if r.path.endswith("/objects/contacts")]
+    assert len(pages) >= 2  # the worker did receive its second page, after the purge
+    assert _stored(connectors.tenant.id, connection_id) == []  # page two was taken back
+    assert connectors.api.get(f"{RUNS}/{run_id}", headers=connectors.headers).status_code == 404
+
+
+def _stored(tenant_id: str, connection_id: str) -> list[str]:
+    """Every item left in the table under the connection's record partitions."""
+    client = aws.client("dynamodb")
+    return [
+        item["SK"]["S"]
+        for stream in ("contacts", "companies", "deals")
+        for item in client.query(
+            TableName=get_settings().table_name,
+            KeyConditionExpression="PK = :p",
+            ExpressionAttributeValues={
+                ":p": {"S": keys.pulled_records(tenant_id, connection_id, stream)}
+            },
+            ConsistentRead=True,
+        )["Items"]
+    ]
 
 
 def test_delete_keeps_runs_and_records_unless_purged(connectors: Connectors) -> None:

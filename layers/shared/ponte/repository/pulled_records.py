@@ -181,6 +181,13 @@ def _pulled(item: Item) -> PulledRecord:
     )
 
 
+def delete_written(
+    tenant_id: str, connection_id: str, stream: str, vendor_ids: Iterable[str]
+) -> None:
+    """Delete the records a page wrote (a page whose run a purge ended meanwhile)."""
+    batch.delete_all([keys.pulled_record(tenant_id, connection_id, stream, v) for v in vendor_ids])
+
+
 def delete_records(tenant_id: str, connection_id: str, streams: Iterable[str]) -> int:
     """Delete every record of a connection's streams (purge); return how many."""
     count = 0
@@ -190,6 +197,7 @@ def delete_records(tenant_id: str, connection_id: str, streams: Iterable[str]) -
             KeyConditionExpression="PK = :p",
             ExpressionAttributeValues=values({":p": partition}),
             ProjectionExpression="PK, SK",
+            ConsistentRead=True,  # every record a page wrote before its run was ended
         ):
             batch.delete_all([{"PK": str(i["PK"]), "SK": str(i["SK"])} for i in items])
             count += len(items)

@@ -300,10 +300,13 @@ def remove(tenant_id: str, connection_id: str, *, purge: bool) -> dict[str, int]
     secret_store.delete(secret_name(tenant_id, connection))
     token_claims.delete(tenant_id, connection_id)
     connection_store.delete(tenant_id, connection_id)
-    if connection.active_run:  # its worker loses the lease and stops at its next page
+    # The run ends before anything is deleted: its worker loses the lease and stops at its
+    # next page, taking that page back when it was a purge (services/pulls/engine.py).
+    if connection.active_run:
         held = pull_runs.get_run(tenant_id, connection.active_run)
         if held is not None:
-            outcome = lifecycle.failed(lifecycle.DELETED, "CONNECTION_DELETED", release=False)
+            code = lifecycle.PURGED if purge else "CONNECTION_DELETED"
+            outcome = lifecycle.failed(lifecycle.DELETED, code, release=False)
             lifecycle.end(tenant_id, held, outcome)
     if not purge:
         return {"runs": 0, "records": 0}

@@ -170,7 +170,7 @@ class _Worker:
                 writes.append((_record(item, now.isoformat()), action))
             elif action == "again" and stored[item.id].hash != item.hash:
                 writes.append((_record(item, now.isoformat()), stored[item.id].action))
-        objects = _Objects(self.tenant, run.connection_id, stream)
+        objects = _PageWrites(self.tenant, run.connection_id, stream)
         pulled_records.put_records(
             self.tenant, run.connection_id, stream, writes, run_id=run.id, page=seq,
             offload=objects.put,
@@ -199,6 +199,8 @@ class _Worker:
             try:
                 pull_runs.put_page(self.tenant, run.id, self.lease, record)
             except ConditionFailed as exc:
+                if lifecycle.purged(self.tenant, run.id):
+                    objects.take_back(writes)
                 raise LeaseLost(run.id) from exc
         self.run_state = run.with_pages([record])
         if get_clock().now().timestamp() >= self.renew_at:
@@ -275,11 +277,12 @@ class _Worker:
             schedules.apply(self.tenant, replace(connection, enabled=False))
 
 
-class _Objects:
-    """Records too large for their table item, kept in the records bucket: one object per
-    version, written before the item that points at it; the object of the version an item
-    no longer points at is deleted after the item is written (a crash in between leaves it
-    behind; a purge removes it with the rest)."""
+class _PageWrites:
+    """What a page writes beside its items, and how it takes the page back. Records too large
+    for their table item are kept in the records bucket: one object per version, written
+    before the item that points at it; the object of the version an item no longer points at
+    is deleted after the item is written (a crash in between leaves it behind; a purge
+    removes it with the rest)."""
 
     def __init__(self, tenant_id: str, connection_id: str, stream: str) -> None:
         self.tenant, self.connection, self.stream = tenant_id, connection_id, stream
@@ -291,6 +294,12 @@ class _Objects:
         record_objects.put(key, packed)
         self.written[record.vendor_id] = key
         return key
+
+    def take_back(self, writes: list[tuple[PulledRecord, str]]) -> None:
+        """Delete what this page wrote: its run was purged while the page was written."""
+        ids = [record.vendor_id for record, _ in writes]
+        pulled_records.delete_written(self.tenant, self.connection, self.stream, ids)
+        record_objects.delete(self.written.values())
 
     def replaced(self, before: dict[str, Version], writes: list[tuple[PulledRecord, str]]) -> None:
         stale = [

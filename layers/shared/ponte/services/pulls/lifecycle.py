@@ -25,6 +25,9 @@ from ponte.settings import get_settings
 
 ABANDONED = "The run stopped giving signs of life and was taken over by a new run"
 DELETED = "The connection was deleted"
+# The code a purge ends its connection's run with: the run's worker, finding its lease gone,
+# takes back the page it was writing (the purge may have listed the records before it landed).
+PURGED = "CONNECTION_PURGED"
 
 
 class LeaseLost(Exception):
@@ -48,6 +51,12 @@ class Outcome:
 
 def failed(message: str, code: str, *, release: bool = True) -> Outcome:
     return Outcome(RunStatus.ERROR, message, code, connection={} if release else None)
+
+
+def purged(tenant_id: str, run_id: str) -> bool:
+    """Whether a purge ended the run (or already deleted it)."""
+    run = pull_runs.get_run(tenant_id, run_id)
+    return run is None or run.error_code == PURGED
 
 
 def in_progress() -> errors.DomainError:
