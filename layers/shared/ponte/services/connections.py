@@ -305,7 +305,7 @@ def remove(tenant_id: str, connection_id: str, *, purge: bool) -> dict[str, int]
     if connection.active_run:
         held = pull_runs.get_run(tenant_id, connection.active_run)
         if held is not None:
-            code = lifecycle.PURGED if purge else "CONNECTION_DELETED"
+            code = lifecycle.PURGED if purge else lifecycle.DELETED_CODE
             outcome = lifecycle.failed(lifecycle.DELETED, code, release=False)
             lifecycle.end(tenant_id, held, outcome)
     if not purge:

@@ -90,8 +90,8 @@ class _Worker:
         connection = connection_store.get(self.tenant, run.connection_id)
         spec = registry.spec(run.platform)
         if connection is None or spec is None:
-            lifecycle.end(self.tenant, run, lifecycle.failed(lifecycle.DELETED,
-                                                             "CONNECTION_DELETED"))  # fmt: skip
+            outcome = lifecycle.failed(lifecycle.DELETED, lifecycle.DELETED_CODE)
+            lifecycle.end(self.tenant, run, outcome)
             return "connection deleted"
         try:
             connector = registry.build(

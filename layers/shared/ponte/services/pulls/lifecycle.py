@@ -25,6 +25,7 @@ from ponte.settings import get_settings
 
 ABANDONED = "The run stopped giving signs of life and was taken over by a new run"
 DELETED = "The connection was deleted"
+DELETED_CODE = "CONNECTION_DELETED"
 # The code a purge ends its connection's run with: the run's worker, finding its lease gone,
 # takes back the page it was writing (the purge may have listed the records before it landed).
 PURGED = "CONNECTION_PURGED"
