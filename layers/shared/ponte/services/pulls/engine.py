@@ -90,8 +90,8 @@ class _Worker:
         connection = connection_store.get(self.tenant, run.connection_id)
         spec = registry.spec(run.platform)
         if connection is None or spec is None:
-            outcome = lifecycle.failed(lifecycle.DELETED, lifecycle.DELETED_CODE)
-            lifecycle.end(self.tenant, run, outcome)
+            gone = lifecycle.failed(lifecycle.DELETED, lifecycle.DELETED_CODE)
+            lifecycle.end(self.tenant, run, gone)
             return "connection deleted"
         try:
             connector = registry.build(
