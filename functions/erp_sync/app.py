@@ -17,7 +17,7 @@ from ponte.services.erp_sync import SyncService
 from ponte.services.tenancy import tenant_setting
 
 app = create_app(Flavor.ERP)
-# A batch holds at most 100 records (seed 000); 4 MB leaves 40 KB for each.
+# A batch holds at most 100 records (the API's documented limit); 4 MB leaves 40 KB for each.
 MAX_BATCH_BYTES = 4 << 20
 
 

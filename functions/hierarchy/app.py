@@ -62,7 +62,7 @@ def _objects(value: Any) -> int:
     return 0
 
 
-# Routes that take one id from the path: (path, the seed's parameter, audit name, query).
+# Routes that take one id from the path: (path, the documented parameter, audit name, query).
 _BY_ID: list[tuple[str, str, str, Callable[[HierarchyService, str], Any]]] = [
     ("unidades/<code>", "idInstituicao", "unidades",
      lambda s, code: rows.units(s.units(code))),

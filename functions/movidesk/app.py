@@ -1,4 +1,4 @@
-"""/admin/integrations/movidesk/… — Movidesk ticket sync (seed 004): the admin page, its
+"""/admin/integrations/movidesk/… — Movidesk ticket sync: the admin page, its
 settings, manual syncs, runs and tickets. Admin users only (the page signs them in).
 
 One module serves the routes; the template deploys each route as its own function.

@@ -38,7 +38,7 @@ class StartRun(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     connectionId: Annotated[str, Field(min_length=1, max_length=64)]
-    fullSync: bool = False  # the seed's field names
+    fullSync: bool = False  # camelCase: the API's documented field names
 
 
 class RunParams(BaseModel):

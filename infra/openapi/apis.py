@@ -1,7 +1,7 @@
 """The seven APIs and what each route takes and answers. Request models are the ones the
 handlers validate with; responses are the models the handlers render (``ponte.http.responses``:
 ``ar``, ``cr``, ``er``, ``fr``, ``kr``, ``mr``) or, for what still renders dicts, ``shapes``;
-examples follow the seeds."""
+examples follow each API's documented examples."""
 
 from __future__ import annotations
 
@@ -153,7 +153,7 @@ FULL_SYNC_DOCS = {
             "Stop": ("POST", f"{FULL}/{{run_id}}/stop", {"run_id": "$response.body#/data/run_id"}),
         },
         description=(
-            "Phases run in the seed's order (units → areas → courses → subjects → professors ∥ "
+            "Phases run in the documented order (units → areas → courses → subjects → professors ∥ "
             "students → turmas) in chunks of 100. One full sync per tenant at a time."
         ),
     ),
@@ -415,7 +415,7 @@ CONNECTOR_DOCS = {
         description=ANY_SIZE,
     ),
     ("POST", "/api/v1/sync/run"): Doc(
-        "Start a sync (the seed's route)",
+        "Start a sync (the original route)",
         cr.RunQueued,
         body=runs_app.StartRun,
         body_example={"connectionId": "<connection id>", "fullSync": False},
@@ -501,7 +501,7 @@ APIS = [
     Api(
         "erp",
         "ERP integration API",
-        "Seed 000: the ERP pushes units, areas, courses, subjects, professors, students and "
+        "The ERP pushes units, areas, courses, subjects, professors, students and "
         "turmas through idempotent batch upserts; health, sync status and reads.",
         Flavor.ERP,
         (f"{ERP}/",),
@@ -511,7 +511,7 @@ APIS = [
     Api(
         "full-sync",
         "Full sync API",
-        "Seed 000's initial synchronisation: a whole bundle in one call, run by a workflow.",
+        "The ERP integration API's full sync: a whole bundle in one call, run by a workflow.",
         Flavor.ERP,
         (FULL,),
         FULL_SYNC_DOCS,
@@ -519,7 +519,7 @@ APIS = [
     Api(
         "hierarchy",
         "Hierarchy API",
-        "Seed 002: institution → unit → turma → horário → people, scoped to the caller's role.",
+        "Institution → unit → turma → horário → people, scoped to the caller's role.",
         Flavor.HIERARCHY,
         (f"{H}/",),
         HIERARCHY_DOCS,
@@ -527,7 +527,7 @@ APIS = [
     Api(
         "kommo",
         "Kommo role sync API",
-        "Seed 001: the master account's roles made the slaves' roles.",
+        "The master account's roles made the slaves' roles.",
         Flavor.KOMMO,
         ("/sync/",),
         KOMMO_DOCS,
@@ -535,7 +535,7 @@ APIS = [
     Api(
         "connectors",
         "Connectors API",
-        "Seed 003: connections to HubSpot, Zendesk, Chatwoot and RD Station, runs and records.",
+        "Connections to HubSpot, Zendesk, Chatwoot and RD Station, runs and records.",
         Flavor.CONNECTORS,
         ("/api/v1/sync/",),
         CONNECTOR_DOCS,
@@ -543,7 +543,7 @@ APIS = [
     Api(
         "movidesk",
         "Movidesk ticket sync API",
-        "Seed 004: ticket syncs at set times of day and on demand, and the admin page.",
+        "Ticket syncs at set times of day and on demand, and the admin page.",
         Flavor.MOVIDESK,
         (f"{M}/",),
         MOVIDESK_DOCS,

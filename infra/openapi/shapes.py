@@ -15,7 +15,7 @@ class Shape(BaseModel):
     model_config = ConfigDict(extra="allow")
 
 
-# -- ERP integration (seed 000) ---------------------------------------------------------------
+# -- ERP integration API -----------------------------------------------------------------------
 class Health(Shape):
     """The API and its database answer"""
 
@@ -32,7 +32,7 @@ class SyncStatus(Shape):
     data: dict[str, Any]
 
 
-# -- hierarchy (seed 002) ----------------------------------------------------------------------
+# -- hierarchy API -----------------------------------------------------------------------------
 class InstitutionRow(Shape):
     id: str
     nome: str

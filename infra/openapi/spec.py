@@ -90,7 +90,7 @@ class Api:
 
 # -- the error envelopes ---------------------------------------------------------------------
 class ErpError(BaseModel):
-    """Seed 000's error: `errors` maps each bad field to its messages; `code` is additive."""
+    """The ERP integration API's error: bad fields' messages in `errors`; `code` is additive."""
 
     success: bool
     message: str
@@ -99,14 +99,14 @@ class ErpError(BaseModel):
 
 
 class KommoError(BaseModel):
-    """Seed 001's error."""
+    """The Kommo role sync API's error."""
 
     success: bool
     error: str
 
 
 class HierarchyError(BaseModel):
-    """Seed 002's error."""
+    """The hierarchy API's error."""
 
     error: str
     message: str
@@ -120,7 +120,7 @@ class FieldProblem(BaseModel):
 
 
 class ConnectorsError(BaseModel):
-    """Seed 003's error (Movidesk's too, with Portuguese messages)."""
+    """The connectors API's error (the Movidesk admin API's too, with Portuguese messages)."""
 
     success: bool
     error: str

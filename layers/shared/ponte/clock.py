@@ -47,5 +47,5 @@ def utcnow() -> datetime:
 
 
 def isoformat(moment: datetime) -> str:
-    """UTC timestamp as the seeds show it: ``2025-12-31T10:00:00Z``."""
+    """UTC timestamp as the APIs document it: ``2025-12-31T10:00:00Z``."""
     return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")

@@ -1,11 +1,11 @@
-"""Validation errors in the seeds' language, keyed by dotted field path."""
+"""Validation errors in the APIs' Portuguese, keyed by dotted field path."""
 
 from __future__ import annotations
 
 from collections.abc import Iterable
 from typing import Any
 
-# Pydantic error types in the seeds' language; a model may raise its own Portuguese messages
+# Pydantic error types in the APIs' Portuguese; a model may raise its own Portuguese messages
 # (ValueError in a validator), which pass through as they are.
 _MESSAGES = {
     "missing": "Campo obrigatório",

@@ -1,7 +1,7 @@
 """The ERP's academic records as validated input, and what each entity depends on.
 
-Messages are the seed's Portuguese; text is trimmed; unknown fields are ignored so an ERP
-sending more than we know is not refused.
+Messages are Portuguese, as the API's clients expect; text is trimmed; unknown fields are
+ignored so an ERP sending more than we know is not refused.
 """
 
 from __future__ import annotations

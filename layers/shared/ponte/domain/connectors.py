@@ -72,7 +72,7 @@ def refusal(failures: int, message: str) -> dict[str, Any]:
 
 
 def duration_text(seconds: float) -> str:
-    """A duration as the seed writes it: ``5m 30s``, ``1h 2m 3s``, ``45s``."""
+    """A duration as the connectors API has always written it: ``5m 30s``, ``1h 2m 3s``, ``45s``."""
     total = max(0, round(seconds))
     hours, rest = divmod(total, 3600)
     minutes, secs = divmod(rest, 60)
@@ -180,7 +180,7 @@ class PullRun:
 
     @property
     def records_synced(self) -> int:
-        """Created plus updated, as the seed counts them."""
+        """Created plus updated, as the API has always counted them."""
         return self.total("created") + self.total("updated")
 
     def with_pages(self, pages: list[PageRecord]) -> PullRun:

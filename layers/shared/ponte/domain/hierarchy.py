@@ -1,4 +1,4 @@
-"""The hierarchy API's enums: numbers and names as the seed lists them."""
+"""The hierarchy API's enums: numbers and names as the API documents them."""
 
 from __future__ import annotations
 
@@ -10,7 +10,7 @@ class TipoInstituicao(IntEnum):
     Filial = 2
 
 
-TipoUnidade = TipoInstituicao  # the seed gives units the same two kinds
+TipoUnidade = TipoInstituicao  # units have the same two documented kinds
 
 
 class StatusTurma(IntEnum):
@@ -20,7 +20,7 @@ class StatusTurma(IntEnum):
 
     @classmethod
     def of(cls, stored: str) -> StatusTurma:
-        """A turma's stored status (active/inactive/suspended) as the seed's enum."""
+        """A turma's stored status (active/inactive/suspended) as the API's documented enum."""
         return {"inactive": cls.Inativa, "suspended": cls.Suspensa}.get(stored, cls.Ativa)
 
 

@@ -1,4 +1,4 @@
-"""Movidesk ticket sync (seed 004): sync times, the windows a run covers, the result line.
+"""Movidesk ticket sync: sync times, the windows a run covers, the result line.
 Pure: no I/O; times come in as arguments."""
 
 from __future__ import annotations
@@ -11,7 +11,7 @@ from zoneinfo import ZoneInfo
 
 TIMEZONE: Final = "America/Sao_Paulo"
 ZONE: Final = ZoneInfo(TIMEZONE)
-PARAMETER: Final = "MOVIDESK_SYNC_SCHEDULES"  # the seed's parameter: TEXT, group Integrações
+PARAMETER: Final = "MOVIDESK_SYNC_SCHEDULES"  # the original integration's: TEXT, group Integrações
 PARAMETER_GROUP: Final = "Integrações"
 SCHEDULED_DAYS: Final = 3  # today and the two days before
 MANUAL_MAX_DAYS: Final = 5
@@ -54,7 +54,7 @@ class Window:
 
     start: datetime
     end: datetime
-    first_day: date  # in São Paulo, as the seed's log shows the period
+    first_day: date  # in São Paulo, as the log line shows the period
     last_day: date
 
     @property
@@ -111,7 +111,7 @@ def manual_window(start_date: str, end_date: str, now: datetime) -> Window:
 
 
 def result_line(created: int, updated: int) -> str:
-    """The seed's log line: Total counts new and updated tickets (unchanged apart)."""
+    """The result line: Total counts new and updated tickets (unchanged apart)."""
     return f"Novos: {created}, Atualizados: {updated}, Total: {created + updated}"
 
 

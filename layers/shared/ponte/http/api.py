@@ -1,7 +1,7 @@
 """The resolver every HTTP function uses, and the auth checks routes declare.
 
-``create_app(flavor)`` builds a Powertools HTTP API resolver whose errors render in the seed
-envelope of that API; ``lambda_handler(app)`` adds logging, the correlation id and the
+``create_app(flavor)`` builds a Powertools HTTP API resolver whose errors render in that
+API's documented envelope; ``lambda_handler(app)`` adds logging, the correlation id and the
 ``X-RateLimit-*`` headers to every answer. Routes declare who may call them with the
 ``api_client(...)`` / ``user(...)`` middlewares.
 """

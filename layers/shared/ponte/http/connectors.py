@@ -1,5 +1,5 @@
 """The connectors API's presenters: connections, runs, logs and pulled records as the models of
-:mod:`ponte.http.responses.connectors`, with the seed's timestamps (``2025-01-03T10:00:00Z``)
+:mod:`ponte.http.responses.connectors`, with the documented timestamps (``2025-01-03T10:00:00Z``)
 and durations (``5m 30s``)."""
 
 from __future__ import annotations

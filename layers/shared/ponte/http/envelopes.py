@@ -1,4 +1,4 @@
-"""The four error envelopes the seeds document, rendered from one :class:`DomainError`, and
+"""The four error envelopes the APIs document, rendered from one :class:`DomainError`, and
 the HTTP status of each kind of error (the only place that knows them)."""
 
 from __future__ import annotations
@@ -15,7 +15,7 @@ class Flavor(StrEnum):
     KOMMO = "kommo"  # the Kommo role sync API: {success:false, error}
     HIERARCHY = "hierarchy"  # the hierarchy API: {error, message, details, timestamp}
     CONNECTORS = "connectors"  # the connectors API: {success:false, error, code, details}
-    MOVIDESK = "movidesk"  # seed 004 documents none: seed 003's shape, Portuguese messages
+    MOVIDESK = "movidesk"  # none documented: the connectors' shape, Portuguese messages
 
 
 STATUS: dict[Kind, int] = {
@@ -51,7 +51,7 @@ _HIERARCHY_LABELS = {
 
 def error_body(error: DomainError, flavor: Flavor) -> dict[str, Any]:
     if flavor is Flavor.ERP:
-        # `code` is additive; `errors` is always an object, as the seed's examples show.
+        # `code` is additive; `errors` is always an object, as the API's documented examples show.
         return {
             "success": False,
             "message": error.message,
@@ -68,7 +68,7 @@ def error_body(error: DomainError, flavor: Flavor) -> dict[str, Any]:
             "timestamp": isoformat(utcnow()),
         }
     details = [{"field": k, "messages": list(v)} for k, v in error.errors.items()]
-    # The seed names one code for every authentication failure.
+    # The connectors API documents one code for every authentication failure.
     code = "UNAUTHORIZED" if error.kind is Kind.UNAUTHENTICATED else error.code
     text = error.message if flavor is Flavor.MOVIDESK else error.english
     return {"success": False, "error": text, "code": code, "details": details}

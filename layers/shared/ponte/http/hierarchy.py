@@ -1,6 +1,6 @@
-"""Response shapes of the hierarchy API: the seed's JSON rows, built from the queries' views.
+"""Response shapes of the hierarchy API: its documented JSON rows, built from the queries' views.
 
-Every ``id`` carries an ERP code; enums carry the seed's number with the name beside it
+Every ``id`` carries an ERP code; enums carry the documented number with the name beside it
 (``tipoNome``, ``statusNome``, ``papelNome``, additive).
 """
 
@@ -61,7 +61,7 @@ def _turma(turma: Record) -> Row:
 
 
 def _person(person: Person, role_field: str = "papelId", *, named: bool = True) -> Row:
-    """A person in a turma; the seed names the role's number ``papelId`` or ``papelNaTurma``
+    """A person in a turma; the API names the role's number ``papelId`` or ``papelNaTurma``
     depending on the endpoint."""
     row: Row = {"usuarioId": person.code}
     if named:

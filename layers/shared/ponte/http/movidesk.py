@@ -1,4 +1,4 @@
-"""The Movidesk admin API's presenters (seed 004): settings, runs with the seed's result line
+"""The Movidesk admin API's presenters: settings, runs with the result line (``Novos: …``)
 and their window, tickets, as the models of :mod:`ponte.http.responses.movidesk`; and the
 admin page itself."""
 

@@ -50,7 +50,7 @@ def rate_window(principal: str, window_start: int) -> Key:
 
 
 def parameter(tenant_id: str, name: str) -> Key:
-    """A tenant's named parameter (seed 004's MOVIDESK_SYNC_SCHEDULES)."""
+    """A tenant's named parameter (e.g. Movidesk's MOVIDESK_SYNC_SCHEDULES)."""
     return {"PK": f"TENANT#{tenant_id}", "SK": f"PARAM#{name}"}
 
 

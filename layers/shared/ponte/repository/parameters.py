@@ -1,5 +1,6 @@
-"""Tenant parameters: a name, a type, a group and a text value, as the seed's ``parameters``
-table keeps them (``MOVIDESK_SYNC_SCHEDULES``: TEXT, group Integrações, a JSON array).
+"""Tenant parameters: a name, a type, a group and a text value, as the original integration's
+``parameters`` table keeps them (``MOVIDESK_SYNC_SCHEDULES``: TEXT, group Integrações, a JSON
+array).
 
 A parameter whose value drives something outside the table (Movidesk's times drive
 Scheduler schedules) is changed under a claim on its own item: :func:`claim` takes it for a

@@ -54,7 +54,7 @@ class AccountChange(BaseModel):
 
 
 def parse[M: BaseModel](model: type[M], payload: Any) -> M:
-    """The body as ``model``; a 400 in the seed's format naming each bad field."""
+    """The body as ``model``; a 400 in the API's documented format naming each bad field."""
     try:
         return model.model_validate(payload)
     except ValidationError as exc:

@@ -1,14 +1,14 @@
-"""Movidesk ticket sync (seed 004) on the run engine: the tenant's settings (sync times, the
-token), manual syncs, the run history and the synced tickets.
+"""Movidesk ticket sync on the run engine: the tenant's settings (sync times, the token),
+manual syncs, the run history and the synced tickets.
 
-The sync times are the seed's parameter ``MOVIDESK_SYNC_SCHEDULES``; saving them reconciles
-one EventBridge Scheduler schedule per time in the same request (the seed's scheduler polled
-its parameter every 5 minutes). Saves take turns: each writes the times (a new version) and
-reconciles the schedules while it holds the parameter's claim, so concurrent saves always
-leave the stored times and the schedules equal; one that cannot get its turn within
-``TURN_SECONDS`` is a 409 with Retry-After and changes nothing. The token lives in Secrets
-Manager as the credentials of the tenant's Movidesk connection (id ``movidesk``): never in
-an answer, a log line or an error.
+The sync times are the original integration's parameter ``MOVIDESK_SYNC_SCHEDULES``; saving
+them reconciles one EventBridge Scheduler schedule per time in the same request (the Flask
+app this replaces polled its parameter every 5 minutes). Saves take turns: each writes the
+times (a new version) and reconciles the schedules while it holds the parameter's claim, so
+concurrent saves always leave the stored times and the schedules equal; one that cannot get
+its turn within ``TURN_SECONDS`` is a 409 with Retry-After and changes nothing. The token
+lives in Secrets Manager as the credentials of the tenant's Movidesk connection (id
+``movidesk``): never in an answer, a log line or an error.
 """
 
 from __future__ import annotations

@@ -36,7 +36,7 @@ class Listed:
 
 
 def origin(base_url: str) -> str:
-    """The instance's origin: a trailing ``/api/v1`` (the seed's CHATWOOT_BASE_URL) dropped."""
+    """The instance's origin, a trailing ``/api/v1`` (as CHATWOOT_BASE_URL used to end) dropped."""
     url = base_url.strip().rstrip("/")
     return url.removesuffix(API_SUFFIX).rstrip("/")
 

@@ -1,4 +1,4 @@
-"""Movidesk Tickets API (seed 004): tickets changed in a window.
+"""Movidesk Tickets API: tickets changed in a window.
 
 - ``MOVIDESK_BASE_URL`` (default ``https://api.movidesk.com/public/v1``); the token travels in
   the query string (``token=``) on every request, so it is never logged: request lines are

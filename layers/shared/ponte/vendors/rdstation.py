@@ -1,4 +1,4 @@
-"""RD Station CRM API v2: contacts and deals (the seed's "leads"), read with OAuth2 tokens.
+"""RD Station CRM API v2: contacts and deals (the connectors' "leads"), read with OAuth2 tokens.
 
 What this client relies on (sources in the README's connector section and docs/vendors.md):
 - ``RDSTATION_BASE_URL`` (default ``https://api.rd.services``) + ``/crm/v2``;

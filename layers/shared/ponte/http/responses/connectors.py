@@ -1,5 +1,5 @@
-"""The connectors API's answers (seed 003, ``/api/v1/sync/…``): connections, runs, logs and
-pulled records, in the seed's camelCase. Fields the seed lacks are marked additive."""
+"""The connectors API's answers (``/api/v1/sync/…``): connections, runs, logs and pulled
+records, in the API's documented camelCase. Fields it did not document are marked additive."""
 
 from __future__ import annotations
 

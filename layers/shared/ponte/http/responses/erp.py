@@ -1,4 +1,4 @@
-"""The ERP integration API's answers (seed 000): a batch's outcome record by record, and the
+"""The ERP integration API's answers: a batch's outcome record by record, and the
 records read back (each entity's own fields, as stored)."""
 
 from __future__ import annotations

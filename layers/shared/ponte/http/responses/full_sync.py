@@ -1,4 +1,4 @@
-"""The full-sync API's answers (seed 000's initial synchronisation): a run started, an upload
+"""The full-sync API's answers (the ERP integration API's full sync): a run started, an upload
 URL, a run's status with its progress per entity, mirror report and first errors."""
 
 from __future__ import annotations
@@ -64,7 +64,7 @@ class FullSyncRun(ResponseModel):
     status: RunStatus
     source: str | None  # inline | upload
     options: dict[str, Any]
-    progress: dict[str, EntityProgress]  # per entity, in the seed's order
+    progress: dict[str, EntityProgress]  # per entity, in the documented order
     failed_chunks: int
     mirror: dict[str, MirrorApplied | MirrorSkipped] | None  # per entity, mode mirror only
     error: str | None

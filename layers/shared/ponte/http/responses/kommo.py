@@ -1,6 +1,6 @@
-"""The Kommo role sync API's answers (seed 001): accounts (never their tokens), a role sync
+"""The Kommo role sync API's answers: accounts (never their tokens), a role sync
 started or finished, its live status, its stop, the sync logs. A sync's status, results and
-logs are the seed's free-form objects."""
+logs are free-form objects, as the API documents them."""
 
 from __future__ import annotations
 
@@ -50,7 +50,7 @@ class RoleSyncDone(Success):
 
     message: str
     sync_id: str
-    results: dict[str, Any]  # per slave and totals, as the seed reports them
+    results: dict[str, Any]  # per slave and totals, as the API has always reported them
 
 
 class RoleSyncStatus(Success):

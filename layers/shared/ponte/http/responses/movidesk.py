@@ -1,5 +1,5 @@
-"""The Movidesk admin API's answers (seed 004): settings, runs (the connectors' run row with
-the seed's result line and the run's window) and stored tickets."""
+"""The Movidesk admin API's answers: settings, runs (the connectors' run row with the result
+line, ``Novos: …``, and the run's window) and stored tickets."""
 
 from __future__ import annotations
 
@@ -26,13 +26,13 @@ class SettingsAnswer(Success):
 class Window(ResponseModel):
     start: str | None  # UTC
     end: str | None
-    period: str | None  # the São Paulo days, as the seed's log shows them
+    period: str | None  # the São Paulo days, as the log line shows them
 
 
 class TicketCounts(ResponseModel):
     novos: int
     atualizados: int
-    total: int  # novos + atualizados, as the seed counts
+    total: int  # novos + atualizados, as the API has always counted them
     inalterados: int
 
 
@@ -49,7 +49,7 @@ class MovideskRun(RunRow):
 
 
 class MovideskRunAnswer(Success):
-    """The run with the seed's result line (`Novos: 45, Atualizados: 12, Total: 57`)"""
+    """The run with its result line (`Novos: 45, Atualizados: 12, Total: 57`)"""
 
     data: MovideskRun
 

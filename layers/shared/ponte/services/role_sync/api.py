@@ -110,7 +110,7 @@ def _wait_for(tenant_id: str, run_id: str) -> StoredRun | None:
 
 
 def results(tenant_id: str, run: StoredRun) -> dict[str, Any]:
-    """The seed's ``results`` of a run, from its slaves' records."""
+    """A run's ``results``, in the API's documented shape, from its slaves' records."""
     details = []
     totals = dict.fromkeys(ROLE_COUNTS, 0)
     success = failed = 0
