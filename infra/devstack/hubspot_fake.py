@@ -77,6 +77,7 @@ class HubSpotAccount:
     general: RollingLimit = field(default_factory=lambda: RollingLimit(100, 10.0))
     search: RollingLimit = field(default_factory=lambda: RollingLimit(5, 1.0))
     search_lag: float = SEARCH_LAG_SECONDS
+    search_ceiling: int = CEILING  # lower in tests that page past it without 10,000 records
     next_id: int = 1000
 
 
@@ -269,8 +270,8 @@ class HubSpotFake(Fake):
         start = int(body.get("after") or 0)
         if limit > 200:
             raise _Refused("limit must be at most 200")
-        if start + limit > CEILING:
-            raise _Refused("paging past 10,000 results is not allowed")
+        if start + limit > account.search_ceiling:
+            raise _Refused(f"paging past {account.search_ceiling:,} results is not allowed")
         groups = body.get("filterGroups") or []
         sizes = [len(g.get("filters") or []) for g in groups]
         if len(groups) > MAX_GROUPS or sum(sizes) > MAX_FILTERS:

@@ -5,6 +5,10 @@
 - moto snapshots the whole table once per *item* of a TransactWriteItems call (for rollback):
   quadratic in table size. Only the items the transaction touches are saved instead, and put
   back if it is cancelled (moto derives its indexes from the items, so that is all there is).
+- moto answers every Query by listing and sorting every item of the table (tens of
+  milliseconds at a thousand items, where a GetItem takes three). A Query on the table now
+  looks at its own partition only, and one on an index skips that first sort (moto sorts the
+  matches again by the index's keys): the same answers, at the cost DynamoDB's own have.
 - StopExecution right after StartExecution finds moto's worker before it has built its
   environment and crashes; the stop waits (briefly) for the worker to be ready.
 """
@@ -64,6 +68,45 @@ def _restore(saved: list[tuple[Any, Any, Any, Any]]) -> None:
             table.items[hash_value][range_value] = item
 
 
+class _QueryScope(threading.local):
+    """The Query this thread is answering: (table, partition key, or None on an index)."""
+
+    current: tuple[Any, Any] | None = None
+
+
+def _scoped_queries(table_type: Any) -> tuple[Any, Any]:
+    """Replacements for ``Table.query`` and ``Table.all_items``: while a Query runs,
+    ``all_items`` lists what the Query can match, unsorted (moto sorts the matches)."""
+    query, all_items = table_type.query, table_type.all_items
+    scope = _QueryScope()
+
+    def scoped_query(self: Any, hash_key: Any, *args: Any, **kwargs: Any) -> Any:
+        # index_name is the eighth parameter (tests/unit/test_moto_internals.py holds it there)
+        index_name = kwargs.get("index_name", args[6] if len(args) > 6 else None)
+        previous, scope.current = scope.current, (self, None if index_name else hash_key)
+        try:
+            return query(self, hash_key, *args, **kwargs)
+        finally:
+            scope.current = previous
+
+    def scoped_all_items(self: Any) -> list[Any]:
+        current = scope.current
+        if current is None or current[0] is not self:
+            return list(all_items(self))
+        partitions = self.items.values() if current[1] is None else [self.items.get(current[1])]
+        found: list[Any] = []
+        for partition in partitions:
+            if partition is None:
+                continue
+            if self.range_key_attr:
+                found.extend(partition.values())
+            else:
+                found.append(partition)
+        return found
+
+    return scoped_query, scoped_all_items
+
+
 @contextmanager
 def patched_moto() -> Iterator[None]:
     from moto.dynamodb import models as dynamodb_models
@@ -106,8 +149,12 @@ def patched_moto() -> Iterator[None]:
             time.sleep(0.01)
         return stop_worker(self, *args, **kwargs)
 
+    scoped_query, scoped_all_items = _scoped_queries(Table)
+
     with (
         mock.patch.object(DynamoHandler, "call_action", atomic_call_action),
+        mock.patch.object(Table, "query", scoped_query),
+        mock.patch.object(Table, "all_items", scoped_all_items),
         mock.patch.object(DynamoDBBackend, "transact_write_items", transact_write_items),
         mock.patch.object(ExecutionWorker, "stop", stop),
     ):

@@ -10,6 +10,7 @@ from __future__ import annotations
 import importlib
 import inspect
 import json
+import os
 import subprocess
 import sys
 
@@ -25,6 +26,11 @@ PATCHED = [
     ("moto.stepfunctions.parser.asl.component.state.wait.wait_function.wait_function",
      "WaitFunction._wait_interval", ["self", "env", "wait_seconds"]),
     ("moto.moto_server.threaded_moto_server", "ThreadedMotoServer._server_entry", ["self"]),
+    ("moto.dynamodb.models.table", "Table.query",
+     ["self", "hash_key", "range_comparison", "range_objs", "limit", "exclusive_start_key",
+      "scan_index_forward", "projection_expressions", "index_name", "consistent_read",
+      "filter_expression", "hash_key_conditions", "range_key_conditions", "filter_kwargs"]),
+    ("moto.dynamodb.models.table", "Table.all_items", ["self"]),
 ]  # fmt: skip
 
 
@@ -93,3 +99,64 @@ def test_step_functions_retries_sleep_through_the_time_module() -> None:
     )
     assert retrier.time is importlib.import_module("time")
     assert "time.sleep(" in inspect.getsource(retrier)
+
+
+# Every Query of a table of 7 partitions and an index, paged 7 at a time both ways, answered
+# by moto as it is and with the local stack's scoped queries: printed as lists of keys.
+_QUERIES = """
+import json
+from unittest import mock
+from moto.dynamodb.models.dynamo_type import DynamoType
+from moto.dynamodb.models.table import Table
+from devstack.moto_fixes import _scoped_queries
+
+keys = [("PK", "HASH"), ("SK", "RANGE")]
+index = {"IndexName": "GSI1", "Projection": {"ProjectionType": "ALL"},
+         "KeySchema": [{"AttributeName": "GPK", "KeyType": "HASH"},
+                       {"AttributeName": "GSK", "KeyType": "RANGE"}]}
+table = Table("t", region="us-east-1", account_id="123456789012",
+              schema=[{"AttributeName": n, "KeyType": k} for n, k in keys],
+              attr=[{"AttributeName": n, "AttributeType": "S"} for n in ("PK", "SK", "GPK", "GSK")],
+              global_indexes=[index])
+for n in range(300):
+    item = {"PK": {"S": f"p{n % 7}"}, "SK": {"S": f"s{n:04}"}}
+    if n % 3:
+        item |= {"GPK": {"S": f"g{n % 2}"}, "GSK": {"S": f"{n % 5}"}}
+    table.put_item(item)
+
+def pages(hash_value, index_name, forward):
+    found, start = [], None
+    while True:
+        results, _, last = table.query(DynamoType({"S": hash_value}), None, [], 7, start, forward,
+                                       None, index_name,
+                                       hash_key_conditions=[(("GPK" if index_name else "PK"),
+                                                             DynamoType({"S": hash_value}))])
+        found.append([r.attrs["SK"].value for r in results])
+        if not last:
+            return found
+        start = last
+
+def every_query():
+    return [pages(h, None, f) for h in ("p0", "p3", "p9") for f in (True, False)] + [
+        pages(h, "GSI1", f) for h in ("g0", "g1") for f in (True, False)]
+
+plain = every_query()
+scoped_query, scoped_all_items = _scoped_queries(Table)
+with mock.patch.object(Table, "query", scoped_query), \
+        mock.patch.object(Table, "all_items", scoped_all_items):
+    scoped = every_query()
+print(json.dumps({"plain": plain, "scoped": scoped}))
+"""
+
+
+def test_scoped_queries_answer_as_moto_does() -> None:
+    """The local stack's Query looks at one partition (devstack.moto_fixes): every page of
+    every query, either way, on the table and on an index, is moto's own."""
+    env = os.environ | {"PYTHONPATH": os.pathsep.join(sys.path)}
+    out = subprocess.run(
+        [sys.executable, "-c", _QUERIES], capture_output=True, text=True, check=True, env=env
+    )
+    answers = json.loads(out.stdout)
+    assert answers["scoped"] == answers["plain"]
+    # both ways: p0 and p3 (43 items each; p9 has none), and the 200 items the index holds
+    assert sum(len(page) for query in answers["plain"] for page in query) == 2 * (43 + 43 + 200)
