@@ -6,7 +6,7 @@ the HTTP API on PONTE_PORT; tenant ``demo`` with working credentials in ``.ponte
 
 from __future__ import annotations
 
-import contextlib
+import errno
 import json
 import logging
 import os
@@ -44,7 +44,7 @@ def _start_moto(host: str, moto_port: int, endpoint: str) -> object:
     return server
 
 
-def seed(stack: LocalStack, endpoint: str) -> dict[str, Any]:
+def demo_tenant(stack: LocalStack, endpoint: str) -> dict[str, Any]:
     """Tenant `demo`, one API client per scope and an admin token; written to dev.json."""
     from ponte.domain.tenancy import Scope
     from ponte.services import tenancy
@@ -218,12 +218,38 @@ def _write_sam_env(stack: LocalStack) -> None:
 
 
 def _in_use(host: str, port: int) -> bool:
+    """Whether something listens on the port. SO_REUSEADDR, as the servers themselves bind:
+    the TIME-WAIT sockets a stopped `make dev` leaves behind do not hold the port."""
     with socket.socket() as probe:
+        probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
         try:
             probe.bind((host, port))
         except OSError:
             return True
     return False
+
+
+def _port_taken(port: int, name: str) -> int:
+    print(
+        f"make dev: port {port} is in use (another `make dev`?); stop it, or choose "
+        f"another with {name}=<port> make dev",
+        file=sys.stderr,
+    )
+    return 2
+
+
+def _banner(stack: LocalStack, endpoint: str, tenant: str) -> str:
+    base = stack.base_url
+    return (
+        f"\nPonte local stack on {base}  (AWS endpoint {endpoint})\n"
+        f"Credentials for tenant '{tenant}': {STATE_DIR / 'dev.json'}\n\n"
+        f"  API documents     {base}/docs\n"
+        f"  Movidesk page     {base}/admin/integrations/movidesk/tickets\n"
+        f"  Health            curl {base}/api/integration/v1/health\n"
+        f'  API clients       curl -H "Authorization: Bearer $(jq -r .admin_token '
+        f'{STATE_DIR}/dev.json)" {base}/api/admin/api-clients\n\n'
+        "Ctrl+C stops it (state lives in memory)."
+    )
 
 
 def main() -> int:
@@ -233,32 +259,25 @@ def main() -> int:
     moto_port = int(os.environ.get("PONTE_MOTO_PORT", "4566"))
     for name, wanted in (("PONTE_PORT", port), ("PONTE_MOTO_PORT", moto_port)):
         if _in_use(bind_host, wanted):
-            print(
-                f"make dev: port {wanted} is in use (another `make dev`?); stop it, or choose "
-                f"another with {name}=<port> make dev",
-                file=sys.stderr,
-            )
-            return 2
+            return _port_taken(wanted, name)
     endpoint = _aws_environment(moto_port)
     moto = _start_moto(bind_host, moto_port, endpoint)
     stop = threading.Event()
-    signal.signal(signal.SIGTERM, lambda *_: stop.set())
+    for signum in (signal.SIGTERM, signal.SIGINT):
+        signal.signal(signum, lambda *_: stop.set())
     try:
         with run_local_stack(bind_host, port=port, serve_now=False) as stack:
-            creds = seed(stack, endpoint)
+            creds = demo_tenant(stack, endpoint)
             # Served once dev.json is written: whoever sees health answer finds credentials.
             stack.server.start(stack.gateway)
-            print(
-                f"\nPonte local stack on {stack.base_url}  (AWS endpoint {endpoint})\n"
-                f"Credentials for tenant '{creds['tenant_id']}': {STATE_DIR / 'dev.json'}\n\n"
-                f"  curl {stack.base_url}/api/integration/v1/health\n"
-                f'  curl -H "Authorization: Bearer $(jq -r .admin_token .ponte/dev.json)" '
-                f"{stack.base_url}/api/admin/api-clients\n\n"
-                "Ctrl+C stops it (state lives in memory).",
-                flush=True,
-            )
-            with contextlib.suppress(KeyboardInterrupt):
-                stop.wait()
+            print(_banner(stack, endpoint, creds["tenant_id"]), flush=True)
+            # Short waits: a signal's handler runs between them, however long the stack lives.
+            while not stop.wait(0.5):
+                pass
+    except OSError as error:
+        if error.errno != errno.EADDRINUSE:
+            raise
+        return _port_taken(port, "PONTE_PORT")  # taken between the probe and the bind
     finally:
         moto.stop()  # type: ignore[attr-defined]
         # Its credentials and endpoint die with the stack: the CLI must not reach for them.

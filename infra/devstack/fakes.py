@@ -5,6 +5,7 @@
 from __future__ import annotations
 
 import json
+import sys
 import threading
 from collections import deque
 from collections.abc import Callable
@@ -183,7 +184,17 @@ class _QuietHandler(WSGIRequestHandler):
         return
 
 
-class _ThreadingServer(ThreadingMixIn, WSGIServer):
+class QuietOnHangUp:
+    """A client that hangs up before its answer is written (a curl stopped with Ctrl+C) is
+    not a server error: socketserver would print a traceback for each."""
+
+    def handle_error(self, request: Any, client_address: Any) -> None:
+        if isinstance(sys.exc_info()[1], ConnectionError):  # BrokenPipe, ConnectionReset
+            return
+        super().handle_error(request, client_address)  # type: ignore[misc]
+
+
+class _ThreadingServer(QuietOnHangUp, ThreadingMixIn, WSGIServer):
     daemon_threads = True
 
 

@@ -18,6 +18,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 from urllib.parse import parse_qsl, urlsplit
 
+from devstack.fakes import QuietOnHangUp
 from devstack.runtime import FunctionError, LambdaRuntime
 from devstack.template import Route
 
@@ -223,7 +224,7 @@ def read_body(headers: Any, stream: Any) -> bytes:
     return bytes(body)
 
 
-class GatewayServer(ThreadingHTTPServer):
+class GatewayServer(QuietOnHangUp, ThreadingHTTPServer):
     """Binds first (so an ephemeral port is known), then serves whichever gateway it is given."""
 
     daemon_threads = True

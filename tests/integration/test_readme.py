@@ -170,6 +170,27 @@ class DevStack:
     base_url: str
     workdir: Path
     process: subprocess.Popen[str]
+    env: dict[str, str]
+
+
+def _start_dev(workdir: Path, env: dict[str, str]) -> subprocess.Popen[str]:
+    """`make dev`'s process, from the repository as `make dev` runs it (its .ponte/ is the
+    scratch directory's); its output goes to dev.log, once it answers health."""
+    log = (workdir / "dev.log").open("a")
+    process = subprocess.Popen(
+        [sys.executable, "-m", "devstack"], cwd=ROOT, env=env, stdout=log, stderr=log, text=True
+    )
+    log.close()  # the child holds its own copy
+    base_url = f"http://127.0.0.1:{env['PONTE_PORT']}"
+    deadline = time.monotonic() + 120
+    while True:
+        assert process.poll() is None, (workdir / "dev.log").read_text()[-3000:]
+        assert time.monotonic() < deadline, "the local stack did not answer in 120 s"
+        try:
+            if httpx.get(f"{base_url}/api/integration/v1/health", timeout=2).status_code == 200:
+                return process
+        except httpx.HTTPError:
+            time.sleep(0.5)
 
 
 @pytest.fixture(scope="module")
@@ -177,32 +198,17 @@ def dev_stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[DevStack]:
     """`make dev`'s process, in a scratch directory with its own .ponte/ and examples/."""
     workdir = tmp_path_factory.mktemp("readme")
     shutil.copytree(ROOT / "examples", workdir / "examples")
-    port, moto_port = _free_port(), _free_port()
     env = _fresh_shell() | {
-        "PONTE_PORT": str(port),
-        "PONTE_MOTO_PORT": str(moto_port),
+        "PONTE_PORT": str(_free_port()),
+        "PONTE_MOTO_PORT": str(_free_port()),
         "PONTE_STATE_DIR": str(workdir / ".ponte"),
     }
-    log = (workdir / "dev.log").open("w")
-    process = subprocess.Popen(
-        [sys.executable, "-m", "devstack"], cwd=ROOT, env=env, stdout=log, stderr=log, text=True
-    )  # from the repository, as `make dev` runs it; its .ponte/ is the scratch directory's
-    base_url = f"http://127.0.0.1:{port}"
-    deadline = time.monotonic() + 120
-    while True:
-        assert process.poll() is None, (workdir / "dev.log").read_text()[-3000:]
-        assert time.monotonic() < deadline, "the local stack did not answer in 120 s"
-        try:
-            if httpx.get(f"{base_url}/api/integration/v1/health", timeout=2).status_code == 200:
-                break
-        except httpx.HTTPError:
-            time.sleep(0.5)
+    process = _start_dev(workdir, env)
     try:
-        yield DevStack(base_url, workdir, process)
+        yield DevStack(f"http://127.0.0.1:{env['PONTE_PORT']}", workdir, process, env)
     finally:
         process.send_signal(signal.SIGTERM)
         process.wait(timeout=60)
-        log.close()
 
 
 def test_dev_json_is_there_once_health_answers(dev_stack: DevStack) -> None:
@@ -258,7 +264,30 @@ def test_every_readme_example_answers_as_the_readme_says(dev_stack: DevStack) ->
         )
 
 
-def test_the_stack_removes_dev_json_when_it_stops(dev_stack: DevStack) -> None:
+def _time_wait_ports() -> set[int]:
+    """Local ports holding a socket in TIME-WAIT (Linux: state 06 in /proc/net/tcp)."""
+    rows = Path("/proc/net/tcp").read_text().splitlines()[1:]
+    return {int(r.split()[1].rsplit(":", 1)[1], 16) for r in rows if r.split()[3] == "06"}
+
+
+def test_make_dev_stops_on_a_signal_and_starts_again_at_once(dev_stack: DevStack) -> None:
+    """Stopped and started again at once on the same ports: the closed connections'
+    TIME-WAIT sockets still hold both ports, as after any real session, and do not keep it
+    from starting. Each stop removes dev.json (its keys die with the stack)."""
+    dev_json = dev_stack.workdir / ".ponte" / "dev.json"
+    ports = [int(dev_stack.env[name]) for name in ("PONTE_PORT", "PONTE_MOTO_PORT")]
+    for port, path in zip(ports, ("/api/integration/v1/health", "/moto-api/"), strict=True):
+        for _ in range(3):  # the server closes first, so the TIME-WAIT is on its port
+            httpx.get(f"http://127.0.0.1:{port}{path}", headers={"Connection": "close"})
     dev_stack.process.send_signal(signal.SIGTERM)
     assert dev_stack.process.wait(timeout=60) == 0
-    assert not (dev_stack.workdir / ".ponte" / "dev.json").exists()
+    assert not dev_json.exists()
+    assert set(ports) <= _time_wait_ports()
+
+    again = _start_dev(dev_stack.workdir, dev_stack.env)
+
+    assert dev_json.exists()
+    again.send_signal(signal.SIGINT)  # Ctrl+C
+    assert again.wait(timeout=30) == 0
+    assert not dev_json.exists()
+    assert "in use" not in (dev_stack.workdir / "dev.log").read_text()
