@@ -37,6 +37,8 @@ def _configure(args: argparse.Namespace) -> None:
     endpoint = (
         args.endpoint_url or os.environ.get("AWS_ENDPOINT_URL") or dev.get("aws_endpoint_url")
     )
+    # Only an endpoint found in dev.json is the local stack's: `make dev` is the hint for it.
+    args.local_stack = bool(dev) and endpoint == dev.get("aws_endpoint_url")
     region = (
         args.region
         or os.environ.get("AWS_REGION")
@@ -53,9 +55,12 @@ def _configure(args: argparse.Namespace) -> None:
     table = args.table or (_stack_output(args.stack, "TableName") if args.stack else None)
     table = table or os.environ.get("TABLE_NAME") or dev.get("table_name")
     if not table:
-        raise SystemExit(
-            "ponte: no table: pass --table or --stack, set TABLE_NAME, or run make dev"
+        hint = (
+            "pass --table or --stack"
+            if explicit
+            else ("pass --table or --stack, set TABLE_NAME, or start the local stack (make dev)")
         )
+        raise SystemExit(f"ponte: no table: {hint}")
     os.environ["TABLE_NAME"] = table
 
     from ponte import aws
@@ -86,6 +91,16 @@ def _print(data: Any) -> None:
 
 
 # -- commands ------------------------------------------------------------------------------
+def tenants_list(args: argparse.Namespace) -> None:
+    from ponte.services import tenancy
+
+    _print([
+        {"id": t.id, "name": t.name, "active": t.active, "createdAt": t.created_at.isoformat(),
+         "settings": t.settings}
+        for t in tenancy.list_tenants()
+    ])  # fmt: skip
+
+
 def tenants_create(args: argparse.Namespace) -> None:
     from ponte.services import tenancy
 
@@ -159,10 +174,12 @@ def users_create(args: argparse.Namespace) -> None:
 
 def token(args: argparse.Namespace) -> None:
     from devstack.idp import LocalIdentityProvider
+    from ponte.services import tenancy
 
     dev = _dev_state()
     if not dev:
         raise SystemExit("ponte token: local stack only; start it with `make dev` first")
+    tenancy.require_tenant(args.tenant)  # a token for no tenant would open nothing
     claims: dict[str, Any] = {}
     for pair in args.claim:
         key, sep, value = pair.partition("=")
@@ -249,6 +266,7 @@ def parser() -> argparse.ArgumentParser:
         help="reject CPFs with a wrong check digit instead of warning",
     )
     create.set_defaults(func=tenants_create)
+    tenants.add_parser("list", help="list the tenants").set_defaults(func=tenants_list)
 
     tenant_help = "the tenant's id"
     clients = groups.add_parser(
@@ -312,7 +330,7 @@ def _local(groups: Any, tenant_help: str) -> None:
         "--claim", action="append", default=[], metavar="KEY=VALUE",
         help="another claim, VALUE as JSON when it parses (repeatable), e.g. units=[\"A\"]",
     )  # fmt: skip
-    tok.set_defaults(func=token, local_only=True)
+    tok.set_defaults(func=token)
 
     schedules = groups.add_parser(
         "schedules", help="EventBridge Scheduler schedules (connector and Movidesk syncs)"
@@ -327,10 +345,18 @@ def _local(groups: Any, tenant_help: str) -> None:
     fire.set_defaults(func=schedules_fire)
 
 
+def _refusal(exc: Any) -> str:
+    """A refused request in English; a field's message is the API's own (Portuguese, as its
+    clients get it), quoted as such."""
+    lines = [f"ponte: {exc.english}"]
+    for field, messages in exc.errors.items():
+        lines.append(f'  {field}: "{"; ".join(messages)}" (the API\'s message)')
+    return "\n".join(lines)
+
+
 def main(argv: list[str] | None = None) -> int:
     args = parser().parse_args(argv)
-    if not getattr(args, "local_only", False):
-        _configure(args)
+    _configure(args)
     import botocore.exceptions
 
     from ponte.errors import DomainError
@@ -338,14 +364,12 @@ def main(argv: list[str] | None = None) -> int:
     try:
         args.func(args)
     except botocore.exceptions.EndpointConnectionError as exc:
-        local = os.environ.get("AWS_ENDPOINT_URL")
-        hint = " — is the local stack (`make dev`) running?" if local else ""
-        print(f"ponte: cannot reach {exc.kwargs.get('endpoint_url', local or 'AWS')}{hint}",
-              file=sys.stderr)  # fmt: skip
+        where = exc.kwargs.get("endpoint_url") or os.environ.get("AWS_ENDPOINT_URL") or "AWS"
+        hint = " — is the local stack (`make dev`) running?" if args.local_stack else ""
+        print(f"ponte: cannot reach {where}{hint}", file=sys.stderr)
         return 1
     except DomainError as exc:
-        problems = "; ".join(f"{k}: {', '.join(v)}" for k, v in exc.errors.items())
-        print(f"ponte: {exc.message}" + (f" ({problems})" if problems else ""), file=sys.stderr)
+        print(_refusal(exc), file=sys.stderr)
         return 1
     except botocore.exceptions.ClientError as exc:  # AWS said no (a user exists, a bad password)
         error = exc.response.get("Error", {})

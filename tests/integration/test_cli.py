@@ -34,9 +34,9 @@ def cli(
     monkeypatch.delenv("AWS_ENDPOINT_URL", raising=False)
     monkeypatch.chdir(tmp_path)  # no stray .ponte/dev.json from a developer's `make dev`
 
-    def run(*argv: str) -> tuple[int, object]:
-        code = main(["--table", stack.table_name, *argv])
-        out = capsys.readouterr().out
+    def run(*argv: str, table: bool = True) -> tuple[int, object]:
+        code = main((["--table", stack.table_name] if table else []) + list(argv))
+        out, run.stderr = capsys.readouterr()  # type: ignore[attr-defined]
         return code, (json.loads(out) if out.strip().startswith(("{", "[")) else out.strip())
 
     yield run
@@ -84,9 +84,72 @@ def test_tenant_and_api_client_lifecycle(cli, api: httpx.Client) -> None:  # typ
     assert status.status_code == 401
 
 
-def test_api_client_for_unknown_tenant_fails_cleanly(cli) -> None:  # type: ignore[no-untyped-def]
-    code, _ = cli("api-clients", "create", "--tenant", "nobody", "--name", "x", "--scope", "read")
+@pytest.mark.parametrize(
+    ("command", "rest"),
+    [
+        (("api-clients", "create"), ("--name", "x", "--scope", "read")),
+        (("api-clients", "list"), ()),
+        (("api-clients", "revoke"), ("0123456789ab",)),
+        (("token",), ("--role", "admin")),
+    ],
+    ids=["create", "list", "revoke", "token"],
+)
+def test_an_unknown_tenant_is_an_error_for_every_command(  # type: ignore[no-untyped-def]
+    cli, stack: LocalStack, tmp_path: Path, command: tuple[str, ...], rest: tuple[str, ...]
+) -> None:
+    """One rule: a command naming a tenant that does not exist says so and stores nothing
+    (no empty listing, no token for nobody)."""
+    state = tmp_path / ".ponte"
+    state.mkdir()
+    shutil.copy(stack.state_dir / "local-idp.pem", state / "local-idp.pem")
+    (state / "dev.json").write_text(json.dumps({"jwt_issuer": stack.idp.issuer}))
+    nobody = new_tenant_id("nobody")
+
+    code, out = cli(*command, "--tenant", nobody, *rest)
+
+    assert (code, out) == (1, "")
+    assert cli.stderr == f"ponte: Tenant '{nobody}' not found\n"  # type: ignore[attr-defined]
+
+
+def test_tenants_list_shows_each_tenant(cli) -> None:  # type: ignore[no-untyped-def]
+    acme = new_tenant_id("acme-l")
+    assert cli("tenants", "create", acme, "--name", "ACME", "--strict-cpf")[0] == 0
+
+    code, listed = cli("tenants", "list")
+
+    assert code == 0
+    mine = [t for t in listed if t["id"] == acme]
+    assert mine == [{"id": acme, "name": "ACME", "active": True,
+                     "createdAt": mine[0]["createdAt"],
+                     "settings": {"strict_cpf_check_digits": True}}]  # fmt: skip
+
+
+def test_refusals_are_in_english_quoting_the_apis_message(cli) -> None:  # type: ignore[no-untyped-def]
+    code, _ = cli("tenants", "create", "Not A Valid Id")
+
     assert code == 1
+    assert cli.stderr.splitlines() == [  # type: ignore[attr-defined]
+        "ponte: Validation error",
+        '  tenant_id: "Use 2-63 caracteres: letras minúsculas, dígitos e hífen" '
+        "(the API's message)",
+    ]
+
+
+def test_an_unreachable_endpoint_named_by_option_is_named_without_make_dev(  # type: ignore[no-untyped-def]
+    cli, tmp_path: Path
+) -> None:
+    """A running `make dev` (its dev.json) is not what an --endpoint-url names: the error
+    points at the option, not at `make dev`."""
+    state = tmp_path / ".ponte"
+    state.mkdir()
+    (state / "dev.json").write_text(json.dumps({"aws_endpoint_url": "http://127.0.0.1:4566"}))
+
+    code, _ = cli("--endpoint-url", "http://127.0.0.1:9", "--table", "t", "tenants", "list",
+                  table=False)  # fmt: skip
+
+    assert code == 1
+    assert cli.stderr.startswith("ponte: cannot reach http://127.0.0.1:9")  # type: ignore[attr-defined]
+    assert "make dev" not in cli.stderr  # type: ignore[attr-defined]
 
 
 @pytest.mark.parametrize(

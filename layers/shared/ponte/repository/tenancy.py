@@ -42,8 +42,22 @@ def put_tenant(tenant: Tenant) -> None:
 
 def get_tenant(tenant_id: str) -> Tenant | None:
     item = get_item(keys.tenant(tenant_id))
-    if item is None:
-        return None
+    return None if item is None else _tenant(item)
+
+
+def list_tenants() -> list[Tenant]:
+    """Every tenant, by id (the listing partition of the first index)."""
+    found: list[Tenant] = []
+    for page in query_pages(
+        IndexName=keys.GSI1,
+        KeyConditionExpression="GSI1PK = :pk",
+        ExpressionAttributeValues=values({":pk": keys.tenant_listing()["GSI1PK"]}),
+    ):
+        found.extend(_tenant(item) for item in page)
+    return found
+
+
+def _tenant(item: Item) -> Tenant:
     return Tenant(
         id=item["tenant_id"],
         name=item["name"],

@@ -47,14 +47,22 @@ def create_tenant(tenant_id: str, name: str, settings: dict[str, Any] | None = N
     try:
         tenancy_store.put_tenant(tenant)
     except ConditionFailed as exc:
-        raise errors.conflict("TENANT_EXISTS", f"Tenant '{tenant_id}' já existe") from exc
+        raise errors.conflict(
+            "TENANT_EXISTS", f"Tenant '{tenant_id}' já existe", f"Tenant '{tenant_id}' exists"
+        ) from exc
     return tenant
+
+
+def list_tenants() -> list[Tenant]:
+    return tenancy_store.list_tenants()
 
 
 def require_tenant(tenant_id: str) -> Tenant:
     tenant = tenancy_store.get_tenant(tenant_id)
     if tenant is None or not tenant.active:
-        raise errors.not_found(f"Tenant '{tenant_id}' não encontrado")
+        raise errors.not_found(
+            f"Tenant '{tenant_id}' não encontrado", f"Tenant '{tenant_id}' not found"
+        )
     return tenant
 
 
@@ -86,13 +94,17 @@ def _validated[M: BaseModel](model: type[M], payload: dict[str, Any]) -> M:
 
 
 def list_api_clients(tenant_id: str) -> list[ApiClient]:
+    require_tenant(tenant_id)
     return tenancy_store.list_api_clients(tenant_id)
 
 
 def revoke_api_client(tenant_id: str, client_id: str) -> ApiClient:
+    require_tenant(tenant_id)
     client = tenancy_store.find_api_client(tenant_id, client_id)
     if client is None:
-        raise errors.not_found(f"Cliente de API '{client_id}' não encontrado")
+        raise errors.not_found(
+            f"Cliente de API '{client_id}' não encontrado", f"API client '{client_id}' not found"
+        )
     if client.active:
         tenancy_store.revoke_api_client(client, utcnow())
     return tenancy_store.get_api_client_by_hash(client.key_hash) or client
