@@ -95,6 +95,7 @@ def test_a_scheduled_fire_syncs_exactly_the_last_three_days(movidesk: Movidesk) 
 
     assert (run["trigger"], run["status"]) == ("schedule", "success")
     assert run["window"]["period"] == "2025-10-14 até 2025-10-16"
+    assert (run["window"]["firstDay"], run["window"]["lastDay"]) == ("2025-10-14", "2025-10-16")
     assert run["result"] == "Novos: 50, Atualizados: 0, Total: 50"
     synced = {int(t["id"]) for t in movidesk.get("/tickets", limit=100).json()["data"]}
     assert synced == set(inside)

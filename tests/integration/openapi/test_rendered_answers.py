@@ -84,7 +84,13 @@ RUN = PullRun(
     error_count=1,
     error="stopped",
     error_code="RUN_FAILED",
-    options={"start": AT, "end": AT, "period": "2025-01-13 até 2025-01-15"},
+    options={
+        "start": AT,
+        "end": AT,
+        "period": "2025-01-13 até 2025-01-15",
+        "first_day": "2025-01-13",
+        "last_day": "2025-01-15",
+    },
     result="Novos: 3, Atualizados: 1, Total: 4",
 )
 PAGE = PageRecord(
@@ -192,6 +198,7 @@ def test_the_answers_carry_every_additive_field() -> None:
     additive = {"workspaceId", "syncing", "schedule", "timezone", "disabledReason", "updatedAt",
                 "trigger", "fullSync", "recordsUnchanged", "error", "errorCode", "streams",
                 "cursor", "record", "counts", "window", "result", "progress", "purged",
+                "firstDay", "lastDay",
                 "mirror", "would_deactivate", "reason", "errors", "students",
                 "warnings"}  # fmt: skip
     assert additive <= keys

@@ -41,6 +41,8 @@ def run(r: PullRun) -> out.MovideskRun:
             start=r.options.get("start"),
             end=r.options.get("end"),
             period=r.options.get("period"),
+            firstDay=r.options.get("first_day"),
+            lastDay=r.options.get("last_day"),
         ),
         result=r.result or rules.result_line(created, updated),
         counts=out.TicketCounts(

@@ -27,6 +27,8 @@ class Window(ResponseModel):
     start: str | None  # UTC
     end: str | None
     period: str | None  # the São Paulo days, as the log line shows them
+    firstDay: str | None  # additive: the first and last São Paulo day covered (AAAA-MM-DD)
+    lastDay: str | None
 
 
 class TicketCounts(ResponseModel):
