@@ -447,17 +447,23 @@ MOVIDESK_DOCS = {
                 "timezone": "America/Sao_Paulo",
                 "tokenConfigured": True,
                 "nextRuns": ["2025-10-16T18:00:00-03:00", "2025-10-17T08:00:00-03:00"],
+                "subdomain": "minhaempresa",
             },
         },
         security=ADMIN,
     ),
     ("PUT", f"{M}/api/settings"): Doc(
-        "Save the sync times (and the token)",
+        "Save the sync times (and the token, the account's subdomain)",
         mr.SettingsAnswer,
         body=movidesk.SettingsChange,
         body_example={"schedules": ["08:00", "18:00"]},
         security=ADMIN,
         errors=(400, 409),
+        description=(
+            "Each field is optional: one left out is unchanged. `subdomain` is the account's "
+            "in Movidesk's web app (`minhaempresa` of minhaempresa.movidesk.com: letters, "
+            'digits and hyphens), which links a ticket to its page there; `""` clears it.'
+        ),
     ),
     ("POST", f"{M}/api/sync"): Doc(
         "Sync a period of up to 5 days now",

@@ -13,6 +13,7 @@ from ponte.domain.movidesk import (
     next_runs,
     result_line,
     scheduled_window,
+    subdomain,
     sync_times,
 )
 
@@ -78,3 +79,13 @@ def test_a_window_reads_the_lists_that_hold_its_side_of_the_90_day_line() -> Non
     # Starting just after the line: the line may reach it during the run.
     assert manual_window("2025-07-19", "2025-07-21", NOW).parts(NOW) == ("recent", "past")
     assert manual_window("2025-07-21", "2025-07-23", NOW).parts(NOW) == ("recent",)
+
+
+def test_a_subdomain_is_one_ascii_dns_label_in_lower_case() -> None:
+    assert subdomain(" MinhaEmpresa ") == "minhaempresa"
+    assert subdomain("suporte-2") == "suporte-2"
+    assert subdomain("a") == "a"
+    assert subdomain("") == ""  # clears it
+    for bad in ("-a", "a-", "a.b", "a_b", "https://a.movidesk.com", "m\u00e4", "\uff41", "a" * 64):
+        with pytest.raises(InvalidInput, match="Subdomínio inválido"):
+            subdomain(bad)

@@ -35,7 +35,7 @@ def test_settings_start_empty_and_a_refused_token_changes_nothing(movidesk: Movi
     refused = movidesk.put_settings({"token": "not-a-movidesk-token", "schedules": ["08:00"]})
 
     assert empty == {"schedules": [], "timezone": "America/Sao_Paulo",
-                     "tokenConfigured": False, "nextRuns": []}  # fmt: skip
+                     "tokenConfigured": False, "nextRuns": [], "subdomain": None}  # fmt: skip
     assert refused.status_code == 400
     assert refused.json()["code"] == "INVALID_CREDENTIALS"
     assert refused.json()["error"].startswith("Token do Movidesk recusado")
@@ -70,6 +70,25 @@ def test_saved_times_are_schedules_at_once_and_removed_ones_go(movidesk: Movides
         for n in service.schedule_names(movidesk.tenant.id)
     ]
     assert remaining == ["cron(0 8 * * ? *)"]
+
+
+def test_the_accounts_subdomain_is_kept_checked_and_cleared(movidesk: Movidesk) -> None:
+    saved = movidesk.put_settings({"subdomain": " MinhaEmpresa-2 "})
+    refused = [
+        movidesk.put_settings({"subdomain": bad})
+        for bad in ("https://x.movidesk.com", "-x", "x-", "m\u00e4", "a.b", "x" * 64)
+    ]
+    kept = movidesk.get("/settings").json()["data"]
+    cleared = movidesk.put_settings({"subdomain": ""}).json()["data"]
+
+    assert saved.status_code == 200, saved.text
+    assert saved.json()["data"]["subdomain"] == "minhaempresa-2"
+    for answer in refused:
+        assert (answer.status_code, answer.json()["code"]) == (400, "VALIDATION_ERROR")
+        assert answer.json()["error"].startswith("Subdomínio inválido")
+    assert kept["subdomain"] == "minhaempresa-2"
+    assert kept["tokenConfigured"] is False  # a subdomain needs no token
+    assert cleared["subdomain"] is None
 
 
 @pytest.mark.parametrize(

@@ -98,7 +98,9 @@ PAGE = PageRecord(
     unchanged=1, failed=1, errors=[PROBLEM],
 )  # fmt: skip
 RECORD = PulledRecord(vendor_id="42", updated_at=AT, data={"id": 42}, hash="h", synced_at=AT)
-SETTINGS = Settings(["08:00"], True, [datetime(2025, 1, 16, 11, tzinfo=UTC)])
+SETTINGS = Settings(
+    ["08:00"], True, [datetime(2025, 1, 16, 11, tzinfo=UTC)], subdomain="minhaempresa"
+)
 MOMENT = datetime(2025, 1, 15, 10, 30, tzinfo=UTC)
 CLIENT = ApiClient(
     id="k1", tenant_id="t", name="ERP", scope=Scope.WRITE, rate_limit=60, key_hash="h",
@@ -198,7 +200,7 @@ def test_the_answers_carry_every_additive_field() -> None:
     additive = {"workspaceId", "syncing", "schedule", "timezone", "disabledReason", "updatedAt",
                 "trigger", "fullSync", "recordsUnchanged", "error", "errorCode", "streams",
                 "cursor", "record", "counts", "window", "result", "progress", "purged",
-                "firstDay", "lastDay",
+                "firstDay", "lastDay", "subdomain",
                 "mirror", "would_deactivate", "reason", "errors", "students",
                 "warnings"}  # fmt: skip
     assert additive <= keys

@@ -13,12 +13,16 @@ TIMEZONE: Final = "America/Sao_Paulo"
 ZONE: Final = ZoneInfo(TIMEZONE)
 PARAMETER: Final = "MOVIDESK_SYNC_SCHEDULES"  # the original integration's: TEXT, group Integrações
 PARAMETER_GROUP: Final = "Integrações"
+# The account's address in Movidesk's web app (``{subdomain}.movidesk.com``): the API token
+# does not name its account, so the page links tickets only when this is set.
+SUBDOMAIN_PARAMETER: Final = "MOVIDESK_SUBDOMAIN"
 SCHEDULED_DAYS: Final = 3  # today and the two days before
 MANUAL_MAX_DAYS: Final = 5
 RECENT_DAYS: Final = 90  # /tickets covers the last 90 days; older windows use /tickets/past
 PAST_MARGIN: Final = timedelta(days=1)
 Part = Literal["recent", "past"]
 _TIME = re.compile(r"([01][0-9]|2[0-3]):([0-5][0-9])")  # ASCII digits only
+_SUBDOMAIN = re.compile(r"[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?")  # one DNS label, ASCII
 
 # What is stored of a ticket (Movidesk requires a $select on every list).
 FIELDS: Final = (
@@ -46,6 +50,18 @@ def sync_times(raw: object) -> list[str]:
     if len(times) > 24:
         raise InvalidInput("No máximo 24 horários")
     return times
+
+
+def subdomain(raw: str) -> str:
+    """The account's subdomain (``minhaempresa`` of minhaempresa.movidesk.com), lower case:
+    letters, digits and hyphens, not at either end; '' clears it."""
+    value = raw.strip().lower()
+    if value and not _SUBDOMAIN.fullmatch(value):
+        raise InvalidInput(
+            "Subdomínio inválido: use só letras, números e hífen, como em minhaempresa"
+            " (de minhaempresa.movidesk.com)"
+        )
+    return value
 
 
 @dataclass(frozen=True, slots=True)

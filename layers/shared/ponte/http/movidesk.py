@@ -29,6 +29,7 @@ def settings(s: Settings) -> out.MovideskSettings:
         timezone=s.timezone,
         tokenConfigured=s.token_configured,
         nextRuns=[moment.isoformat() for moment in s.next_runs],
+        subdomain=s.subdomain,
     )
 
 

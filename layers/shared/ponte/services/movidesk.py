@@ -8,7 +8,8 @@ times (a new version) and reconciles the schedules while it holds the parameter'
 concurrent saves always leave the stored times and the schedules equal; one that cannot get
 its turn within ``TURN_SECONDS`` is a 409 with Retry-After and changes nothing. The token
 lives in Secrets Manager as the credentials of the tenant's Movidesk connection (id
-``movidesk``): never in an answer, a log line or an error.
+``movidesk``): never in an answer, a log line or an error. The account's subdomain in
+Movidesk's web app (optional, a parameter beside the times) links a ticket to its page there.
 """
 
 from __future__ import annotations
@@ -58,6 +59,7 @@ class SettingsChange(BaseModel):
 
     schedules: list[str] | None = None
     token: Token | None = None
+    subdomain: Annotated[str, StringConstraints(max_length=100)] | None = None  # '' clears it
 
 
 class ManualSync(BaseModel):
@@ -73,6 +75,7 @@ class Settings:
     token_configured: bool
     next_runs: list[datetime]
     timezone: str = rules.TIMEZONE
+    subdomain: str | None = None  # the account's, in Movidesk's web app
 
 
 def invalid(message: str, field: str) -> errors.DomainError:
@@ -106,10 +109,18 @@ def _times(tenant_id: str) -> list[str]:
         return []  # a parameter edited by hand into nonsense schedules nothing
 
 
+def _subdomain(tenant_id: str) -> str | None:
+    try:
+        return rules.subdomain(parameters.get(tenant_id, rules.SUBDOMAIN_PARAMETER) or "") or None
+    except rules.InvalidInput:
+        return None  # edited by hand into something no address holds
+
+
 def settings(tenant_id: str) -> Settings:
     times = _times(tenant_id)
     configured = connections.find(tenant_id, CONNECTION_ID) is not None
-    return Settings(times, configured, rules.next_runs(times, utcnow()) if configured else [])
+    upcoming = rules.next_runs(times, utcnow()) if configured else []
+    return Settings(times, configured, upcoming, subdomain=_subdomain(tenant_id))
 
 
 def save_settings(tenant_id: str, change: SettingsChange) -> Settings:
@@ -121,16 +132,32 @@ def save_settings(tenant_id: str, change: SettingsChange) -> Settings:
             times = rules.sync_times(change.schedules)
         except rules.InvalidInput as exc:
             raise invalid(str(exc), "schedules") from None
+    subdomain = None
+    if change.subdomain is not None:
+        try:
+            subdomain = rules.subdomain(change.subdomain)
+        except rules.InvalidInput as exc:
+            raise invalid(str(exc), "subdomain") from None
     configured = connections.find(tenant_id, CONNECTION_ID) is not None
     if times and not configured and change.token is None:
         raise invalid("Informe o token do Movidesk antes dos horários", "token")
     if change.schedules is None:
         _save_token(tenant_id, change.token)
+        _save_subdomain(tenant_id, subdomain)
         return settings(tenant_id)
     with _turn(tenant_id) as owner:  # a save that gets no turn changes nothing, token included
         _save_token(tenant_id, change.token)
         _save_times(tenant_id, times, owner)
+        _save_subdomain(tenant_id, subdomain)
     return settings(tenant_id)
+
+
+def _save_subdomain(tenant_id: str, subdomain: str | None) -> None:
+    if subdomain is not None:
+        parameters.put(
+            tenant_id, rules.SUBDOMAIN_PARAMETER, subdomain, kind="TEXT",
+            group=rules.PARAMETER_GROUP,
+        )  # fmt: skip
 
 
 def _save_token(tenant_id: str, token: str | None) -> None:

@@ -15,6 +15,7 @@ class MovideskSettings(ResponseModel):
     timezone: str
     tokenConfigured: bool
     nextRuns: list[str]
+    subdomain: str | None  # additive: the account's, in Movidesk's web app (links tickets)
 
 
 class SettingsAnswer(Success):
