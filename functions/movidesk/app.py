@@ -123,4 +123,10 @@ def tickets() -> Any:
     return json_response(200, out.TicketPage(data=data, meta=meta))
 
 
+@app.get(f"{BASE}/api/tickets/<ticket_id>", middlewares=admins)
+def ticket(ticket_id: str) -> Any:
+    found = movidesk.ticket(_tenant(), ticket_id)
+    return json_response(200, out.TicketAnswer(data=rows.ticket_detail(found)))
+
+
 handler = lambda_handler(app)

@@ -500,6 +500,53 @@ MOVIDESK_DOCS = {
             "`dataUrlExpiresAt` (15 minutes)."
         ),
     ),
+    ("GET", f"{M}/api/tickets/{{ticket_id}}"): Doc(
+        "A stored ticket: its fields, clients, actions and status history",
+        mr.TicketAnswer,
+        example={
+            "success": True,
+            "data": {
+                "id": "1001",
+                "ticket": {
+                    "protocol": "2025001001",
+                    "subject": "Impressora parada",
+                    "status": "Novo",
+                    "baseStatus": "New",
+                    "owner": {"id": "7", "businessName": "Ana"},
+                    "createdDate": "2025-10-15T12:00:00",
+                    "lastUpdate": "2025-10-16T13:10:00",
+                },
+                "clients": [
+                    {"id": "42", "businessName": "Escola Centro", "email": "secretaria@example.com"}
+                ],
+                "actions": [
+                    {
+                        "id": 1,
+                        "type": 2,
+                        "origin": 9,
+                        "status": "Novo",
+                        "description": "A impressora não liga.",
+                        "createdDate": "2025-10-15T12:00:00",
+                    }
+                ],
+                "actionsTotal": 1,
+                "statusHistories": None,
+                "syncedAt": "2025-10-16T13:15:02.120Z",
+                "movideskUrl": "https://minhaempresa.movidesk.com/Ticket/Edit/1001",
+            },
+        },
+        security=ADMIN,
+        errors=(404,),
+        description=(
+            "The ticket as the last sync stored it: `ticket` holds its other fields, and "
+            "`actions`, `clients` and `statusHistories` come apart (`statusHistories` is null "
+            "when the stored ticket has none). `movideskUrl` opens it in Movidesk when the "
+            "settings name the account's `subdomain`. A ticket too large for one answer "
+            "(Lambda answers at most 6 MB) keeps its newest actions that fit, `actionsTotal` "
+            "says how many it has, and `dataUrl` is a presigned GET of the whole ticket until "
+            "`dataUrlExpiresAt`."
+        ),
+    ),
 }
 
 

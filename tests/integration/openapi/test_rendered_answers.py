@@ -39,7 +39,8 @@ from ponte.http.responses import kommo as kr
 from ponte.http.responses import movidesk as mr
 from ponte.repository.runs import StoredRun
 from ponte.services.erp_sync import RecordIssue, SyncResult
-from ponte.services.movidesk import Settings
+from ponte.services.movidesk import Settings, StoredTicket
+from ponte.services.pulls.answers import Link
 from ponte.services.tenancy import IssuedKey
 from tests.support.documents import published, undocumented
 
@@ -101,6 +102,16 @@ RECORD = PulledRecord(vendor_id="42", updated_at=AT, data={"id": 42}, hash="h", 
 SETTINGS = Settings(
     ["08:00"], True, [datetime(2025, 1, 16, 11, tzinfo=UTC)], subdomain="minhaempresa"
 )
+TICKET = StoredTicket(
+    PulledRecord(
+        vendor_id="42", updated_at=AT, hash="h", synced_at=AT,
+        data={"id": 42, "subject": "s", "clients": [{"id": "1"}],
+              "actions": [{"id": n, "description": "d" * 100} for n in range(1, 4)],
+              "statusHistories": [{"status": "Novo", "changedDate": AT}]},
+    ),
+    Link("https://records.example/42.json.gz", AT),
+    "https://minhaempresa.movidesk.com/Ticket/Edit/42",
+)  # fmt: skip
 MOMENT = datetime(2025, 1, 15, 10, 30, tzinfo=UTC)
 CLIENT = ApiClient(
     id="k1", tenant_id="t", name="ERP", scope=Scope.WRITE, rate_limit=60, key_hash="h",
@@ -153,6 +164,8 @@ ANSWERS: list[tuple[str, str, str, int, BaseModel]] = [
     ("movidesk", "GET", f"{M}/runs/r1", 200, mr.MovideskRunAnswer(data=movidesk.run(RUN))),
     ("movidesk", "GET", f"{M}/runs", 200, mr.MovideskRunList(
         data=[movidesk.run(RUN)], meta=PageMeta.of(1, 1, 20))),
+    ("movidesk", "GET", f"{M}/tickets/42", 200, mr.TicketAnswer(
+        data=movidesk.ticket_detail(TICKET, budget=650))),  # cut short: with dataUrl
     ("admin", "POST", A, 201, ar.ApiClientCreated(
         message="m", data=admin.issued(IssuedKey(CLIENT, "pex_secret")))),
     ("admin", "GET", A, 200, ar.ApiClientList(data=[admin.api_client(CLIENT)])),
@@ -247,3 +260,13 @@ def _reachable(schemas: dict[str, Any], name: str) -> set[str]:
             seen.add(current)
             todo += re.findall(r'"#/components/schemas/([^"]+)"', json.dumps(schemas[current]))
     return seen
+
+
+def test_a_ticket_too_large_for_its_budget_keeps_its_newest_actions() -> None:
+    whole = movidesk.ticket_detail(TICKET)
+    cut = movidesk.ticket_detail(TICKET, budget=650)
+
+    assert ([a["id"] for a in whole.actions], whole.dataUrl) == ([1, 2, 3], None)
+    assert 0 < len(cut.actions) < 3
+    assert cut.actions[-1]["id"] == 3
+    assert (cut.actionsTotal, cut.dataUrl) == (3, TICKET.link and TICKET.link.url)

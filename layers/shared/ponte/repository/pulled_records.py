@@ -17,7 +17,7 @@ from typing import Any
 
 from ponte.domain.records import PulledRecord, StoredObject, Version, encode, unpack
 from ponte.repository import batch, cursors, keys
-from ponte.repository.table import Item, query_page, query_pages, serialize, values
+from ponte.repository.table import Item, get_item, query_page, query_pages, serialize, values
 
 
 def versions(
@@ -154,6 +154,15 @@ def list_records(
         if not start or len(found) >= limit:
             break
     return found, cursors.seal(sealer, start, tenant_id=tenant_id, listing=scope)
+
+
+def get_record(
+    tenant_id: str, connection_id: str, stream: str, vendor_id: str
+) -> PulledRecord | None:
+    """One stored record by its vendor id (``stored`` set, ``data`` empty, when it is kept
+    in an object)."""
+    item = get_item(keys.pulled_record(tenant_id, connection_id, stream, vendor_id))
+    return _pulled(item) if item else None
 
 
 def _index_key(item: Item) -> dict[str, Any]:

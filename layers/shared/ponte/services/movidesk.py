@@ -39,8 +39,9 @@ from ponte.repository import cursors, parameters, pulled_records
 from ponte.repository.errors import ConditionFailed
 from ponte.services import connections, paging
 from ponte.services.pulls import starting, views
-from ponte.services.pulls.answers import Fit, Fitter, Loader
+from ponte.services.pulls.answers import Fit, Fitter, Link, Loader, link_to
 from ponte.validation import header_safe
+from ponte.vendors import movidesk as vendor
 
 CONNECTION_ID = "movidesk"
 SCHEDULE_KIND = "movidesk"
@@ -310,6 +311,33 @@ def tickets(tenant_id: str, query: TicketQuery, fit: Fit | None = None) -> views
     except cursors.InvalidCursor:
         raise invalid("Cursor inválido", "cursor") from None
     return views.RecordPage(found, cursor or None, fitter.links if fitter is not None else {})
+
+
+def ticket_not_found() -> errors.DomainError:
+    return errors.DomainError(
+        errors.Kind.NOT_FOUND, "TICKET_NOT_FOUND", "Ticket não encontrado", "Ticket not found"
+    )
+
+
+@dataclass(frozen=True, slots=True)
+class StoredTicket:
+    record: PulledRecord  # whole (read from its object when it is kept in one)
+    link: Link | None  # a short-lived link to the whole ticket, when it is kept in an object
+    url: str | None  # its page in Movidesk's web app, when the account's subdomain is set
+
+
+def ticket(tenant_id: str, ticket_id: str) -> StoredTicket:
+    """One synced ticket as it was stored, its actions, clients (and status history, when
+    the sync stored one) included."""
+    found = None
+    if 0 < len(ticket_id) <= 64:
+        found = pulled_records.get_record(tenant_id, CONNECTION_ID, "tickets", ticket_id)
+    if found is None:
+        raise ticket_not_found()
+    link = link_to(found.stored) if found.stored is not None else None
+    subdomain = _subdomain(tenant_id)
+    url = vendor.ticket_url(subdomain, found.vendor_id) if subdomain else None
+    return StoredTicket(Loader()(found), link, url)
 
 
 def _day_start(day: date | None, *, next_day: bool = False) -> str:

@@ -17,6 +17,7 @@
 from __future__ import annotations
 
 from typing import Any, Final
+from urllib.parse import quote
 
 from ponte.vendors.http import VendorHttp
 from ponte.vendors.pacing import Limit, Schedule, Spaced
@@ -78,3 +79,13 @@ def tickets_page(
         params["$expand"] = f"actions($select={','.join(action_fields)})"
     body = http.get("/tickets/past" if past else "/tickets", params=params)
     return [t for t in body or [] if isinstance(t, dict)]
+
+
+def ticket_url(subdomain: str, ticket_id: str) -> str:
+    """The ticket in Movidesk's web app, on the account's own subdomain.
+
+    Movidesk's API articles (KB 256, Zenvia's "Tickets API" 510136) give no web address for
+    a ticket and the token does not name its account. This is the address the web app opens
+    a ticket at (``https://{subdomain}.movidesk.com/Ticket/Edit/{id}``, as an agent sees it
+    in the address bar, and as public integrations link tickets)."""
+    return f"https://{subdomain}.movidesk.com/Ticket/Edit/{quote(ticket_id, safe='')}"

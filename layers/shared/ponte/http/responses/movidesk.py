@@ -1,12 +1,12 @@
 """The Movidesk admin API's answers: settings, runs (the connectors' run row with the result
-line, ``Novos: …``, and the run's window) and stored tickets."""
+line, ``Novos: …``, and the run's window), stored tickets and one ticket's detail."""
 
 from __future__ import annotations
 
 from typing import Any
 
 from ponte.domain.connectors import RunStatus
-from ponte.http.responses import CursorMeta, PageMeta, ResponseModel, Success
+from ponte.http.responses import CursorMeta, PageMeta, ResponseModel, Success, absent_when_none
 from ponte.http.responses.connectors import RunRow
 
 
@@ -82,3 +82,22 @@ class TicketPage(Success):
 
     data: list[dict[str, Any]]  # the ticket as Movidesk sends it, with `syncedAt`
     meta: CursorMeta
+
+
+class TicketDetail(ResponseModel):
+    id: str
+    ticket: dict[str, Any]  # its other fields as Movidesk sends them (subject, status, owner…)
+    clients: list[dict[str, Any]]
+    actions: list[dict[str, Any]]  # its conversation as stored (oldest first)
+    actionsTotal: int  # more than `actions` holds when the newest were kept to fit (dataUrl)
+    statusHistories: list[dict[str, Any]] | None  # null: none stored for this ticket
+    syncedAt: str
+    movideskUrl: str | None  # its page in Movidesk, when the settings name the subdomain
+    dataUrl: str | None = absent_when_none()  # the whole ticket, when `actions` is cut short
+    dataUrlExpiresAt: str | None = absent_when_none()
+
+
+class TicketAnswer(Success):
+    """A stored ticket: its fields, clients, actions and status history"""
+
+    data: TicketDetail

@@ -13,7 +13,7 @@ from datetime import timedelta
 
 from ponte.adapters import record_objects
 from ponte.clock import isoformat, utcnow
-from ponte.domain.records import PulledRecord
+from ponte.domain.records import PulledRecord, StoredObject
 
 
 @dataclass(frozen=True, slots=True)
@@ -23,6 +23,12 @@ class Link:
 
 
 Measure = Callable[[PulledRecord, Link | None], int]
+
+
+def link_to(stored: StoredObject) -> Link:
+    """A short-lived link to a record kept in an object (its whole JSON)."""
+    expires = isoformat(utcnow() + timedelta(seconds=record_objects.LINK_SECONDS))
+    return Link(record_objects.link(stored.key), expires)
 
 
 @dataclass(frozen=True, slots=True)
@@ -76,8 +82,7 @@ class Fitter:
 
     def _linked(self, record: PulledRecord) -> PulledRecord | None:
         assert record.stored is not None
-        expires = isoformat(utcnow() + timedelta(seconds=record_objects.LINK_SECONDS))
-        link = Link(record_objects.link(record.stored.key), expires)
+        link = link_to(record.stored)
         size = self.fit.measure(record, link)
         if size > self.left and self.count:
             return None
