@@ -9,13 +9,19 @@
   milliseconds at a thousand items, where a GetItem takes three). A Query on the table now
   looks at its own partition only, and one on an index skips that first sort (moto sorts the
   matches again by the index's keys): the same answers, at the cost DynamoDB's own have.
+- moto writes every DynamoDB answer through its model-driven serializer, which walks each
+  attribute value's shape: 250 ms for a BatchGetItem of 100 small items. The item
+  operations' answers are already DynamoDB JSON, so they are written with ``json.dumps``
+  (binary values base64-encoded, as the serializer does): the same bytes, a tenth the time.
 - StopExecution right after StartExecution finds moto's worker before it has built its
   environment and crashes; the stop waits (briefly) for the worker to be ready.
 """
 
 from __future__ import annotations
 
+import base64
 import copy
+import json
 import threading
 import time
 from collections.abc import Iterator
@@ -107,6 +113,48 @@ def _scoped_queries(table_type: Any) -> tuple[Any, Any]:
     return scoped_query, scoped_all_items
 
 
+# The DynamoDB operations whose answers hold items and counts only (no timestamps, no
+# renamed members): their result is written as it is.
+ITEM_OPERATIONS = frozenset({
+    "GetItem", "PutItem", "UpdateItem", "DeleteItem", "Query", "Scan", "BatchGetItem",
+    "BatchWriteItem", "TransactGetItems", "TransactWriteItems",
+})  # fmt: skip
+
+
+def _plain_json(value: Any) -> Any:
+    if isinstance(value, bytes):  # B and BS values: base64 on the wire
+        return base64.b64encode(value).decode("ascii")
+    raise TypeError(f"{type(value).__name__} is not JSON")
+
+
+def _without_none(value: Any) -> Any:
+    """What the serializer leaves out: members that are None, at any depth."""
+    if isinstance(value, dict):
+        return {k: _without_none(v) for k, v in value.items() if v is not None}
+    if isinstance(value, list):
+        return [_without_none(v) for v in value]
+    return value
+
+
+def _direct_item_answers(serializer_type: Any) -> Any:
+    """A replacement for the JSON serializer's ``_serialize_result``: item operations'
+    results are dumped directly."""
+    serialize_result = serializer_type._serialize_result
+
+    def direct(self: Any, resp: Any, result: Any) -> Any:
+        if (
+            self.service_model.service_name != "dynamodb"
+            or self.operation_name not in ITEM_OPERATIONS
+            or not isinstance(result, dict)
+        ):
+            return serialize_result(self, resp, result)
+        resp["body"] = json.dumps(_without_none(result), default=_plain_json)
+        resp["headers"]["Content-Type"] = self._get_protocol_specific_content_type()
+        return resp
+
+    return direct
+
+
 @contextmanager
 def patched_moto() -> Iterator[None]:
     from moto.dynamodb import models as dynamodb_models
@@ -149,12 +197,17 @@ def patched_moto() -> Iterator[None]:
             time.sleep(0.01)
         return stop_worker(self, *args, **kwargs)
 
+    from moto.core.serialize import JSONSerializer
+
     scoped_query, scoped_all_items = _scoped_queries(Table)
 
     with (
         mock.patch.object(DynamoHandler, "call_action", atomic_call_action),
         mock.patch.object(Table, "query", scoped_query),
         mock.patch.object(Table, "all_items", scoped_all_items),
+        mock.patch.object(
+            JSONSerializer, "_serialize_result", _direct_item_answers(JSONSerializer)
+        ),
         mock.patch.object(DynamoDBBackend, "transact_write_items", transact_write_items),
         mock.patch.object(ExecutionWorker, "stop", stop),
     ):

@@ -31,6 +31,7 @@ PATCHED = [
       "scan_index_forward", "projection_expressions", "index_name", "consistent_read",
       "filter_expression", "hash_key_conditions", "range_key_conditions", "filter_kwargs"]),
     ("moto.dynamodb.models.table", "Table.all_items", ["self"]),
+    ("moto.core.serialize", "JSONSerializer._serialize_result", ["self", "resp", "result"]),
 ]  # fmt: skip
 
 
@@ -160,3 +161,76 @@ def test_scoped_queries_answer_as_moto_does() -> None:
     assert answers["scoped"] == answers["plain"]
     # both ways: p0 and p3 (43 items each; p9 has none), and the 200 items the index holds
     assert sum(len(page) for query in answers["plain"] for page in query) == 2 * (43 + 43 + 200)
+
+
+# Every item operation, through boto3 on moto, answered by moto's serializer and by the local
+# stack's direct one: the parsed answers, printed.
+_ANSWERS = """
+import json, os
+from unittest import mock
+os.environ.update(AWS_ACCESS_KEY_ID="x", AWS_SECRET_ACCESS_KEY="x", AWS_DEFAULT_REGION="us-east-1")
+import boto3
+from moto import mock_aws
+from moto.core.serialize import JSONSerializer
+from devstack.moto_fixes import _direct_item_answers
+
+item = {"PK": {"S": "p"}, "SK": {"S": "1"}, "n": {"N": "1.50"}, "b": {"B": b"\\x00\\xffbin"},
+        "bs": {"BS": [b"a", b"b"]}, "ss": {"SS": ["x", "y"]}, "ns": {"NS": ["1", "2"]},
+        "m": {"M": {"deep": {"L": [{"S": "é"}, {"NULL": True}, {"BOOL": False}]}}}}
+
+def answers():
+    found = []
+    with mock_aws():
+        c = boto3.client("dynamodb")
+        keys = [{"AttributeName": n, "KeyType": k} for n, k in (("PK", "HASH"), ("SK", "RANGE"))]
+        c.create_table(TableName="t", KeySchema=keys, BillingMode="PAY_PER_REQUEST",
+                       AttributeDefinitions=[{"AttributeName": n, "AttributeType": "S"}
+                                             for n in ("PK", "SK")])
+        key = {"PK": {"S": "p"}, "SK": {"S": "1"}}
+        calls = [
+            ("put_item", dict(TableName="t", Item=item, ReturnValues="ALL_OLD")),
+            ("put_item", dict(TableName="t", Item=item, ReturnValues="ALL_OLD",
+                              ReturnConsumedCapacity="TOTAL")),
+            ("get_item", dict(TableName="t", Key=key)),
+            ("get_item", dict(TableName="t", Key={"PK": {"S": "p"}, "SK": {"S": "none"}})),
+            ("update_item", dict(TableName="t", Key=key, UpdateExpression="SET n = n + :o",
+                                 ExpressionAttributeValues={":o": {"N": "1"}},
+                                 ReturnValues="ALL_NEW")),
+            ("query", dict(TableName="t", KeyConditionExpression="PK = :p", Limit=1,
+                           ExpressionAttributeValues={":p": {"S": "p"}})),
+            ("scan", dict(TableName="t", ReturnConsumedCapacity="INDEXES")),
+            ("batch_write_item", dict(RequestItems={"t": [
+                {"PutRequest": {"Item": {**item, "SK": {"S": str(n)}}}} for n in range(2, 6)]})),
+            ("batch_get_item", dict(RequestItems={"t": {"Keys": [
+                {"PK": {"S": "p"}, "SK": {"S": str(n)}} for n in range(1, 7)]}})),
+            ("transact_get_items", dict(TransactItems=[{"Get": {"TableName": "t", "Key": key}}])),
+            ("transact_write_items", dict(TransactItems=[{"Delete": {"TableName": "t",
+                                                                     "Key": key}}])),
+            ("delete_item", dict(TableName="t", Key={"PK": {"S": "p"}, "SK": {"S": "2"}},
+                                 ReturnValues="ALL_OLD")),
+        ]
+        for name, kwargs in calls:
+            answer = getattr(c, name)(**kwargs)
+            answer.pop("ResponseMetadata")
+            found.append([name, answer])
+    return found
+
+plain = answers()
+with mock.patch.object(JSONSerializer, "_serialize_result", _direct_item_answers(JSONSerializer)):
+    direct = answers()
+print(json.dumps({"plain": plain, "direct": direct}, default=repr, sort_keys=True))
+"""
+
+
+def test_item_answers_written_directly_parse_as_moto_writes_them() -> None:
+    """The local stack writes DynamoDB item answers with json.dumps (devstack.moto_fixes):
+    boto3 reads each operation's answer, binary and nested values included, as it reads
+    moto's own."""
+    env = os.environ | {"PYTHONPATH": os.pathsep.join(sys.path)}
+    out = subprocess.run(
+        [sys.executable, "-c", _ANSWERS], capture_output=True, text=True, check=True, env=env
+    )
+    answers = json.loads(out.stdout)
+    assert answers["direct"] == answers["plain"]
+    assert [name for name, _ in answers["plain"]][:3] == ["put_item", "put_item", "get_item"]
+    assert "bin" in json.dumps(answers["plain"][2])  # the binary value came back

@@ -1,0 +1,47 @@
+"""The probe itself: a refused request during which something was stored is a failure."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import httpx
+import pytest
+
+from devstack.stack import LocalStack
+from ponte.repository import tenancy as tenancy_store
+from ponte.services import tenancy
+from tests.integration.conftest import TenantFixture
+from tests.integration.fuzz.probe import STATS, Probe
+
+ROUTE = "/api/integration/v1/units/sync"
+
+
+def test_a_write_during_a_refused_request_is_caught(
+    api: httpx.Client, stack: LocalStack, tenant: TenantFixture, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    probe = Probe(api, stack)
+    headers = tenant.headers(tenant.api_key()) | {"content-type": "application/json"}
+    request = api.request
+
+    def writing(*args: Any, **kwargs: Any) -> httpx.Response:
+        tenancy.create_tenant(f"{tenant.id}-x", "stored behind the answer's back")
+        return request(*args, **kwargs)
+
+    monkeypatch.setattr(api, "request", writing)
+    failures = set(STATS.failures)
+    try:
+        with pytest.raises(AssertionError, match="refused with 400, yet changed what is stored"):
+            probe.send("POST", ROUTE, ROUTE, content=b"{not json", headers=headers)
+    finally:
+        STATS.failures = failures  # the fuzz summary counts real failures only
+    assert tenancy_store.get_tenant(f"{tenant.id}-x") is not None
+
+
+def test_a_refused_request_that_stores_nothing_passes(
+    api: httpx.Client, stack: LocalStack, tenant: TenantFixture
+) -> None:
+    headers = tenant.headers(tenant.api_key()) | {"content-type": "application/json"}
+
+    answer = Probe(api, stack).send("POST", ROUTE, ROUTE, content=b"{not json", headers=headers)
+
+    assert answer.status_code == 400
