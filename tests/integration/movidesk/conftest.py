@@ -16,6 +16,9 @@ import pytest
 
 from devstack.movidesk_fake import MovideskFake
 from devstack.stack import LocalStack
+from ponte.connectors.base import normalised_time
+from ponte.domain.records import PulledRecord
+from ponte.repository import pulled_records
 from tests.integration.conftest import TenantFixture
 from tests.support.virtual_time import VirtualClock, virtual_time
 
@@ -77,6 +80,18 @@ class Movidesk:
                 return data
             _pause.wait(0.05)
         raise AssertionError(f"run {run_id} did not finish")
+
+    def store_ticket(self, ticket: dict[str, Any], updated_at: datetime) -> None:
+        """A ticket as a sync stores it, with what the Movidesk fake cannot serve (status
+        histories: the fake expands actions only)."""
+        record = PulledRecord(
+            vendor_id=str(ticket["id"]), data=ticket, hash=uuid.uuid4().hex,
+            updated_at=normalised_time(updated_at.isoformat()),
+            synced_at=normalised_time(self.clock.now().isoformat()),
+        )  # fmt: skip
+        pulled_records.put_records(
+            self.tenant.id, "movidesk", "tickets", [(record, "created")], run_id="r-test", page=1
+        )
 
     def run_manual(self, start: str, end: str) -> dict[str, Any]:
         answer = self.sync(start, end)

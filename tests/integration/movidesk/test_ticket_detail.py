@@ -6,12 +6,9 @@ from __future__ import annotations
 
 import secrets
 from datetime import UTC, datetime, timedelta
-from typing import Any
 
 import requests
 
-from ponte.domain.records import PulledRecord
-from ponte.repository import pulled_records
 from tests.integration.conftest import TenantFixture
 from tests.integration.movidesk.conftest import API, Movidesk
 
@@ -23,17 +20,6 @@ HISTORY = [
     {"status": "Em atendimento", "justification": "Em análise",
      "changedDate": "2025-10-15T12:30:00", "changedBy": {"id": "7", "businessName": "Agente"}},
 ]  # fmt: skip
-
-
-def store_ticket(tenant_id: str, ticket: dict[str, Any]) -> None:
-    """A ticket as a sync stores it (the Movidesk fake has no status histories to expand)."""
-    record = PulledRecord(
-        vendor_id=str(ticket["id"]), updated_at="2025-10-15T12:30:00.000Z", data=ticket,
-        hash=secrets.token_hex(8), synced_at="2025-10-15T12:31:00.000Z",
-    )  # fmt: skip
-    pulled_records.put_records(
-        tenant_id, "movidesk", "tickets", [(record, "created")], run_id="r-test", page=1
-    )
 
 
 def test_a_synced_ticket_comes_with_its_parts_and_its_movidesk_link(movidesk: Movidesk) -> None:
@@ -70,7 +56,7 @@ def test_a_stored_status_history_is_given(movidesk: Movidesk) -> None:
               "actions": [{"id": 1, "type": 2, "description": "Lenta desde ontem",
                            "createdDate": "2025-10-15T12:00:00"}],
               "statusHistories": HISTORY}  # fmt: skip
-    store_ticket(movidesk.tenant.id, ticket)
+    movidesk.store_ticket(ticket, AT)
 
     data = movidesk.get("/tickets/555001").json()["data"]
 
@@ -92,7 +78,7 @@ def test_a_missing_ticket_is_404_in_portuguese(movidesk: Movidesk) -> None:
 def test_admins_only_and_each_tenant_its_own(
     movidesk: Movidesk, other_tenant: TenantFixture
 ) -> None:
-    store_ticket(movidesk.tenant.id, {"id": 555002, "subject": "Só deste tenant"})
+    movidesk.store_ticket({"id": 555002, "subject": "Só deste tenant"}, AT)
     path = f"{API}/tickets/555002"
 
     anonymous = movidesk.api.get(path)
