@@ -4,8 +4,10 @@ The stack runs as `make dev` runs it (`python -m devstack`, its own moto server)
 in a scratch directory holding a copy of `examples/`; every ```bash block of the README runs in
 order in one bash session, `set -euo pipefail`, with `curl` failing on an HTTP error. A block
 the test cannot run says why in a `<!-- readme-test: not run (…) -->` line above it. The only
-change to the text is the port in `B=http://127.0.0.1:3000`. A `# {…}` line under a command is
-the answer it must give (fields shown must match; `…` stands for the rest).
+change to the text is the port in `B=http://127.0.0.1:3000`. A `# {…}` (or `# […]`) comment is
+the answer the command must give, written on the lines under it or at the end of its own line
+(fields shown must match; `…` stands for the rest); every such answer is compared. The commands
+write nothing outside `.ponte/` (git-ignored), as in a user's clone.
 """
 
 from __future__ import annotations
@@ -21,7 +23,7 @@ import subprocess
 import sys
 import time
 from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -32,6 +34,10 @@ ROOT = Path(__file__).resolve().parents[2]
 README = ROOT / "README.md"
 SKIP = re.compile(r"<!-- readme-test: not run \((.+)\) -->")
 BASE_LINE = "B=http://127.0.0.1:3000"
+# A comment that starts with `{` or `[` is an answer, on its own line or after a command.
+ANSWER_COMMENT = re.compile(r"(?:^|(?<=\s))#\s*(?=[{\[])")
+# What the test itself puts in the scratch directory, beside .ponte/ and the examples' copy.
+TEST_FILES = frozenset({"dev.log", "progress", "answers.jsonl"})
 
 
 @dataclass
@@ -39,6 +45,11 @@ class Statement:
     line: int  # in README.md, 1-based
     text: str
     expected: str | None = None
+    answer_lines: list[int] = field(default_factory=list)  # where `expected` is written
+
+    def add_answer(self, line: int, text: str) -> None:
+        self.expected = text if self.expected is None else self.expected + text
+        self.answer_lines.append(line)
 
 
 @dataclass
@@ -72,6 +83,16 @@ def _complete(text: str) -> bool:
     return True
 
 
+def _trailing_answer(text: str) -> str | None:
+    """The answer written at the end of a command's last line (`cmd   # {…}`), if any: a
+    `#` outside quotes, so a comment, followed by `{` or `[`."""
+    last = text.rfind("\n") + 1
+    for found in ANSWER_COMMENT.finditer(text, last):
+        if found.start() > last and _complete(text[: found.start()]):
+            return text[found.end() :].strip()
+    return None
+
+
 def statements(block: Block) -> list[Statement]:
     found: list[Statement] = []
     pending: list[str] = []
@@ -83,17 +104,22 @@ def statements(block: Block) -> list[Statement]:
             answer = stripped.lstrip("#").strip()
             last = found[-1] if found else None
             if last is not None and last.expected is not None and not _parses(last.expected):
-                last.expected += answer  # an answer shown over several lines
+                last.add_answer(number, answer)  # an answer shown over several lines
             elif last is not None and last.expected is None and answer.startswith(("{", "[")):
-                last.expected = answer
+                last.add_answer(number, answer)
             continue
         if not pending and not stripped:
             continue
         if not pending:
             start = number
         pending.append(line)
-        if _complete("\n".join(pending)):
-            found.append(Statement(start, "\n".join(pending)))
+        text = "\n".join(pending)
+        if _complete(text):
+            statement = Statement(start, text)
+            trailing = _trailing_answer(text)
+            if trailing is not None:
+                statement.add_answer(number, trailing)
+            found.append(statement)
             pending = []
     assert not pending, f"README.md:{start}: an unfinished command"
     return found
@@ -228,6 +254,61 @@ def test_sam_env_names_the_host_as_a_container_reaches_it(dev_stack: DevStack) -
     assert env["VENDOR_PRIVATE_HOSTS"] == "host.docker.internal"
 
 
+def test_every_answer_the_readme_shows_is_compared() -> None:
+    """An answer the parser does not attach to a command (in a block the test does not run,
+    after a command that already has one, not JSON) would go unchecked: none may exist."""
+    blocks = readme_blocks(README.read_text("utf-8"))
+    shown = {
+        block.line + offset
+        for block in blocks
+        for offset, line in enumerate(block.body)
+        if ANSWER_COMMENT.search(line)
+    }
+    run = [s for block in blocks if not block.skipped for s in statements(block)]
+    compared = {line for s in run for line in s.answer_lines}
+    assert sorted(shown - compared) == [], "README.md lines with an answer the test skips"
+    unreadable = [s.line for s in run if s.expected is not None and not _parses(s.expected)]
+    assert unreadable == [], "README.md lines whose answer is not JSON"
+
+
+def test_answers_are_read_under_a_command_and_at_its_end() -> None:
+    block = Block(
+        10,
+        [
+            'curl $B/a | tee .ponte/a.json    # {"a": 1, …}',
+            'curl -d \'{"b": "x # {quoted}"}\' $B/b   # ?page&limit',
+            "curl $B/c \\",
+            "     -d '{}'   # [1,",
+            "# 2]",
+            "curl $B/d",
+            '# {"d": true,',
+            '#  "e": …}',
+        ],
+        None,
+    )
+    found = [(s.line, s.expected, s.answer_lines) for s in statements(block)]
+    assert found == [
+        (10, '{"a": 1, …}', [10]),
+        (11, None, []),
+        (12, "[1,2]", [13, 14]),
+        (15, '{"d": true,"e": …}', [16, 17]),
+    ]
+
+
+def _left_outside_ponte(workdir: Path) -> list[str]:
+    """Files under ``workdir`` outside .ponte/ that the test did not put there itself."""
+    ours = TEST_FILES | {
+        path.relative_to(ROOT).as_posix() for path in (ROOT / "examples").rglob("*")
+    }
+    return sorted(
+        name
+        for path in workdir.rglob("*")
+        if not path.is_dir()
+        and (name := path.relative_to(workdir).as_posix()) not in ours
+        and not name.startswith(".ponte/")
+    )
+
+
 def test_every_readme_example_answers_as_the_readme_says(dev_stack: DevStack) -> None:
     blocks = readme_blocks(README.read_text("utf-8"))
     run = [b for b in blocks if not b.skipped]
@@ -262,6 +343,8 @@ def test_every_readme_example_answers_as_the_readme_says(dev_stack: DevStack) ->
         assert matches(actual, _loose(wanted)), (
             f"README.md:{answer['line']}: {answer['output'][:500]}"
         )
+    # Nothing lands in the user's work tree: a file there is untracked, and may hold a key.
+    assert _left_outside_ponte(dev_stack.workdir) == [], "written outside .ponte/"
 
 
 def _time_wait_ports() -> set[int]:
