@@ -13,6 +13,9 @@
   attribute value's shape: 250 ms for a BatchGetItem of 100 small items. The item
   operations' answers are already DynamoDB JSON, so they are written with ``json.dumps``
   (binary values base64-encoded, as the serializer does): the same bytes, a tenth the time.
+- Whoever polls an SQS queue in process (the local stack's event sources) can wait for a
+  message to arrive rather than ask moto fifty times a second: each event in
+  ``SQS_LISTENERS`` is set when a message is sent or made visible again.
 - StopExecution right after StartExecution finds moto's worker before it has built its
   environment and crashes; the stop waits (briefly) for the worker to be ready.
 """
@@ -25,7 +28,7 @@ import json
 import threading
 import time
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import ExitStack, contextmanager
 from typing import Any
 from unittest import mock
 
@@ -113,6 +116,25 @@ def _scoped_queries(table_type: Any) -> tuple[Any, Any]:
     return scoped_query, scoped_all_items
 
 
+SQS_LISTENERS: set[threading.Event] = set()
+# What makes a message receivable: sent, or its visibility ended early (a failed delivery).
+SQS_ARRIVALS = (
+    "send_message", "send_message_batch", "change_message_visibility",
+    "change_message_visibility_batch",
+)  # fmt: skip
+
+
+def _telling_listeners(method: Any) -> Any:
+    def told(self: Any, *args: Any, **kwargs: Any) -> Any:
+        try:
+            return method(self, *args, **kwargs)
+        finally:
+            for listener in list(SQS_LISTENERS):
+                listener.set()
+
+    return told
+
+
 # The DynamoDB operations whose answers hold items and counts only (no timestamps, no
 # renamed members): their result is written as it is.
 ITEM_OPERATIONS = frozenset({
@@ -198,10 +220,11 @@ def patched_moto() -> Iterator[None]:
         return stop_worker(self, *args, **kwargs)
 
     from moto.core.serialize import JSONSerializer
+    from moto.sqs.models import SQSBackend
 
     scoped_query, scoped_all_items = _scoped_queries(Table)
 
-    with (
+    patches = [
         mock.patch.object(DynamoHandler, "call_action", atomic_call_action),
         mock.patch.object(Table, "query", scoped_query),
         mock.patch.object(Table, "all_items", scoped_all_items),
@@ -210,7 +233,14 @@ def patched_moto() -> Iterator[None]:
         ),
         mock.patch.object(DynamoDBBackend, "transact_write_items", transact_write_items),
         mock.patch.object(ExecutionWorker, "stop", stop),
-    ):
+        *(
+            mock.patch.object(SQSBackend, name, _telling_listeners(getattr(SQSBackend, name)))
+            for name in SQS_ARRIVALS
+        ),
+    ]
+    with ExitStack() as applied:
+        for patch in patches:
+            applied.enter_context(patch)
         yield
 
 

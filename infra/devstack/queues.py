@@ -23,6 +23,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
+from devstack.moto_fixes import SQS_LISTENERS
 from devstack.runtime import FunctionError, LambdaRuntime
 
 # The stack's own threads log apart from the functions (whose logger carries the last
@@ -33,6 +34,9 @@ logger = logging.getLogger("devstack")
 # ScalingConfig.MaximumConcurrency; PONTE_QUEUE_CONCURRENCY changes it for the local stack.
 DEFAULT_CONCURRENCY = 4
 THREAD_PREFIX = "sqs-poller"  # the poller's thread, and "sqs-poller-N" for each delivery
+# Between polls of idle queues: a message sent or made visible wakes the poller at once, so
+# this bounds only what nothing announces (a delayed message coming due).
+IDLE_WAIT_SECONDS = 0.25
 
 
 def default_concurrency() -> int:
@@ -57,6 +61,7 @@ class QueuePoller:
         self._consumers = consumers
         self._client = client
         self._stop = threading.Event()
+        self._wake = threading.Event()  # set by moto when a message may be receivable
         self._running = threading.Event()  # cleared: messages wait in their queue
         self._running.set()
         self._gate = threading.Lock()  # held while messages are received and handed out
@@ -66,6 +71,7 @@ class QueuePoller:
         self._thread = threading.Thread(target=self._loop, name=THREAD_PREFIX, daemon=True)
 
     def start(self) -> None:
+        SQS_LISTENERS.add(self._wake)
         self._thread.start()
 
     def stop(self) -> None:
@@ -73,6 +79,8 @@ class QueuePoller:
         environment goes with the stack)."""
         self._stop.set()
         self._running.set()
+        self._wake.set()
+        SQS_LISTENERS.discard(self._wake)
         self._thread.join(timeout=30)
         for delivery in list(self._deliveries):
             delivery.join(timeout=30)
@@ -85,6 +93,7 @@ class QueuePoller:
 
     def resume(self) -> None:
         self._running.set()
+        self._wake.set()
 
     def wait_idle(self, timeout: float = 30) -> bool:
         """Wait until no invocation is under way (a test looking at what a worker left);
@@ -100,6 +109,7 @@ class QueuePoller:
     def _loop(self) -> None:
         while not self._stop.is_set():
             self._running.wait()
+            self._wake.clear()  # before polling: what arrives from now on wakes the wait below
             busy = False
             with self._gate:
                 if not self._running.is_set():
@@ -110,7 +120,7 @@ class QueuePoller:
                     except Exception:  # the poller outlives a bad message or a moto hiccup
                         logger.exception("queue poller: %s", consumer.queue_url)
             if not busy:
-                self._stop.wait(0.02)
+                self._wake.wait(IDLE_WAIT_SECONDS)
 
     def _poll(self, consumer: Consumer) -> bool:
         """Receive a batch for a free slot of the consumer's function and deliver it on a
@@ -168,6 +178,7 @@ class QueuePoller:
         finally:
             self._slots[consumer.queue_url].release()
             self._deliveries.discard(threading.current_thread())
+            self._wake.set()  # a free slot: messages left waiting can go now
 
 
 def _record(message: dict[str, Any], consumer: Consumer) -> dict[str, Any]:
