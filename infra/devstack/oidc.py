@@ -110,7 +110,7 @@ class LocalOidc:
 <title>Entrar (ambiente local)</title>
 <style>body{{font:16px system-ui,sans-serif;max-width:26rem;margin:3rem auto;padding:0 1rem}}
 label{{display:block;margin:.75rem 0 .25rem}}
-input,select,button{{font:inherit;padding:.4rem;width:100%}}
+input,select,button{{font:inherit;padding:.4rem;width:100%;box-sizing:border-box}}
 button{{margin-top:1rem}}</style></head>
 <body><h1>Entrar (ambiente local)</h1>
 <p>Provedor de identidade de desenvolvimento: escolha o tenant e o papel.</p>
