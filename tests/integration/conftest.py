@@ -99,6 +99,20 @@ def _table(stack: LocalStack) -> _TableKeeper:
 
 
 @pytest.fixture(autouse=True)
+def _environment_kept() -> Iterator[None]:
+    """A test that leaves the process environment changed (an endpoint, a table name) sends
+    every later test elsewhere: fail it, by name, and put the environment back."""
+    before = dict(os.environ)
+    yield
+    names = (before.keys() | os.environ.keys()) - {"PYTEST_CURRENT_TEST"}
+    changed = sorted(k for k in names if before.get(k) != os.environ.get(k))
+    if changed:
+        os.environ.clear()
+        os.environ.update(before)
+        pytest.fail(f"the test left the environment changed: {', '.join(changed)}")
+
+
+@pytest.fixture(autouse=True)
 def _bounded_table(request: pytest.FixtureRequest) -> Iterator[None]:
     """An empty table before a test marked `fresh_table`; after any test of the stack, an
     emptied table if it has grown past TABLE_ITEM_LIMIT items (a cheap DescribeTable)."""

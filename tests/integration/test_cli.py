@@ -28,9 +28,9 @@ def cli(
     capsys: pytest.CaptureFixture[str],
     tmp_path: Path,
 ):  # type: ignore[no-untyped-def]
-    # The CLI points the process at its target through the environment: restore it after.
-    for name in ("TABLE_NAME", "AWS_REGION", "AWS_DEFAULT_REGION"):
-        monkeypatch.setenv(name, os.environ.get(name, "us-east-1"))
+    # The CLI points the process at its target through the environment (it sets variables
+    # that may have been absent, which monkeypatch would not restore): put it all back after.
+    saved = dict(os.environ)
     monkeypatch.delenv("AWS_ENDPOINT_URL", raising=False)
     monkeypatch.chdir(tmp_path)  # no stray .ponte/dev.json from a developer's `make dev`
 
@@ -41,6 +41,8 @@ def cli(
 
     yield run
     monkeypatch.undo()
+    os.environ.clear()
+    os.environ.update(saved)
     get_settings.cache_clear()
     aws.reset_clients()
 
