@@ -62,8 +62,13 @@ browser:
 	    echo "make test needs a headless browser: install Debian's chromium package (sudo apt-get install chromium)"; exit 1; \
 	  fi; }
 
+# The whole suite records every AWS call each function makes; then each function's IAM
+# policy in the template is checked against them (least privilege: devstack/privilege.py).
+CALL_LOG_DIR := $(abspath .pytest-calls)
 unit: $(STAMP) browser
-	$(BIN)/python -m pytest -n $(PYTEST_WORKERS)
+	rm -rf $(CALL_LOG_DIR)
+	PONTE_CALL_LOG_DIR=$(CALL_LOG_DIR) $(BIN)/python -m pytest -n $(PYTEST_WORKERS)
+	$(BIN)/python -m devstack.privilege $(CALL_LOG_DIR)
 
 test: lint typecheck validate statelint unit
 
@@ -87,4 +92,4 @@ openapi: $(STAMP)
 	$(BIN)/python -m openapi docs/openapi
 
 clean:
-	rm -rf .aws-sam .pytest_cache .mypy_cache .ruff_cache .hypothesis
+	rm -rf .aws-sam .pytest-calls .pytest_cache .mypy_cache .ruff_cache .hypothesis

@@ -20,6 +20,7 @@ from unittest import mock
 
 from aws_lambda_powertools.logging import logger as powertools_logger
 
+from devstack.aws_calls import acting_as
 from devstack.moto_fixes import patched_moto
 from devstack.template import Function
 from ponte.observability import logger
@@ -90,7 +91,8 @@ class LambdaRuntime:
         if cold:
             powertools_logger.is_cold_start = True
         try:
-            return handler(event, self.context(logical_id))
+            with acting_as(logical_id):
+                return handler(event, self.context(logical_id))
         except Exception as exc:
             logger.error(
                 "function failed",

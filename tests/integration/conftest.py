@@ -44,19 +44,34 @@ import boto3  # noqa: E402
 import httpx  # noqa: E402
 import pytest  # noqa: E402
 
+from devstack import privilege  # noqa: E402
+from devstack.aws_calls import CallLog  # noqa: E402
 from devstack.provision import Provisioned, reset_tables  # noqa: E402
 from devstack.stack import LocalStack, run_local_stack  # noqa: E402
+from devstack.template import Template  # noqa: E402
 from ponte.domain.tenancy import Scope  # noqa: E402
 from ponte.services import tenancy  # noqa: E402
 from tests.integration.fuzz.probe import STATS  # noqa: E402
 from tests.support.documents import CheckedClient  # noqa: E402
 from tests.support.virtual_time import VirtualClock, virtual_time  # noqa: E402
 
+# `make test` names a directory here: every AWS call each function makes is recorded and
+# saved there with the template's policies, for the least-privilege check that follows.
+CALL_LOG_DIR = os.environ.get("PONTE_CALL_LOG_DIR")
+
 
 @pytest.fixture(scope="session")
 def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LocalStack]:
-    with run_local_stack(state_dir=tmp_path_factory.mktemp("ponte-state")) as local:
+    state_dir = tmp_path_factory.mktemp("ponte-state")
+    if not CALL_LOG_DIR:
+        with run_local_stack(state_dir=state_dir) as local:
+            yield local
+        return
+    log = CallLog(Template.region, Template.account)
+    with log.installed(), run_local_stack(state_dir=state_dir) as local:
         yield local
+        worker = os.environ.get("PYTEST_XDIST_WORKER", "main")
+        privilege.save(Path(CALL_LOG_DIR), log, local.provisioned.template, worker)
 
 
 @pytest.fixture

@@ -7,6 +7,7 @@ from collections.abc import Iterator
 import httpx
 import pytest
 
+from devstack.aws_calls import unrecorded
 from ponte import aws
 from ponte.settings import get_settings
 
@@ -15,8 +16,10 @@ HEALTH = "/api/integration/v1/health"
 
 @pytest.fixture
 def broken_environment(monkeypatch: pytest.MonkeyPatch) -> Iterator[pytest.MonkeyPatch]:
-    """Change the functions' environment for one test, then restore settings and clients."""
-    yield monkeypatch
+    """Change the functions' environment for one test, then restore settings and clients.
+    Their calls meanwhile go elsewhere on purpose: not recorded as the template's."""
+    with unrecorded():
+        yield monkeypatch
     monkeypatch.undo()
     get_settings.cache_clear()
     aws.reset_clients()
