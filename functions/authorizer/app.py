@@ -14,7 +14,7 @@ from typing import Any
 from ponte.auth.authenticate import Authenticator
 from ponte.auth.jwt_verifier import JwksCache, JwtVerifier
 from ponte.auth.rate_limit import RateLimiter
-from ponte.observability import correlation_id, count, instrument, logger
+from ponte.observability import Metric, correlation_id, count, instrument, logger
 from ponte.repository import rate_limits, tenancy
 from ponte.settings import Settings, get_settings
 
@@ -52,10 +52,10 @@ def _authorize(event: dict[str, Any], context: Any) -> dict[str, Any]:
         },
     )
     if verdict.failure:
-        count("AuthFailures")
+        count(Metric.AUTH_FAILURES)
     if verdict.rate is not None and verdict.rate.exceeded:
-        count("RateLimited")
-    count("Authorizations")
+        count(Metric.RATE_LIMITED)
+    count(Metric.AUTHORIZATIONS)
     # The access log reads the correlation id from here ($context.authorizer.correlationId).
     context = verdict.to_context() | {"correlationId": correlation_id(event)}
     return {"isAuthorized": True, "context": context}

@@ -18,6 +18,9 @@ ROOT = Path(__file__).resolve().parents[2]
 TEMPLATE = ROOT / "template.yaml"
 
 
+NO_VALUE = object()  # what Ref AWS::NoValue resolves to: dropped by Template.resolve
+
+
 class _CfnLoader(yaml.SafeLoader):
     pass
 
@@ -188,18 +191,22 @@ class Template:
 
     # -- intrinsics ------------------------------------------------------------------------
     def resolve(self, value: Any) -> Any:
+        """``value`` with its intrinsics resolved; a property or item that resolves to
+        ``AWS::NoValue`` is left out, as CloudFormation does."""
         if isinstance(value, list):
-            return [self.resolve(v) for v in value]
+            return [r for r in (self.resolve(v) for v in value) if r is not NO_VALUE]
         if not isinstance(value, dict):
             return value
         if len(value) != 1:
-            return {k: self.resolve(v) for k, v in value.items()}
+            resolved = {k: self.resolve(v) for k, v in value.items()}
+            return {k: v for k, v in resolved.items() if v is not NO_VALUE}
         ((name, arg),) = value.items()
         handler = self._intrinsics().get(name)
         if handler is None:
             if name.startswith("Fn::") or name == "Ref":
                 raise ValueError(f"intrinsic {name} is not supported by the local stack")
-            return {name: self.resolve(arg)}
+            resolved = self.resolve(arg)
+            return {} if resolved is NO_VALUE else {name: resolved}
         return handler(arg)
 
     def _intrinsics(self) -> dict[str, Callable[[Any], Any]]:
@@ -223,7 +230,9 @@ class Template:
             "AWS::StackName": "ponte-local",
         }
 
-    def _ref(self, name: str) -> str:
+    def _ref(self, name: str) -> Any:
+        if name == "AWS::NoValue":
+            return NO_VALUE
         if name in self.parameters:
             return self.parameters[name]
         if name in self._pseudo():

@@ -13,11 +13,12 @@ from __future__ import annotations
 import os
 import re
 import threading
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
+from enum import StrEnum
 from typing import Any, cast
 
 from aws_lambda_powertools import Logger, Metrics
-from aws_lambda_powertools.metrics import MetricUnit
+from aws_lambda_powertools.metrics import EphemeralMetrics, MetricUnit
 
 from ponte.settings import get_settings
 
@@ -29,10 +30,51 @@ _tracer: Any = None
 _metrics_lock = threading.Lock()
 
 
-def count(name: str) -> None:
-    """Add 1 to the ``name`` metric of this invocation."""
+class Metric(StrEnum):
+    """Every metric Ponte emits (namespace POWERTOOLS_METRICS_NAMESPACE, dimension
+    ``service``): the template's alarms and dashboard name these and no others."""
+
+    HTTP_2XX = "Http2xx"
+    HTTP_3XX = "Http3xx"
+    HTTP_4XX = "Http4xx"
+    HTTP_5XX = "Http5xx"
+    HTTP_LATENCY = "HttpLatency"  # milliseconds in the function; the four above: dimension api
+    AUTHORIZATIONS = "Authorizations"
+    AUTH_FAILURES = "AuthFailures"
+    RATE_LIMITED = "RateLimited"
+    # A connector run that ended; dimensions platform and status (success, error, ...).
+    PULL_RUNS_ENDED = "PullRunsEnded"
+    # A run's records, on its end; dimension platform.
+    RECORDS_FETCHED = "RecordsFetched"
+    RECORDS_CREATED = "RecordsCreated"
+    RECORDS_UPDATED = "RecordsUpdated"
+    # A vendor client's requests (retries included) and the 429s among them; dimension vendor.
+    VENDOR_REQUESTS = "VendorRequests"
+    VENDOR_THROTTLED = "VendorThrottled"
+
+
+def count(
+    metric: Metric,
+    value: float = 1,
+    *,
+    unit: MetricUnit = MetricUnit.Count,
+    by: Sequence[Mapping[str, str]] = (),
+) -> None:
+    """Add ``value`` to ``metric``. Without ``by``: to this invocation's metric set. With it:
+    written at once, one record per group of dimensions in ``by`` (``{}``: ``service``
+    alone, what an alarm over every vendor reads), because a set shares one group and an
+    alarm or a graph reads one."""
     with _metrics_lock:
-        metrics.add_metric(name=name, unit=MetricUnit.Count, value=1)
+        if not by:
+            metrics.add_metric(name=metric.value, unit=unit, value=value)
+            return
+        service = os.environ.get("POWERTOOLS_SERVICE_NAME", "ponte")
+        for group in by:
+            alone = EphemeralMetrics(namespace=metrics.namespace, service=service)
+            for name, named in group.items():
+                alone.add_dimension(name=name, value=named)
+            alone.add_metric(name=metric.value, unit=unit, value=value)
+            alone.flush_metrics()
 
 
 def _flush_metrics() -> None:

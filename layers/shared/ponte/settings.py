@@ -84,6 +84,8 @@ class Settings:
     record_bucket: str = _env("RECORD_BUCKET", "")
     # The Secrets Manager secret whose value seals page cursors (repository/cursors.py).
     cursor_key_secret: str = _env("CURSOR_KEY_SECRET", "")
+    # A customer-managed KMS key for the secrets Ponte creates; empty: the AWS-managed key.
+    secrets_kms_key_id: str = _env("SECRETS_KMS_KEY_ID", "")
     full_sync_state_machine: str = _env("FULL_SYNC_STATE_MACHINE_ARN", "")
     full_sync_map_concurrency: int = _env("FULL_SYNC_MAP_CONCURRENCY", 4, parse=int)
     # The largest bundle a full sync reads, once decompressed (MB): a gzip of a few hundred

@@ -16,8 +16,11 @@ def put(secret_name: str, value: str) -> None:
     try:
         client.put_secret_value(SecretId=secret_name, SecretString=value)
     except client.exceptions.ResourceNotFoundException:
+        key = get_settings().secrets_kms_key_id
         try:
-            client.create_secret(Name=secret_name, SecretString=value)
+            client.create_secret(
+                Name=secret_name, SecretString=value, **({"KmsKeyId": key} if key else {})
+            )
         except client.exceptions.ResourceExistsException:  # created meanwhile: update it
             client.put_secret_value(SecretId=secret_name, SecretString=value)
 

@@ -10,12 +10,14 @@ from __future__ import annotations
 
 import hashlib
 import json
+import time
 from collections.abc import Callable
 from typing import Any
 
 from aws_lambda_powertools.event_handler import APIGatewayHttpResolver, Response
 from aws_lambda_powertools.event_handler.exceptions import NotFoundError
 from aws_lambda_powertools.event_handler.middlewares import NextMiddleware
+from aws_lambda_powertools.metrics import MetricUnit
 from pydantic import BaseModel
 
 from ponte import errors
@@ -23,7 +25,7 @@ from ponte.auth.principals import AuthContext, Principal, PrincipalKind, Role
 from ponte.domain.tenancy import Scope
 from ponte.errors import DomainError
 from ponte.http.envelopes import Flavor, error_body, status_of
-from ponte.observability import Handler, correlation_id, count, instrument, logger
+from ponte.observability import Handler, Metric, correlation_id, count, instrument, logger
 from ponte.validation import field_errors
 
 Middleware = Callable[[APIGatewayHttpResolver, NextMiddleware], Response[Any]]
@@ -269,10 +271,26 @@ def principal(app: APIGatewayHttpResolver) -> Principal:
     return found
 
 
+# Which API a path belongs to: the dimension `api` of the HTTP metrics (the dashboard).
+_APIS = (
+    ("/api/integration/", "integration"),
+    ("/api/hierarquia/", "hierarchy"),
+    ("/api/admin/", "admin"),
+    ("/api/v1/sync/", "connectors"),
+    ("/sync/", "kommo"),
+    ("/admin/integrations/movidesk", "movidesk"),
+)
+
+
+def api_name(path: str) -> str:
+    return next((name for prefix, name in _APIS if path.startswith(prefix)), "other")
+
+
 def lambda_handler(app: APIGatewayHttpResolver) -> Handler:
     """The function entry point: resolve, then stamp correlation id and rate-limit headers."""
 
     def handle(event: dict[str, Any], context: Any) -> dict[str, Any]:
+        started = time.monotonic()
         response = app.resolve(event, context)
         headers = response.setdefault("headers", {})
         headers["X-Correlation-Id"] = correlation_id(event)
@@ -282,7 +300,10 @@ def lambda_handler(app: APIGatewayHttpResolver) -> Handler:
         if rate is not None:
             headers.update(rate.headers())
         status = int(response.get("statusCode", 200))
-        count(f"Http{status // 100}xx")
+        api = api_name(str(event.get("rawPath", "")))
+        count(Metric(f"Http{status // 100}xx"), by=[{"api": api}])
+        elapsed = (time.monotonic() - started) * 1000
+        count(Metric.HTTP_LATENCY, elapsed, unit=MetricUnit.Milliseconds, by=[{"api": api}])
         return response
 
     return instrument(handle, correlation=correlation_id)

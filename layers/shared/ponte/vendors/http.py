@@ -33,6 +33,7 @@ from typing import TYPE_CHECKING, Any, Protocol
 from urllib.parse import SplitResult, urlsplit
 
 from ponte.clock import Clock, get_clock
+from ponte.observability import Metric, count
 from ponte.vendors.pacing import Pacer
 
 if TYPE_CHECKING:  # httpx costs ~170 ms to import: only code that calls a vendor pays it
@@ -123,8 +124,10 @@ class VendorHttp:
     clock: Clock | None = None
     max_attempts: int = 5
     requests: int = 0  # sent, retries included
+    throttled: int = 0  # of which the vendor refused with a 429
     on_request: Callable[[str, str], None] | None = None  # (method, path): counting in tests
     _client: Any = None
+    _counted: dict[str, int] = field(default_factory=dict)  # already written as metrics
 
     def _http(self) -> httpx.Client:
         client: httpx.Client | None = self._client
@@ -161,8 +164,15 @@ class VendorHttp:
         return client
 
     def close(self) -> None:
+        """Close the connection pool; the requests sent and refused become metrics."""
         if self._client is not None:
             self._client.close()
+        for metric, total in ((Metric.VENDOR_REQUESTS, self.requests),
+                              (Metric.VENDOR_THROTTLED, self.throttled)):  # fmt: skip
+            if total > self._counted.get(metric, 0):
+                new = total - self._counted.get(metric, 0)
+                count(metric, new, by=[{"vendor": self.vendor}, {}])
+                self._counted[metric] = total
 
     def get(self, path: str, *, params: Mapping[str, Any] | None = None,
             limits: Sequence[str] = ()) -> Any:  # fmt: skip
@@ -249,6 +259,8 @@ class VendorHttp:
             raise VendorAuthError(
                 f"{where}: the credentials were refused (HTTP {status})", status, _detail(response)
             )
+        if status == 429:
+            self.throttled += 1
         if status == 429 or status >= 500:
             raise _Retryable(f"HTTP {status}", _retry_after(response), refused=status == 429)
         if 300 <= status < 400:  # e.g. a 302 to a sign-in page, with no body: no success

@@ -17,6 +17,7 @@ from typing import Any
 from ponte import errors
 from ponte.clock import utcnow
 from ponte.domain.connectors import Connection, PullRun, RunStatus
+from ponte.observability import Metric, count
 from ponte.repository import connections as connection_store
 from ponte.repository import pull_runs
 from ponte.repository.errors import ConditionFailed
@@ -129,6 +130,18 @@ def end(tenant_id: str, run: PullRun, outcome: Outcome, *, lease: str | None = N
     if outcome.connection is not None:
         release = {"last_sync_at": now, "last_sync_status": outcome.status.value}
         release |= outcome.connection
-    return pull_runs.end(
-        tenant_id, run, fields, lease=lease, release=release, add=outcome.add
-    )  # fmt: skip
+    ended = pull_runs.end(tenant_id, run, fields, lease=lease, release=release, add=outcome.add)
+    if ended:
+        _measure(run, outcome.status)
+    return ended
+
+
+def _measure(run: PullRun, status: RunStatus) -> None:
+    """The metrics of a run's end: the alarms watch the failures, the dashboard the rest."""
+    platform = run.platform.value
+    ended = {"platform": platform, "status": status.value}
+    count(Metric.PULL_RUNS_ENDED, by=[ended, {"status": status.value}])
+    for metric, total in ((Metric.RECORDS_FETCHED, "fetched"), (Metric.RECORDS_CREATED, "created"),
+                          (Metric.RECORDS_UPDATED, "updated")):  # fmt: skip
+        if run.total(total):
+            count(metric, run.total(total), by=[{"platform": platform}])
