@@ -20,6 +20,7 @@ from pydantic import Json
 from ponte.domain.run_queue import FireMessage, KeepAliveMessage, QueueMessage
 from ponte.observability import instrument, logger
 from ponte.services.pulls import engine, firing, keepalive
+from ponte.settings import get_settings
 
 
 class QueueRecord(SqsRecordModel):
@@ -41,7 +42,8 @@ def _record_handler(record: QueueRecord, context: Any) -> str:
         outcome = keepalive.work(message, remaining)
         logger.info("keep-alive", extra={"outcome": outcome})
         return outcome
-    outcome = engine.work(message, remaining)
+    last = int(record.attributes.ApproximateReceiveCount) >= get_settings().pull_max_receives
+    outcome = engine.work(message, remaining, last_attempt=last)
     logger.info("pull", extra={"run": message.run_id, "outcome": outcome})
     return outcome
 

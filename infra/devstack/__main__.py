@@ -66,6 +66,8 @@ def demo_tenant(stack: LocalStack, endpoint: str) -> dict[str, Any]:
         "admin_token": stack.idp.mint(DEMO_TENANT, "admin", subject="dev-admin", ttl_seconds=43200),
         "jwt_issuer": stack.idp.issuer,
         "schedule_group": stack.provisioned.environment["SCHEDULE_GROUP"],
+        "pull_queue_url": stack.provisioned.environment["PULL_QUEUE_URL"],
+        "dead_letter_queue_url": stack.provisioned.environment["DEAD_LETTER_QUEUE_URL"],
     }
     if stack.kommo is not None:
         credentials["kommo_accounts"] = _seed_kommo(stack)

@@ -80,6 +80,30 @@ def _stack_output(stack: str, key: str) -> str:
     raise SystemExit(f"ponte: stack {stack} has no {key} output")
 
 
+# The run queue and its dead letters: (variable, stack output, dev.json key).
+QUEUES = (
+    ("PULL_QUEUE_URL", "PullQueueUrl", "pull_queue_url"),
+    ("DEAD_LETTER_QUEUE_URL", "DeadLetterQueueUrl", "dead_letter_queue_url"),
+)
+
+
+def _queues(args: argparse.Namespace) -> None:
+    """Point the process at the stack's run queue and dead letters: a --stack's outputs win,
+    then the environment, then the local stack's dev.json."""
+    dev = {} if (args.stack or args.table or args.endpoint_url) else _dev_state()
+    for variable, output, key in QUEUES:
+        value = _stack_output(args.stack, output) if args.stack else None
+        value = value or os.environ.get(variable) or dev.get(key)
+        if not value:
+            raise SystemExit(
+                f"ponte: no {variable}: pass --stack, set it, or start the local stack (make dev)"
+            )
+        os.environ[variable] = value
+    from ponte.settings import get_settings
+
+    get_settings.cache_clear()
+
+
 def _plain(value: Any) -> Any:
     """A response model as its API renders it; anything else JSON lacks as text."""
     dump = getattr(value, "model_dump", None)
@@ -343,6 +367,54 @@ def _local(groups: Any, tenant_help: str) -> None:
     listing.add_argument("--group", help="schedule group (default: the local stack's)")
     listing.set_defaults(func=schedules_list)
     fire.set_defaults(func=schedules_fire)
+
+    dlq = groups.add_parser(
+        "dlq", help="the run queue's dead letters: runs and schedule fires that failed"
+    ).add_subparsers(dest="command", required=True, metavar="ACTION")
+    dlq.add_parser(
+        "list", help="what died: kind, tenant, run, connection, first error (left in place)"
+    ).set_defaults(func=dlq_list)
+    redrive = dlq.add_parser(
+        "redrive",
+        help="send dead letters back (a run's: a new run of its connection); once sent, "
+        "they leave the dead-letter queue",
+    )
+    redrive.add_argument("--run", help="only this run's message")
+    redrive.set_defaults(func=dlq_redrive)
+
+
+def dlq_list(args: argparse.Namespace) -> None:
+    from ponte.services.pulls import dead_letters
+
+    _queues(args)
+    found = dead_letters.listing()
+    if not found:
+        print("ponte: the dead-letter queue is empty", file=sys.stderr)
+    _print([_dead(d) for d in found])
+
+
+def dlq_redrive(args: argparse.Namespace) -> None:
+    from ponte.services.pulls import dead_letters
+
+    _queues(args)
+    done = dead_letters.redrive(args.run)
+    if not done:
+        which = f" for run {args.run}" if args.run else ""
+        print(f"ponte: nothing in the dead-letter queue{which}", file=sys.stderr)
+    _print([
+        _dead(d.dead) | ({"newRun": d.new_run_id} if d.new_run_id else {})
+        | ({"refused": d.refused} if d.refused else {"redriven": True})
+        for d in done
+    ])  # fmt: skip
+
+
+def _dead(dead: Any) -> dict[str, Any]:
+    shown = {
+        "kind": dead.kind, "tenant": dead.tenant_id, "run": dead.run_id,
+        "connection": dead.connection_id, "connectionName": dead.connection_name,
+        "firstError": dead.first_error, "receives": dead.receives, "diedAt": dead.died_at,
+    }  # fmt: skip
+    return {k: v for k, v in shown.items() if v not in (None, "")}
 
 
 def _refusal(exc: Any) -> str:

@@ -34,6 +34,7 @@ _MOCK = mock_aws(
 )
 _MOCK.start()
 
+import json  # noqa: E402
 import shutil  # noqa: E402
 import uuid  # noqa: E402
 from collections.abc import Iterator  # noqa: E402
@@ -219,3 +220,35 @@ def pytest_testnodedown(node: object, error: object) -> None:
 def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter) -> None:
     if STATS.requests and not hasattr(terminalreporter.config, "workeroutput"):
         terminalreporter.write_line(STATS.summary())
+
+
+@pytest.fixture
+def cli(
+    stack: LocalStack,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+    tmp_path: Path,
+):  # type: ignore[no-untyped-def]
+    """``cli(*argv)`` runs `ponte` on the stack: (exit code, its JSON output or text);
+    ``cli.stderr`` holds what it printed there."""
+    from ponte import aws
+    from ponte.settings import get_settings
+    from ponte_cli.main import main
+
+    # The CLI points the process at its target through the environment (it sets variables
+    # that may have been absent, which monkeypatch would not restore): put it all back after.
+    saved = dict(os.environ)
+    monkeypatch.delenv("AWS_ENDPOINT_URL", raising=False)
+    monkeypatch.chdir(tmp_path)  # no stray .ponte/dev.json from a developer's `make dev`
+
+    def run(*argv: str, table: bool = True) -> tuple[int, object]:
+        code = main((["--table", stack.table_name] if table else []) + list(argv))
+        out, run.stderr = capsys.readouterr()  # type: ignore[attr-defined]
+        return code, (json.loads(out) if out.strip().startswith(("{", "[")) else out.strip())
+
+    yield run
+    monkeypatch.undo()
+    os.environ.clear()
+    os.environ.update(saved)
+    get_settings.cache_clear()
+    aws.reset_clients()

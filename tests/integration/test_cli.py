@@ -16,35 +16,6 @@ import httpx
 import pytest
 
 from devstack.stack import LocalStack
-from ponte import aws
-from ponte.settings import get_settings
-from ponte_cli.main import main
-
-
-@pytest.fixture
-def cli(
-    stack: LocalStack,
-    monkeypatch: pytest.MonkeyPatch,
-    capsys: pytest.CaptureFixture[str],
-    tmp_path: Path,
-):  # type: ignore[no-untyped-def]
-    # The CLI points the process at its target through the environment (it sets variables
-    # that may have been absent, which monkeypatch would not restore): put it all back after.
-    saved = dict(os.environ)
-    monkeypatch.delenv("AWS_ENDPOINT_URL", raising=False)
-    monkeypatch.chdir(tmp_path)  # no stray .ponte/dev.json from a developer's `make dev`
-
-    def run(*argv: str, table: bool = True) -> tuple[int, object]:
-        code = main((["--table", stack.table_name] if table else []) + list(argv))
-        out, run.stderr = capsys.readouterr()  # type: ignore[attr-defined]
-        return code, (json.loads(out) if out.strip().startswith(("{", "[")) else out.strip())
-
-    yield run
-    monkeypatch.undo()
-    os.environ.clear()
-    os.environ.update(saved)
-    get_settings.cache_clear()
-    aws.reset_clients()
 
 
 def new_tenant_id(prefix: str) -> str:

@@ -86,3 +86,14 @@ def test_a_customer_key_is_used_only_when_given() -> None:
     assert "KmsKeyId" not in without.resolve(props)
     props = given.resources("AWS::SecretsManager::Secret")["CursorKey"]["Properties"]
     assert given.resolve(props["KmsKeyId"]) == "arn:aws:kms:us-east-1:1:key/k"
+
+
+def test_the_worker_knows_its_last_attempt_as_the_queue_counts_it(
+    resources: dict[str, Any],
+) -> None:
+    """The worker ends a run in error on the attempt after which the queue gives up."""
+    variables = Template.read().document["Globals"]["Function"]["Environment"]["Variables"]
+    policy = resources["PullQueue"]["Properties"]["RedrivePolicy"]
+    assert int(variables["PULL_MAX_RECEIVES"]) == policy["maxReceiveCount"]
+    keepalive = resources["CredentialsKeepAlive"]["Properties"]["Target"]
+    assert keepalive["DeadLetterConfig"] == {"Arn": {"Fn::GetAtt": ["PullDeadLetterQueue", "Arn"]}}

@@ -48,6 +48,8 @@ def test_functions_resolve_to_modules() -> None:
     template.physical["RoleSyncStateMachine"] = "arn:aws:states:us-east-1:1:stateMachine:rs"
     template.physical["PullQueue"] = "https://sqs.us-east-1.amazonaws.com/1/pull"
     template.attributes[("PullQueue", "Arn")] = "arn:aws:sqs:us-east-1:1:pull"
+    template.physical["PullDeadLetterQueue"] = "https://sqs.us-east-1.amazonaws.com/1/dead"
+    template.attributes[("PullDeadLetterQueue", "Arn")] = "arn:aws:sqs:us-east-1:1:dead"
     template.physical["CursorKey"] = "arn:aws:secretsmanager:us-east-1:1:secret:cursor"
     template.physical["ConnectionSchedules"] = "ponte-dev-connections"
     template.attributes[("SchedulerRole", "Arn")] = "arn:aws:iam::1:role/scheduler"

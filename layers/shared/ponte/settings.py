@@ -97,6 +97,11 @@ class Settings:
     role_sync_map_concurrency: int = _env("ROLE_SYNC_MAP_CONCURRENCY", 2, parse=int)
     # SaaS connectors: the run queue, vendor base URLs and limits, the worker's lease.
     pull_queue_url: str = _env("PULL_QUEUE_URL", "")
+    # Where the run queue's messages go after PULL_MAX_RECEIVES failed receives (the queue's
+    # redrive policy), and where a schedule's fire goes when it cannot reach the run queue.
+    dead_letter_queue_url: str = _env("DEAD_LETTER_QUEUE_URL", "")
+    dead_letter_queue_arn: str = _env("DEAD_LETTER_QUEUE_ARN", "")
+    pull_max_receives: int = _env("PULL_MAX_RECEIVES", 5, parse=int)
     hubspot_base_url: str = _env("HUBSPOT_BASE_URL", "https://api.hubapi.com")
     hubspot_requests_per_10s: int = _env("HUBSPOT_REQUESTS_PER_10S", 100, parse=int)
     # HubSpot's search index lags writes: an increment starts this long before its mark.

@@ -58,7 +58,7 @@ def put(wanted: Wanted) -> None:
     """Create the schedule, or bring an existing one to ``wanted``."""
     settings = get_settings()
     client = aws.client("scheduler")
-    request = {
+    request: dict[str, Any] = {
         "Name": wanted.name,
         "GroupName": settings.schedule_group,
         "ScheduleExpression": wanted.expression,
@@ -73,6 +73,8 @@ def put(wanted: Wanted) -> None:
             "RetryPolicy": {"MaximumRetryAttempts": 3, "MaximumEventAgeInSeconds": 3600},
         },
     }
+    if settings.dead_letter_queue_arn:  # a fire that cannot be delivered: ponte dlq list
+        request["Target"]["DeadLetterConfig"] = {"Arn": settings.dead_letter_queue_arn}
     try:
         client.update_schedule(**request)
     except client.exceptions.ResourceNotFoundException:

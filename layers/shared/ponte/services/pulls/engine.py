@@ -47,8 +47,12 @@ from ponte.vendors.http import UnsafeUrl, VendorAuthError, VendorError
 from ponte.vendors.pacing import Contention
 
 
-def work(message: run_queue.RunMessage, remaining_seconds: float) -> str:
-    """Pull what this invocation has time for; return what happened (for the log)."""
+def work(
+    message: run_queue.RunMessage, remaining_seconds: float, *, last_attempt: bool = False
+) -> str:
+    """Pull what this invocation has time for; return what happened (for the log). On the
+    message's ``last_attempt`` (the queue moves it to its dead letters after this one), a
+    failure ends the run in ``error`` with the reason: no run is left in progress forever."""
     settings = get_settings()
     clock = get_clock()
     started = clock.now().timestamp()
@@ -69,8 +73,11 @@ def work(message: run_queue.RunMessage, remaining_seconds: float) -> str:
         return worker.run()
     except LeaseLost:
         return "lease lost"
-    except Exception:
+    except Exception as exc:
         pull_runs.release_lease(message.tenant_id, run.id, lease)  # the retry starts at once
+        if last_attempt:
+            died = lifecycle.failed(lifecycle.dead_letter_reason(exc), lifecycle.DEAD_LETTER)
+            lifecycle.end(message.tenant_id, run, died)
         raise
 
 

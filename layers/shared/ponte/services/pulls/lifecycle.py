@@ -51,6 +51,19 @@ class Outcome:
     add: Mapping[str, int] = field(default_factory=dict)  # counters added on the connection
 
 
+DEAD_LETTER = "DEAD_LETTER"
+
+
+def dead_letter_reason(exc: Exception) -> str:
+    """Why a run whose message went to the dead letters ended (the error's first line)."""
+    first = (str(exc).splitlines() or [""])[0][:300]
+    attempts = get_settings().pull_max_receives
+    return (
+        f"The run failed on each of its {attempts} attempts and its message went to the "
+        f"dead-letter queue (ponte dlq): {type(exc).__name__}: {first}"
+    )
+
+
 def failed(message: str, code: str, *, release: bool = True) -> Outcome:
     return Outcome(RunStatus.ERROR, message, code, connection={} if release else None)
 
