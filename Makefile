@@ -85,7 +85,8 @@ bench: $(STAMP)
 # The fuzz suite of `make test`, longer: it prints requests tried and failures at the end.
 fuzz: $(STAMP)
 	PONTE_FUZZ_PROFILE=fuzz PONTE_SCHEMATHESIS_EXAMPLES=$${PONTE_SCHEMATHESIS_EXAMPLES:-100} \
-	  $(BIN)/python -m pytest -n $(PYTEST_WORKERS) tests/integration/fuzz -p no:cacheprovider
+	  $(BIN)/python -m pytest -n $(PYTEST_WORKERS) tests/integration/fuzz -p no:cacheprovider \
+	  -o faulthandler_timeout=0  # its long cases are meant to run past 5 minutes
 
 # Each API's OpenAPI document, generated from the handlers (a test checks the committed copies).
 openapi: $(STAMP)

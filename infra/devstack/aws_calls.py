@@ -22,6 +22,7 @@ from botocore import handlers
 
 _current: ContextVar[str | None] = ContextVar("ponte_function", default=None)
 _paused = threading.Event()  # set: a test misconfigures the functions on purpose
+_ran: set[str] = set()  # every function invoked in this process (a run of no AWS call counts)
 
 Call = tuple[str, str, str]  # (function logical id, "service:Action", resource ARN)
 
@@ -93,7 +94,9 @@ class CallLog:
         return f"arn:aws:{service}:{self.region}:{self.account}:{resource}"
 
     def save(self, path: Path) -> None:
-        path.write_text("".join(json.dumps(call) + "\n" for call in sorted(self.calls)))
+        """The calls, and each function that ran as (function, "", "")."""
+        lines = sorted(self.calls | {(function, "", "") for function in _ran})
+        path.write_text("".join(json.dumps(call) + "\n" for call in lines))
 
     @staticmethod
     def load(directory: Path) -> set[Call]:
@@ -201,6 +204,7 @@ def unrecorded() -> Iterator[None]:
 @contextmanager
 def acting_as(function: str) -> Iterator[None]:
     """Calls made in this block (this thread) are ``function``'s."""
+    _ran.add(function)
     token = _current.set(function)
     try:
         yield

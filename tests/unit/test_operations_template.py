@@ -97,3 +97,37 @@ def test_the_worker_knows_its_last_attempt_as_the_queue_counts_it(
     assert int(variables["PULL_MAX_RECEIVES"]) == policy["maxReceiveCount"]
     keepalive = resources["CredentialsKeepAlive"]["Properties"]["Target"]
     assert keepalive["DeadLetterConfig"] == {"Arn": {"Fn::GetAtt": ["PullDeadLetterQueue", "Arn"]}}
+
+
+def test_functions_list_kinds_of_access_written_once(resources: dict[str, Any]) -> None:
+    """No statement is pasted into a function: each names managed policies, one per kind."""
+    managed = {k for k, r in resources.items() if r["Type"] == "AWS::IAM::ManagedPolicy"}
+    for name, resource in resources.items():
+        if resource["Type"] == "AWS::Serverless::Function":
+            for item in resource["Properties"].get("Policies") or []:
+                assert set(item) == {"Ref"}, (name, item)
+                assert item["Ref"] in managed, (name, item)
+
+
+def test_a_secrets_policy_reaches_one_kind_of_secret(resources: dict[str, Any]) -> None:
+    """Connection credentials, Kommo tokens and the cursor key: a policy reaches one kind."""
+    for name, resource in resources.items():
+        if resource["Type"] != "AWS::IAM::ManagedPolicy":
+            continue
+        for statement in resource["Properties"]["PolicyDocument"]["Statement"]:
+            actions = statement.get("Action", []) if isinstance(statement, dict) else []
+            if not any(str(a).startswith("secretsmanager:") for a in actions):
+                continue
+            targets = statement["Resource"]
+            targets = targets if isinstance(targets, list) else [targets]
+            kinds = set()
+            for target in targets:
+                if target == {"Ref": "CursorKey"}:
+                    kinds.add("cursor key")
+                    continue
+                pattern = target["Fn::Sub"]
+                assert pattern.endswith("/*"), (name, pattern)
+                assert "/*/" in pattern, (name, pattern)  # ponte/<stage>/<tenant>/<kind>/*
+                vendor = pattern.rsplit("/", 2)[-2]
+                kinds.add("kommo" if vendor == "kommo" else "connection")
+            assert len(kinds) == 1, (name, kinds)

@@ -255,3 +255,26 @@ def _wait_for_skip(connectors: Connectors, connection_id: str, manual: str) -> l
             return runs
         connectors.pause(0.05)
     raise AssertionError(f"no skipped run while {manual} ran: {_runs(connectors, connection_id)}")
+
+
+def test_a_connection_disabled_by_refused_credentials_stops_its_schedule(
+    connectors: Connectors,
+) -> None:
+    """The worker that disables the connection (three refusals in a row) disables its
+    schedule too, and every schedule names the dead-letter queue for fires that fail."""
+    connection_id, account_id = connectors.chatwoot_connection(
+        conversations=1, schedule="rate(30 minutes)"
+    )
+    from ponte.settings import get_settings
+
+    created = _scheduled(connection_id) or {}
+    dead_letters = {"Arn": get_settings().dead_letter_queue_arn}
+    assert created["Target"].get("DeadLetterConfig") == dead_letters
+    connectors.chatwoot.accounts[account_id].token = "revoked-at-chatwoot"
+
+    runs = [connectors.run(connection_id) for _ in range(3)]
+
+    assert [r["errorCode"] for r in runs] == ["INVALID_CREDENTIALS"] * 3
+    assert connectors.connection(connection_id)["enabled"] is False
+    assert (_scheduled(connection_id) or {})["State"] == "DISABLED"
+    assert _fire(connection_id)["fired"] is False

@@ -241,3 +241,23 @@ def test_admins_only(kommo: Kommo, api: httpx.Client) -> None:
     response = api.get("/sync/accounts", headers={"Authorization": f"Bearer {token}"})
 
     assert (response.status_code, response.json()["success"]) == (403, False)
+
+
+def test_a_token_renewed_at_kommo_is_given_by_patch_and_used_by_the_next_sync(
+    kommo: Kommo, real_now_clock: VirtualClock
+) -> None:
+    master_id, master = kommo.account("master", "master", MASTER_ROLES)
+    _, slave = kommo.account("slave", "slave", [])
+    master.token = f"token-{kommo.prefix}-renewed-0123456789"  # the old one is refused now
+    assert kommo.sync().status_code == 500  # the master's roles cannot be read
+
+    changed = kommo.api.patch(
+        f"/sync/accounts/{master_id}", headers=kommo.headers, json={"token": master.token}
+    )
+
+    assert changed.status_code == 200
+    assert master.token not in changed.text
+    synced = kommo.sync()
+    assert synced.status_code == 200, synced.text
+    assert synced.json()["results"]["total_roles_created"] == len(MASTER_ROLES)
+    assert kommo.fake.writes(slave.subdomain)  # the slave got them, read with the new token
