@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import gzip
 from typing import Any
 
+import boto3
 import httpx
 import pytest
 
@@ -40,6 +42,12 @@ def test_a_write_during_a_refused_request_is_caught(
 def test_a_refused_request_that_stores_nothing_passes(
     api: httpx.Client, stack: LocalStack, tenant: TenantFixture
 ) -> None:
+    """Binary attributes (a gzip record) among what is stored are compared too."""
+    boto3.client("dynamodb", region_name="us-east-1").put_item(
+        TableName=stack.table_name,
+        Item={"PK": {"S": f"TENANT#{tenant.id}#PROBE"}, "SK": {"S": "gzip"},
+              "body": {"B": gzip.compress(b"{}")}},
+    )  # fmt: skip
     headers = tenant.headers(tenant.api_key()) | {"content-type": "application/json"}
 
     answer = Probe(api, stack).send("POST", ROUTE, ROUTE, content=b"{not json", headers=headers)
