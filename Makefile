@@ -8,9 +8,10 @@ STAMP  := $(VENV)/.installed
 # Python 3.13 (the Lambda runtime): pyenv's install when present, else one on PATH.
 PY313  ?= $(firstword $(wildcard $(HOME)/.pyenv/versions/3.13*/bin/python3.13) $(shell command -v python3.13 2>/dev/null))
 REGION ?= us-east-1
-# pytest-xdist workers for `make test`/`make fuzz`; 0 (the default until a two-worker run is
-# shown never to stall) runs in one process, as CI always has.
-PYTEST_WORKERS ?= 0
+# pytest-xdist workers for `make test`/`make fuzz` (0: one process). Tests are handed out a
+# file at a time (--dist loadfile): a module's stack fixtures (test_readme's `make dev`) stay
+# in one worker.
+PYTEST_WORKERS ?= 2
 export SAM_CLI_TELEMETRY := 0
 export PATH := $(abspath $(BIN)):$(PATH)
 
@@ -67,7 +68,7 @@ browser:
 CALL_LOG_DIR := $(abspath .pytest-calls)
 unit: $(STAMP) browser
 	rm -rf $(CALL_LOG_DIR)
-	PONTE_CALL_LOG_DIR=$(CALL_LOG_DIR) $(BIN)/python -m pytest -n $(PYTEST_WORKERS)
+	PONTE_CALL_LOG_DIR=$(CALL_LOG_DIR) $(BIN)/python -m pytest -n $(PYTEST_WORKERS) --dist loadfile
 	$(BIN)/python -m devstack.privilege $(CALL_LOG_DIR)
 
 test: lint typecheck validate statelint unit
