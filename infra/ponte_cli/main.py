@@ -412,7 +412,7 @@ def _dead(dead: Any) -> dict[str, Any]:
     shown = {
         "kind": dead.kind, "tenant": dead.tenant_id, "run": dead.run_id,
         "connection": dead.connection_id, "connectionName": dead.connection_name,
-        "firstError": dead.first_error, "receives": dead.receives, "diedAt": dead.died_at,
+        "firstError": dead.first_error, "receives": dead.receives, "sentAt": dead.sent_at,
     }  # fmt: skip
     return {k: v for k, v in shown.items() if v not in (None, "")}
 

@@ -7,6 +7,7 @@ from __future__ import annotations
 import time
 from typing import Any
 
+import boto3
 import pytest
 
 from ponte.repository import pull_runs as pull_store
@@ -55,7 +56,7 @@ def test_a_poisoned_run_dies_is_listed_and_is_redriven_once_fixed(
     assert ours == [{
         "kind": "run", "tenant": connectors.tenant.id, "run": dead["id"],
         "connection": connection_id, "connectionName": "HubSpot", "firstError": dead["error"],
-        "receives": ours[0]["receives"], "diedAt": ours[0]["diedAt"],
+        "receives": ours[0]["receives"], "sentAt": ours[0]["sentAt"],
     }]  # fmt: skip
     assert ours[0]["receives"] >= 5
 
@@ -79,3 +80,41 @@ def test_a_poisoned_run_dies_is_listed_and_is_redriven_once_fixed(
     code, again = cli("dlq", "redrive", "--run", dead["id"])
     assert (code, again) == (0, [])
     assert "nothing in the dead-letter queue for run" in cli.stderr  # type: ignore[attr-defined]
+
+
+def test_a_schedule_fire_that_died_is_listed_with_schedulers_reason_and_redriven(
+    connectors: Connectors, cli: Any
+) -> None:
+    """What Scheduler puts in the dead letters when it cannot deliver a fire: the target's
+    input, with its reason as message attributes."""
+    from ponte.domain import run_queue
+    from ponte.settings import get_settings
+
+    connection_id, _ = connectors.chatwoot_connection(conversations=2)
+    fire = run_queue.body(run_queue.fire(connectors.tenant.id, connection_id))
+    reason = "Target is unreachable"
+    boto3.client("sqs", region_name="us-east-1").send_message(
+        QueueUrl=get_settings().dead_letter_queue_url,
+        MessageBody=fire,
+        MessageAttributes={"ERROR_MESSAGE": {"DataType": "String", "StringValue": reason}},
+    )
+
+    code, listed = cli("dlq", "list")
+    ours = [d for d in listed if d.get("tenant") == connectors.tenant.id]  # type: ignore[union-attr]
+    assert code == 0
+    assert [(d["kind"], d["connection"], d["firstError"]) for d in ours] == [
+        ("fire", connection_id, reason)
+    ]
+
+    code, redriven = cli("dlq", "redrive")
+    assert code == 0
+    assert ("fire", True) in [(r["kind"], r.get("redriven")) for r in redriven]  # type: ignore[union-attr]
+    runs = []
+    for _ in range(600):  # the worker fires it: an incremental run recorded as scheduled
+        runs = connectors.api.get(
+            "/api/v1/sync/runs", headers=connectors.headers, params={"connectionId": connection_id}
+        ).json()["data"]
+        if runs and runs[0]["status"] == "success":
+            break
+        Connectors.pause(0.1)
+    assert [(r["trigger"], r["status"]) for r in runs] == [("schedule", "success")]

@@ -33,7 +33,7 @@ class DeadLetter:
     connection_name: str | None
     first_error: str
     receives: int
-    died_at: str  # when the message was first sent
+    sent_at: str  # when the message was first sent (to the run queue)
 
 
 def _parsed(body: str) -> run_queue.QueueMessage | None:
