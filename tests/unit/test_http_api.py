@@ -205,3 +205,18 @@ def test_a_correlation_id_is_the_callers_only_when_safe_to_log(given: str, expec
 
     event = {"headers": {"X-Correlation-Id": given}, "requestContext": {"requestId": "req-1"}}
     assert correlation_id(event) == expected
+
+
+def test_the_health_function_imports_without_pydantic() -> None:
+    """pydantic costs about 100 ms of a cold start: the health check, which validates no
+    body, must not pay it (`make bench` measures the cold start itself)."""
+    import subprocess
+    import sys
+
+    code = "import sys, functions.health.app; print('pydantic' in sys.modules)"
+    environment = {"TABLE_NAME": "t", "AWS_DEFAULT_REGION": "us-east-1", "PATH": ""}
+    found = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, check=True,
+        env=environment | {"PYTHONPATH": ".:layers/shared"},
+    )  # fmt: skip
+    assert found.stdout.strip() == "False"

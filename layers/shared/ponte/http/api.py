@@ -10,15 +10,15 @@ from __future__ import annotations
 
 import hashlib
 import json
+import sys
 import time
 from collections.abc import Callable
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from aws_lambda_powertools.event_handler import APIGatewayHttpResolver, Response
 from aws_lambda_powertools.event_handler.exceptions import NotFoundError
 from aws_lambda_powertools.event_handler.middlewares import NextMiddleware
 from aws_lambda_powertools.metrics import MetricUnit
-from pydantic import BaseModel
 
 from ponte import errors
 from ponte.auth.principals import AuthContext, Principal, PrincipalKind, Role
@@ -27,6 +27,9 @@ from ponte.errors import DomainError
 from ponte.http.envelopes import Flavor, error_body, status_of
 from ponte.observability import Handler, Metric, correlation_id, count, instrument, logger
 from ponte.validation import field_errors
+
+if TYPE_CHECKING:  # pydantic costs ~100 ms to import; health and the reads never need it
+    from pydantic import BaseModel
 
 Middleware = Callable[[APIGatewayHttpResolver, NextMiddleware], Response[Any]]
 JSON = "application/json; charset=utf-8"
@@ -41,19 +44,26 @@ def _dumps(body: Any) -> str:
     return json.dumps(body, ensure_ascii=False, separators=(",", ":"), default=str)
 
 
+def _plain(value: Any) -> Any:
+    """A response model (``ponte.http.responses``) as its JSON values; anything else as is.
+    A model exists only once pydantic is imported, so the check imports nothing."""
+    pydantic = sys.modules.get("pydantic")
+    if pydantic is not None and isinstance(value, pydantic.BaseModel):
+        return value.model_dump(mode="json")
+    return value
+
+
 def answer_bytes(value: Any) -> int:
     """What ``value`` adds to a response: its JSON escaped as a string inside Lambda's answer
     (Python 3.12+ runtimes keep non-ASCII as UTF-8), and a separating comma."""
-    if isinstance(value, BaseModel):
-        value = value.model_dump(mode="json")
-    return len(json.dumps(_dumps(value), ensure_ascii=False).encode()) - 1
+    return len(json.dumps(_dumps(_plain(value)), ensure_ascii=False).encode()) - 1
 
 
 def json_response(status: int, body: Any, headers: dict[str, str] | None = None) -> Response[Any]:
     """``body`` a JSON value, or a response model (``ponte.http.responses``) rendered as is."""
-    if isinstance(body, BaseModel):
-        body = body.model_dump(mode="json")
-    return Response(status_code=status, content_type=JSON, body=_dumps(body), headers=headers)
+    return Response(
+        status_code=status, content_type=JSON, body=_dumps(_plain(body)), headers=headers
+    )
 
 
 def cacheable_response(app: APIGatewayHttpResolver, body: Any, max_age: int = 300) -> Response[Any]:
