@@ -10,7 +10,6 @@ import httpx
 import pytest
 
 from devstack.stack import LocalStack
-from ponte.repository import tenancy as tenancy_store
 from ponte.services import tenancy
 from tests.integration.conftest import TenantFixture
 from tests.integration.fuzz.probe import STATS, Probe
@@ -18,15 +17,37 @@ from tests.integration.fuzz.probe import STATS, Probe
 ROUTE = "/api/integration/v1/units/sync"
 
 
+def _store_item(stack: LocalStack, tenant: TenantFixture) -> None:
+    tenancy.create_tenant(f"{tenant.id}-x", "stored behind the answer's back")
+
+
+def _store_object(stack: LocalStack, tenant: TenantFixture) -> None:
+    s3 = boto3.client("s3", region_name="us-east-1")
+    bucket = s3.list_buckets()["Buckets"][0]["Name"]
+    s3.put_object(Bucket=bucket, Key=f"{tenant.id}/behind-the-back.json", Body=b"{}")
+
+
+def _store_secret(stack: LocalStack, tenant: TenantFixture) -> None:
+    boto3.client("secretsmanager", region_name="us-east-1").create_secret(
+        Name=f"ponte/{tenant.id}/behind-the-back", SecretString="x"
+    )
+
+
+@pytest.mark.parametrize("store", [_store_item, _store_object, _store_secret])
 def test_a_write_during_a_refused_request_is_caught(
-    api: httpx.Client, stack: LocalStack, tenant: TenantFixture, monkeypatch: pytest.MonkeyPatch
+    api: httpx.Client,
+    stack: LocalStack,
+    tenant: TenantFixture,
+    monkeypatch: pytest.MonkeyPatch,
+    store: Any,
 ) -> None:
+    """A table item, an object in a bucket, a secret: each counts as stored."""
     probe = Probe(api, stack)
     headers = tenant.headers(tenant.api_key()) | {"content-type": "application/json"}
     request = api.request
 
     def writing(*args: Any, **kwargs: Any) -> httpx.Response:
-        tenancy.create_tenant(f"{tenant.id}-x", "stored behind the answer's back")
+        store(stack, tenant)
         return request(*args, **kwargs)
 
     monkeypatch.setattr(api, "request", writing)
@@ -36,7 +57,6 @@ def test_a_write_during_a_refused_request_is_caught(
             probe.send("POST", ROUTE, ROUTE, content=b"{not json", headers=headers)
     finally:
         STATS.failures = failures  # the fuzz summary counts real failures only
-    assert tenancy_store.get_tenant(f"{tenant.id}-x") is not None
 
 
 def test_a_refused_request_that_stores_nothing_passes(
