@@ -17,9 +17,11 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import socket
 import sys
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
 DEV_JSON = Path(".ponte/dev.json")
 ROLES = ("admin", "coordinator", "professor", "guardian")
@@ -426,6 +428,18 @@ def _refusal(exc: Any) -> str:
     return "\n".join(lines)
 
 
+def _answers(endpoint: str) -> bool:
+    """Whether anything listens at an endpoint named by hand (an option, dev.json): said at
+    once, where botocore would retry a refused connection with backoff for ~20 s first."""
+    url = urlsplit(endpoint)
+    port = url.port or (443 if url.scheme == "https" else 80)
+    try:
+        with socket.create_connection((url.hostname or "localhost", port), timeout=3):
+            return True
+    except OSError:
+        return False
+
+
 def main(argv: list[str] | None = None) -> int:
     args = parser().parse_args(argv)
     _configure(args)
@@ -433,11 +447,15 @@ def main(argv: list[str] | None = None) -> int:
 
     from ponte.errors import DomainError
 
+    hint = " — is the local stack (`make dev`) running?" if args.local_stack else ""
+    endpoint = os.environ.get("AWS_ENDPOINT_URL")
+    if endpoint and not _answers(endpoint):
+        print(f"ponte: cannot reach {endpoint}{hint}", file=sys.stderr)
+        return 1
     try:
         args.func(args)
     except botocore.exceptions.EndpointConnectionError as exc:
-        where = exc.kwargs.get("endpoint_url") or os.environ.get("AWS_ENDPOINT_URL") or "AWS"
-        hint = " — is the local stack (`make dev`) running?" if args.local_stack else ""
+        where = exc.kwargs.get("endpoint_url") or endpoint or "AWS"
         print(f"ponte: cannot reach {where}{hint}", file=sys.stderr)
         return 1
     except DomainError as exc:
