@@ -24,10 +24,12 @@ behaving as HubSpot does for what the connector uses (docs/vendors.md: sources).
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import re
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
+from collections.abc import Callable
 from typing import Any
 
 from devstack.fakes import Answer, Failures, Fake, Request, RollingLimit, json_answer
@@ -282,13 +284,12 @@ class HubSpotFake(Fake):
         if len(sorts) > 1:
             raise _Refused("only one sort rule can be applied")
         prop, descending = self._sort_rule(sorts[0] if sorts else None)
+        # Each filter is read once per search, not once per object it is tested on.
+        tests = [[self._test(object_type, f) for f in g.get("filters") or []] for g in groups]
         matching = [
             o
             for o in self._searchable(account, object_type)
-            if not groups
-            or any(
-                all(self._holds(object_type, o, f) for f in g.get("filters") or []) for g in groups
-            )
+            if not tests or any(all(test(o) for test in group) for group in tests)
         ]
         matching.sort(
             key=lambda o: (self._value(object_type, o, prop), _tie(o["id"], prop)),
@@ -323,23 +324,25 @@ class HubSpotFake(Fake):
             return obj["created"]
         return str(obj["properties"].get(prop, ""))
 
-    def _holds(self, object_type: str, obj: dict[str, Any], flt: dict[str, Any]) -> bool:
+    def _test(self, object_type: str, flt: dict[str, Any]) -> Callable[[dict[str, Any]], bool]:
+        """A filter as a test of one object."""
         prop, operator = str(flt.get("propertyName", "")), str(flt.get("operator", ""))
         if operator == "HAS_PROPERTY":
-            return prop in obj["properties"] or prop in (MODIFIED[object_type], "hs_object_id")
+            always = prop in (MODIFIED[object_type], "hs_object_id")
+            return lambda obj: always or prop in obj["properties"]
         compare = _COMPARE.get(operator)
         if compare is None:
             raise _Refused(f"operator {operator} is not supported by this fake")
-        value = self._value(object_type, obj, prop)
         raw = str(flt.get("value", ""))
         wanted: Any = raw
         if prop in (MODIFIED[object_type], "createdate"):
             wanted = _ms(raw)
         elif prop == "hs_object_id":
             wanted = int(raw)
-        return bool(compare(value, wanted))
+        return lambda obj: bool(compare(self._value(object_type, obj, prop), wanted))
 
 
+@functools.cache
 def _tie(object_id: str, prop: str) -> Any:
     """The order of records with equal sort values: HubSpot documents none, so not the id's
     (except when sorting by id)."""
