@@ -27,9 +27,9 @@ from __future__ import annotations
 import functools
 import hashlib
 import re
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from collections.abc import Callable
 from typing import Any
 
 from devstack.fakes import Answer, Failures, Fake, Request, RollingLimit, json_answer
