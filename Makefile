@@ -10,12 +10,15 @@ PY313  ?= $(firstword $(wildcard $(HOME)/.pyenv/versions/3.13*/bin/python3.13) $
 REGION ?= us-east-1
 # pytest-xdist workers for `make test`/`make fuzz` (0: one process). Tests are handed out a
 # file at a time (--dist loadfile): a module's stack fixtures (test_readme's `make dev`) stay
-# in one worker.
-PYTEST_WORKERS ?= 2
+# in one worker. Three on two cores: a worker waiting on a workflow or a subprocess leaves
+# its core to the others.
+PYTEST_WORKERS ?= 3
+# The versions installed, tested together (`make lock` rewrites the file).
+LOCK   := constraints-dev.txt
 export SAM_CLI_TELEMETRY := 0
 export PATH := $(abspath $(BIN)):$(PATH)
 
-.PHONY: help venv dev test test-unit lint typecheck validate statelint browser unit build bench fuzz openapi clean
+.PHONY: help venv lock dev test test-unit lint typecheck validate statelint browser unit build bench fuzz openapi clean
 
 help:
 	@echo "make dev    - run the local stack on http://127.0.0.1:$${PONTE_PORT:-3000} (no Docker)"
@@ -24,14 +27,26 @@ help:
 	@echo "make build  - sam build (no container)"
 	@echo "make bench  - print the benchmark figures"
 	@echo "make fuzz   - a long run of the hostile-request suite (PONTE_FUZZ_EXAMPLES per surface)"
+	@echo "make lock   - resolve pyproject.toml's ranges afresh into constraints-dev.txt"
 	@echo "make openapi - write each API's OpenAPI 3.1 document to docs/openapi/"
 
-$(STAMP): pyproject.toml
+# uv installs the locked set in ~15 s where pip takes ~100 s on two cores; pip is the
+# fallback where uv cannot be had.
+$(STAMP): pyproject.toml $(LOCK)
 	@test -n "$(PY313)" || { echo "Python 3.13 not found (pyenv install 3.13 or put python3.13 on PATH)"; exit 1; }
 	@test -x $(BIN)/python || $(PY313) -m venv $(VENV)
-	$(BIN)/python -m pip install --quiet --disable-pip-version-check --upgrade pip
-	$(BIN)/python -m pip install --quiet --disable-pip-version-check -e '.[dev]'
+	{ $(BIN)/python -m pip install --quiet --disable-pip-version-check uv \
+	  && $(BIN)/uv pip install --quiet --python $(BIN)/python -c $(LOCK) -e '.[dev]'; } \
+	|| $(BIN)/python -m pip install --quiet --disable-pip-version-check -c $(LOCK) -e '.[dev]'
 	@touch $(STAMP)
+
+# Resolve pyproject.toml's ranges afresh (pip, in a scratch venv) and pin the result.
+lock:
+	@test -n "$(PY313)" || { echo "Python 3.13 not found"; exit 1; }
+	rm -rf .venv-lock && $(PY313) -m venv .venv-lock
+	.venv-lock/bin/python -m pip install --quiet --disable-pip-version-check -e '.[dev]'
+	{ sed -n '/^#/p' $(LOCK); .venv-lock/bin/python -m pip freeze --exclude-editable; } > $(LOCK).new
+	mv $(LOCK).new $(LOCK) && rm -rf .venv-lock
 
 venv: $(STAMP)
 
@@ -71,7 +86,10 @@ unit: $(STAMP) browser
 	PONTE_CALL_LOG_DIR=$(CALL_LOG_DIR) $(BIN)/python -m pytest -n $(PYTEST_WORKERS) --dist loadfile
 	$(BIN)/python -m devstack.privilege $(CALL_LOG_DIR)
 
-test: lint typecheck validate statelint unit
+# The static checks run beside the suite (they fill the moments its workers wait); each
+# line of output comes out whole, and any failure fails `make test`.
+test: $(STAMP) browser
+	@$(MAKE) --no-print-directory -j 5 --output-sync=line lint typecheck validate statelint unit
 
 # The pure rules only (no AWS, no browser): seconds, for the edit-test loop.
 test-unit: $(STAMP)
