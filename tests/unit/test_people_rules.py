@@ -1,0 +1,177 @@
+"""The rules that say who a pulled record is about: identifiers normalised, read per platform,
+and turned into a link or a conflict (no AWS)."""
+
+from __future__ import annotations
+
+import pytest
+
+from ponte.domain import identities
+from ponte.domain.identities import By, Identifier
+from ponte.domain.people import (
+    Decision,
+    IdentityOptions,
+    LinkStatus,
+    PersonKind,
+    PersonRef,
+    decide,
+    owners,
+    record_identifiers,
+)
+
+ANA = PersonRef(PersonKind.STUDENTS, "ALU001")
+BIA = PersonRef(PersonKind.STUDENTS, "ALU002")
+MAE = PersonRef(PersonKind.GUARDIANS, "mae@familia.com.br")
+CPF = "52998224725"  # valid check digits
+FULL_WIDTH = "".join(chr(0xFF10 + int(d)) for d in CPF)  # the same CPF in full-width digits
+
+
+@pytest.mark.parametrize(
+    ("raw", "expected"),
+    [
+        ("  Ana.Souza@Escola.COM.br ", "ana.souza@escola.com.br"),
+        ("ana@escola", None),
+        ("ana souza@escola.com", None),
+        ("", None),
+        (None, None),
+        (42, None),
+    ],
+)
+def test_an_email_is_trimmed_and_lower_cased_or_is_none(raw: object, expected: str | None) -> None:
+    assert identities.email(raw) == expected
+
+
+@pytest.mark.parametrize(
+    ("raw", "expected"),
+    [
+        ("529.982.247-25", CPF),
+        (" 529 982 247 25 ", CPF),
+        (CPF, CPF),
+        (52998224725, CPF),
+        ("529.982.247-26", None),  # wrong check digit
+        ("111.111.111-11", None),  # check digits hold, but no CPF is one digit repeated
+        ("12.345.678/0001-95", None),  # a CNPJ: a company
+        (FULL_WIDTH, None),
+        (None, None),
+    ],
+)
+def test_a_cpf_is_eleven_digits_with_valid_check_digits(raw: object, expected: str | None) -> None:
+    assert identities.cpf(raw) == expected
+
+
+@pytest.mark.parametrize(
+    ("raw", "expected"),
+    [
+        ("(11) 98765-4321", "+5511987654321"),
+        ("11987654321", "+5511987654321"),
+        ("+55 11 98765-4321", "+5511987654321"),
+        ("+1 650-253-0000", "+16502530000"),
+        ("(11) 3456-7890", "+551134567890"),  # a landline
+        ("12345", None),
+        ("not a phone", None),
+        ("", None),
+    ],
+)
+def test_a_phone_is_e164_brazilian_unless_it_says_otherwise(raw: str, expected: str | None) -> None:
+    assert identities.phone(raw) == expected
+
+
+def test_each_platform_is_read_where_it_keeps_a_persons_identifiers() -> None:
+    email, phone = Identifier(By.EMAIL, "ana@escola.com.br"), Identifier(By.PHONE, "+5511987654321")
+    cpf = Identifier(By.CPF, CPF)
+    cases = {
+        ("hubspot", "contacts"): {
+            "properties": {"email": "ANA@escola.com.br", "phone": "", "mobilephone": "11987654321"}
+        },
+        ("rdstation", "contacts"): {
+            "emails": [{"email": "ana@escola.com.br"}, {"email": "nope"}],
+            "phones": [{"phone": "(11) 98765-4321"}],
+        },
+        ("zendesk", "users"): {"email": "ana@escola.com.br", "phone": "+55 11 98765-4321"},
+        ("chatwoot", "contacts"): {
+            "email": "ana@escola.com.br", "phone_number": "+5511987654321", "identifier": CPF,
+        },
+        ("movidesk", "tickets"): {
+            "clients": [{"email": "ana@escola.com.br", "cpfCnpj": "529.982.247-25"}]
+        },
+    }  # fmt: skip
+    found = {key: record_identifiers(*key, data) for key, data in cases.items()}
+
+    assert found == {
+        ("hubspot", "contacts"): {email, phone},
+        ("rdstation", "contacts"): {email, phone},
+        ("zendesk", "users"): {email, phone},
+        ("chatwoot", "contacts"): {email, phone, cpf},
+        ("movidesk", "tickets"): {email, cpf},
+    }
+
+
+def test_a_chatwoot_identifier_that_is_no_cpf_identifies_nobody() -> None:
+    assert record_identifiers("chatwoot", "contacts", {"identifier": "crm-4411"}) == frozenset()
+
+
+def test_a_cpf_kept_in_a_custom_property_is_read_when_the_connection_names_it() -> None:
+    options = IdentityOptions(cpf="cpf_aluno")
+    hubspot = {"properties": {"cpf_aluno": "529.982.247-25"}}
+    zendesk = {"user_fields": {"cpf_aluno": CPF}}
+
+    assert record_identifiers("hubspot", "contacts", hubspot, options) == {Identifier(By.CPF, CPF)}
+    assert record_identifiers("zendesk", "users", zendesk, options) == {Identifier(By.CPF, CPF)}
+    assert record_identifiers("hubspot", "contacts", hubspot) == frozenset()  # not named
+
+
+def test_streams_about_no_person_carry_no_identifiers() -> None:
+    assert record_identifiers("hubspot", "companies", {"properties": {"email": "a@b.co"}}) == set()
+
+
+def test_records_that_belong_to_a_contact_name_it() -> None:
+    assert owners("zendesk", "tickets", {"requester_id": 20978392}) == (("users", "20978392"),)
+    assert owners("chatwoot", "conversations", {"meta": {"sender": {"id": 7}}}) == (
+        ("contacts", "7"),
+    )
+    deal = {"associations": {"contacts": {"results": [{"id": "1"}, {"id": "2"}, {"id": "1"}]}}}
+    assert owners("hubspot", "deals", deal) == (("contacts", "1"), ("contacts", "2"))
+    assert owners("rdstation", "deals", {"contact_ids": ["a1"]}) == (("contacts", "a1"),)
+    assert owners("zendesk", "tickets", {"requester_id": None}) == ()
+    assert owners("hubspot", "contacts", {"id": "1"}) == ()
+
+
+def _email(value: str) -> Identifier:
+    return Identifier(By.EMAIL, value)
+
+
+def test_identifiers_that_name_one_person_link_the_record_to_them_with_what_matched() -> None:
+    match = decide({_email("ana@x.br"): [ANA], Identifier(By.CPF, CPF): [ANA]})
+
+    assert match is not None
+    assert match.status is LinkStatus.LINKED
+    assert match.people == {ANA: {By.EMAIL, By.CPF}}
+    assert match.linked == (ANA,)
+
+
+def test_identifiers_that_name_different_people_are_a_conflict_linking_nobody() -> None:
+    match = decide({_email("ana@x.br"): [ANA], Identifier(By.CPF, CPF): [BIA]})
+
+    assert match is not None
+    assert match.status is LinkStatus.CONFLICT
+    assert match.people == {ANA: {By.EMAIL}, BIA: {By.CPF}}
+    assert match.linked == ()
+
+
+def test_identifiers_that_name_nobody_make_no_link() -> None:
+    assert decide({_email("ninguem@x.br"): []}) is None
+
+
+def test_a_decision_stands_while_the_identifiers_name_the_same_people() -> None:
+    named = {_email("mae@familia.com.br"): [MAE, ANA]}
+    among = frozenset({MAE, ANA})
+
+    confirmed = decide(named, Decision(among, MAE))
+    rejected = decide(named, Decision(among, None))
+    reopened = decide({**named, Identifier(By.CPF, CPF): [BIA]}, Decision(among, MAE))
+
+    assert confirmed is not None
+    assert (confirmed.status, confirmed.linked) == (LinkStatus.CONFIRMED, (MAE,))
+    assert rejected is not None
+    assert (rejected.status, rejected.linked) == (LinkStatus.REJECTED, ())
+    assert reopened is not None
+    assert reopened.status is LinkStatus.CONFLICT  # new evidence reopens it
