@@ -86,10 +86,11 @@ unit: $(STAMP) browser
 	PONTE_CALL_LOG_DIR=$(CALL_LOG_DIR) $(BIN)/python -m pytest -n $(PYTEST_WORKERS) --dist loadfile
 	$(BIN)/python -m devstack.privilege $(CALL_LOG_DIR)
 
-# The static checks run beside the suite (they fill the moments its workers wait); each
-# line of output comes out whole, and any failure fails `make test`.
+# The static checks run beside the suite (they fill the moments its workers wait); any
+# failure fails `make test`. No output sync: pytest's progress (and a hang's stack dump)
+# shows as it happens, not when pytest ends.
 test: $(STAMP) browser
-	@$(MAKE) --no-print-directory -j 5 --output-sync=line lint typecheck validate statelint unit
+	@$(MAKE) --no-print-directory -j 5 lint typecheck validate statelint unit
 
 # The pure rules only (no AWS, no browser): seconds, for the edit-test loop.
 test-unit: $(STAMP)
