@@ -95,6 +95,7 @@ TABLE_ITEM_LIMIT = int(os.environ.get("PONTE_TEST_TABLE_LIMIT", "1000"))
 class _TableKeeper:
     provisioned: Provisioned
     session: boto3.session.Session = field(default_factory=boto3.session.Session)
+    resets: int = 0  # how many times the table was emptied: what a shared fixture seeded went
 
     def __post_init__(self) -> None:
         # One session and client for all tests: a new boto3 session costs ~70 ms.
@@ -107,6 +108,7 @@ class _TableKeeper:
 
     def reset(self) -> None:
         reset_tables(self.provisioned, self.session)
+        self.resets += 1
 
 
 @pytest.fixture(scope="session")

@@ -121,8 +121,9 @@ def test_a_coordinator_sees_only_the_units_they_coordinate(hier: Hierarchy) -> N
 
 
 def test_a_coordinator_named_by_a_units_claim_or_by_their_professor_code(
-    api: httpx.Client, tenant: TenantFixture, hier: Hierarchy
+    api: httpx.Client, hier: Hierarchy
 ) -> None:
+    tenant = hier.tenant
     by_claim = tenant.token("coordinator", claims={"units": ["U3"]})
     by_code = tenant.token("coordinator", claims={"code": "P3"})  # responsible for course C2
     cognito = tenant.token("coordinator", claims={"custom:units": "U3,U4"})
@@ -168,10 +169,8 @@ def test_a_guardian_sees_their_students_turmas_and_only_their_students(hier: Hie
     assert hier.ok("horarios-usuario/AL4", "guardian")["horarios"][0]["id"] == "H3"
 
 
-def test_a_guardian_named_by_a_students_claim(
-    api: httpx.Client, tenant: TenantFixture, hier: Hierarchy
-) -> None:
-    token = tenant.token("guardian", claims={"students": ["AL6"]})
+def test_a_guardian_named_by_a_students_claim(api: httpx.Client, hier: Hierarchy) -> None:
+    token = hier.tenant.token("guardian", claims={"students": ["AL6"]})
 
     response = api.get("/api/hierarquia/turmas/U3", headers={"Authorization": f"Bearer {token}"})
 
@@ -198,9 +197,7 @@ def test_etag_answers_304_until_the_data_changes(
     assert "Instituto Alfa Novo" in changed.text
 
 
-def test_gzip_when_the_client_accepts_it(
-    api: httpx.Client, hier: Hierarchy, tenant: TenantFixture
-) -> None:
+def test_gzip_when_the_client_accepts_it(api: httpx.Client, hier: Hierarchy) -> None:
     headers = {"Authorization": f"Bearer {hier.token('admin')}", "Accept-Encoding": "gzip"}
     with api.stream("GET", "/api/hierarquia/instituicao/INST1/completa", headers=headers) as raw:
         compressed = b"".join(raw.iter_raw())
@@ -212,7 +209,8 @@ def test_gzip_when_the_client_accepts_it(
     assert plain.json()["id"] == "INST1"
 
 
-def test_1000_requests_per_hour_per_user(hier: Hierarchy, tenant: TenantFixture) -> None:
+def test_1000_requests_per_hour_per_user(hier: Hierarchy) -> None:
+    tenant = hier.tenant
     token = tenant.token("admin", subject="busy-user")
     headers = {"Authorization": f"Bearer {token}"}
     now = int(time.time())
@@ -314,14 +312,14 @@ def test_a_unit_the_erp_deactivates_leaves_the_hierarchy(school: tuple[Erp, Hier
 
 @pytest.mark.parametrize("verified", [False, "false", None])
 def test_an_unverified_email_scopes_nothing(
-    api: httpx.Client, tenant: TenantFixture, hier: Hierarchy, verified: object
+    api: httpx.Client, hier: Hierarchy, verified: object
 ) -> None:
     """A guardian found by email is trusted only when the issuer verified that email: anyone
     who could set their own email to a guardian's would otherwise read that family's data."""
     claims: dict[str, object] = {"email": "maria@familia.com"}
     if verified is not None:
         claims["email_verified"] = verified
-    token = tenant.token("guardian", claims=claims)
+    token = hier.tenant.token("guardian", claims=claims)
 
     answer = api.get("/api/hierarquia/turmas/U1", headers={"Authorization": f"Bearer {token}"})
 

@@ -17,8 +17,9 @@ def names(items: list[dict[str, Any]], field: str = "nome") -> list[Any]:
 
 
 def test_institutions_with_unit_counts_enums_and_the_default_institution(
-    hier: Hierarchy, tenant: TenantFixture
+    hier: Hierarchy,
 ) -> None:
+    tenant = hier.tenant
     body = hier.ok("instituicoes")
 
     assert body == [
