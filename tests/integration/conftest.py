@@ -206,6 +206,12 @@ def browser_page() -> Iterator[object]:
 # The fuzz suite's figures: each pytest-xdist worker hands its own to the controller, which
 # prints one summary for the run (these hooks live here because the controller loads this
 # conftest, not the fuzz folder's).
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Slow tests first: tests are handed out a file at a time, and a long module handed out
+    last keeps one worker busy after the others are done."""
+    items.sort(key=lambda item: item.get_closest_marker("slow") is None)
+
+
 def pytest_sessionfinish(session: pytest.Session) -> None:
     workeroutput = getattr(session.config, "workeroutput", None)
     if workeroutput is not None:

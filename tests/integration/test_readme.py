@@ -30,6 +30,9 @@ from typing import Any
 import httpx
 import pytest
 
+# Among the longest modules: started first (conftest), not left for last.
+pytestmark = pytest.mark.slow
+
 ROOT = Path(__file__).resolve().parents[2]
 README = ROOT / "README.md"
 SKIP = re.compile(r"<!-- readme-test: not run \((.+)\) -->")

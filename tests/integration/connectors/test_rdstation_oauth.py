@@ -26,6 +26,9 @@ from tests.integration.connectors.conftest import CONNECTIONS, RUNS, Connectors,
 from tests.support.sqs import sqs_event
 from tests.support.virtual_time import VirtualClock
 
+# Among the longest modules: started first (conftest), not left for last.
+pytestmark = pytest.mark.slow
+
 DAY = 86_400
 
 

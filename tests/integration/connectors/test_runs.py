@@ -14,6 +14,9 @@ from tests.integration.connectors.conftest import CONNECTIONS, RUNS, Connectors
 from tests.integration.connectors.conftest import counts as _counts
 from tests.support.virtual_time import VirtualClock
 
+# Among the longest modules: started first (conftest), not left for last.
+pytestmark = pytest.mark.slow
+
 HUBSPOT = {"contacts": 150, "companies": 30, "deals": 20}
 
 

@@ -23,7 +23,7 @@ from tests.support.routes import concrete, takes_api_key
 
 # The probe reads everything stored before and after each request: each test starts from an
 # empty table, so that is what the test stored, not all that the tests before it left.
-pytestmark = pytest.mark.fresh_table
+pytestmark = [pytest.mark.fresh_table, pytest.mark.slow]
 
 BODY_METHODS = ("POST", "PATCH", "PUT")
 

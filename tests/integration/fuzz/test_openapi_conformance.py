@@ -26,6 +26,9 @@ from tests.integration.conftest import make_tenant
 from tests.integration.fuzz.test_hostile_requests import Caller
 from tests.support.routes import takes_api_key
 
+# Among the longest modules: started first (conftest), not left for last.
+pytestmark = pytest.mark.slow
+
 EXAMPLES = int(os.environ.get("PONTE_SCHEMATHESIS_EXAMPLES", "5"))
 CHECKS = [status_code_conformance, content_type_conformance, response_schema_conformance]
 SCHEMAS = {api.name: schemathesis.openapi.from_dict(document(api)) for api in APIS}
