@@ -103,7 +103,7 @@ class Probe:
         status = answer.status_code
         if status >= 500:
             return f"answered {status}"
-        if status < 400 or _gateways_own(answer):
+        if status < 400 or _gateways_own(answer) or self._routed_nowhere(answer):
             return ""
         try:
             enveloped = is_envelope(flavor_of(route), answer.json())
@@ -170,6 +170,18 @@ class Probe:
             versions = sorted(getattr(secret, "versions", {}))
             lines.add(f"secret {name} {getattr(secret, 'last_changed_date', '')} {versions}")
         return frozenset(lines)
+
+    def _routed_nowhere(self, answer: httpx.Response) -> bool:
+        """API Gateway's 404 for a request no route matches: a path parameter of ``.`` or
+        ``..`` is a dot segment, which the client removes (RFC 3986 5.2.4) before sending, so
+        the request sent names no route and no function sees it (API Gateway answers the
+        same)."""
+        sent = answer.request.url.path
+        return (
+            answer.status_code == 404
+            and answer.content == b'{"message": "Not Found"}'
+            and all(r.match(answer.request.method, sent) is None for r in self.stack.gateway.routes)
+        )
 
 
 def _gateways_own(answer: httpx.Response) -> bool:

@@ -73,3 +73,17 @@ def test_a_refused_request_that_stores_nothing_passes(
     answer = Probe(api, stack).send("POST", ROUTE, ROUTE, content=b"{not json", headers=headers)
 
     assert answer.status_code == 400
+
+
+def test_a_dot_segment_for_a_path_parameter_is_the_gateways_404(
+    api: httpx.Client, stack: LocalStack, tenant: TenantFixture
+) -> None:
+    """``/api-clients/.`` is sent as ``/api-clients`` (the client removes dot segments), where
+    no DELETE route is: answered by the gateway as API Gateway answers it."""
+    route = "/api/admin/api-clients/{client_id}"
+    headers = tenant.headers(tenant.token("admin"))
+
+    answer = Probe(api, stack).send("DELETE", route, "/api/admin/api-clients/.", headers=headers)
+
+    assert answer.request.url.path == "/api/admin/api-clients"
+    assert (answer.status_code, answer.json()) == (404, {"message": "Not Found"})
