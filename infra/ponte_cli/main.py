@@ -429,9 +429,13 @@ def _refusal(exc: Any) -> str:
 
 
 def _answers(endpoint: str) -> bool:
-    """Whether anything listens at an endpoint named by hand (an option, dev.json): said at
-    once, where botocore would retry a refused connection with backoff for ~20 s first."""
+    """Whether anything listens at an endpoint on this machine (the local stack, an option
+    naming a port): said at once, where botocore would retry a refused connection with
+    backoff for ~20 s first. Any other endpoint is left to botocore (it may sit behind a
+    proxy this process cannot reach directly)."""
     url = urlsplit(endpoint)
+    if url.hostname not in ("127.0.0.1", "localhost", "::1"):
+        return True
     port = url.port or (443 if url.scheme == "https" else 80)
     try:
         with socket.create_connection((url.hostname or "localhost", port), timeout=3):

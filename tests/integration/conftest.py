@@ -95,7 +95,8 @@ TABLE_ITEM_LIMIT = int(os.environ.get("PONTE_TEST_TABLE_LIMIT", "1000"))
 class _TableKeeper:
     provisioned: Provisioned
     session: boto3.session.Session = field(default_factory=boto3.session.Session)
-    resets: int = 0  # how many times the table was emptied: what a shared fixture seeded went
+    # Times the table was emptied: a fixture shared by several tests seeds again when it grows.
+    resets: int = 0
 
     def __post_init__(self) -> None:
         # One session and client for all tests: a new boto3 session costs ~70 ms.
@@ -203,15 +204,15 @@ def browser_page() -> Iterator[object]:
             browser.close()
 
 
-# The fuzz suite's figures: each pytest-xdist worker hands its own to the controller, which
-# prints one summary for the run (these hooks live here because the controller loads this
-# conftest, not the fuzz folder's).
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
     """Slow tests first: tests are handed out a file at a time, and a long module handed out
     last keeps one worker busy after the others are done."""
     items.sort(key=lambda item: item.get_closest_marker("slow") is None)
 
 
+# The fuzz suite's figures: each pytest-xdist worker hands its own to the controller, which
+# prints one summary for the run (these hooks live here because the controller loads this
+# conftest, not the fuzz folder's).
 def pytest_sessionfinish(session: pytest.Session) -> None:
     workeroutput = getattr(session.config, "workeroutput", None)
     if workeroutput is not None:
