@@ -16,8 +16,8 @@ from typing import Annotated, Any, Literal
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, ValidationInfo, field_validator
 
 from ponte.domain import cpf as cpf_rules
+from ponte.domain import identities
 
-_EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s.]{2,}$")
 _SEMESTER = re.compile(r"^[0-9]{4}\.[1-9]$")
 
 
@@ -87,9 +87,10 @@ def _empty_to_none(value: Any) -> Any:
 def _email(value: str | None) -> str | None:
     if value is None:
         return None
-    if not _EMAIL.match(value):
+    normalized = identities.email(value)
+    if normalized is None:
         raise ValueError("Email inválido")
-    return value.lower()
+    return normalized
 
 
 def _cpf(value: str | None) -> str | None:

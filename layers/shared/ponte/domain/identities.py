@@ -18,7 +18,7 @@ from ponte.domain import cpf as cpf_rules
 # Brazil: a number written without a country code is a Brazilian one.
 DEFAULT_REGION = "BR"
 
-_EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
+_EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s.]{2,}$")
 
 
 class By(StrEnum):
