@@ -4,10 +4,10 @@ nothing is fetched from the internet."""
 
 from __future__ import annotations
 
+import functools
 import html
 import json
 import mimetypes
-import threading
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -86,13 +86,12 @@ def _document(api: Api) -> Extra:
     the seven APIs imports their functions, ~2 s that `make dev` no longer waits for."""
     from openapi.spec import document
 
-    lock, built = threading.Lock(), list[bytes]()
+    @functools.cache
+    def body() -> bytes:  # two first requests at once may both build it: the same bytes
+        return json.dumps(document(api), ensure_ascii=False).encode()
 
     def serve(request: Request) -> Answer:
-        with lock:
-            if not built:
-                built.append(json.dumps(document(api), ensure_ascii=False).encode())
-        return _serve("application/json", built[0])(request)
+        return _serve("application/json", body())(request)
 
     return serve
 

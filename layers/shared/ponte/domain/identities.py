@@ -34,9 +34,6 @@ class Identifier:
     by: By
     value: str
 
-    def __str__(self) -> str:
-        return f"{self.by}:{self.value}"
-
 
 def email(raw: object) -> str | None:
     """Trimmed and lower-cased; None for what cannot be an address."""

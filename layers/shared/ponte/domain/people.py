@@ -88,11 +88,12 @@ def decide(
 
 
 # -- what each platform's records say ------------------------------------------------------
-def _values(value: Any, key: str | None = None) -> Iterator[object]:
-    """A value, or each of a list's (``key``: each element's field)."""
-    items = value if isinstance(value, list) else [value]
-    for item in items:
-        yield item.get(key) if key and isinstance(item, Mapping) else item
+def _each(items: Any, key: str) -> Iterator[object]:
+    """``key`` of each object in a list (anything but a list of objects: nothing)."""
+    if isinstance(items, list):
+        for item in items:
+            if isinstance(item, Mapping):
+                yield item.get(key)
 
 
 def _get(data: Mapping[str, Any], *path: str) -> Any:
@@ -115,9 +116,9 @@ def _pairs(
         yield By.PHONE, props.get("mobilephone")
         custom = props
     elif platform == "rdstation" and stream == "contacts":
-        for value in _values(data.get("emails") or [], "email"):
+        for value in _each(data.get("emails"), "email"):
             yield By.EMAIL, value
-        for value in _values(data.get("phones") or [], "phone"):
+        for value in _each(data.get("phones"), "phone"):
             yield By.PHONE, value
         custom = _get(data, "custom_fields") or {}
     elif platform == "zendesk" and stream == "users":
