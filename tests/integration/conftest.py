@@ -34,12 +34,17 @@ _MOCK = mock_aws(
 )
 _MOCK.start()
 
+import contextlib  # noqa: E402
+import io  # noqa: E402
 import json  # noqa: E402
 import shutil  # noqa: E402
+import sys  # noqa: E402
+import threading  # noqa: E402
 import uuid  # noqa: E402
 from collections.abc import Iterator  # noqa: E402
 from dataclasses import dataclass, field  # noqa: E402
 from pathlib import Path  # noqa: E402
+from typing import TextIO  # noqa: E402
 
 import boto3  # noqa: E402
 import httpx  # noqa: E402
@@ -231,11 +236,26 @@ def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter) -> None:
         terminalreporter.write_line(STATS.summary())
 
 
+class _ThisThread(io.TextIOBase):
+    """A stream for one thread's writes: the CLI's output. What the stack's own threads
+    print meanwhile (a worker's log or metric line) goes on to where it went."""
+
+    def __init__(self, elsewhere: TextIO) -> None:
+        self.thread, self.elsewhere, self.text = threading.get_ident(), elsewhere, io.StringIO()
+
+    def write(self, text: str) -> int:
+        if threading.get_ident() == self.thread:
+            return self.text.write(text)
+        return self.elsewhere.write(text)
+
+    def flush(self) -> None:
+        self.elsewhere.flush()
+
+
 @pytest.fixture
 def cli(
     stack: LocalStack,
     monkeypatch: pytest.MonkeyPatch,
-    capsys: pytest.CaptureFixture[str],
     tmp_path: Path,
 ):  # type: ignore[no-untyped-def]
     """``cli(*argv)`` runs `ponte` on the stack: (exit code, its JSON output or text);
@@ -251,9 +271,11 @@ def cli(
     monkeypatch.chdir(tmp_path)  # no stray .ponte/dev.json from a developer's `make dev`
 
     def run(*argv: str, table: bool = True) -> tuple[int, object]:
-        code = main((["--table", stack.table_name] if table else []) + list(argv))
-        out, run.stderr = capsys.readouterr()  # type: ignore[attr-defined]
-        return code, (json.loads(out) if out.strip().startswith(("{", "[")) else out.strip())
+        out, err = _ThisThread(sys.stdout), _ThisThread(sys.stderr)
+        with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
+            code = main((["--table", stack.table_name] if table else []) + list(argv))
+        text, run.stderr = out.text.getvalue(), err.text.getvalue()  # type: ignore[attr-defined]
+        return code, (json.loads(text) if text.strip().startswith(("{", "[")) else text.strip())
 
     yield run
     monkeypatch.undo()
