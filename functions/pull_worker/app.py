@@ -1,5 +1,6 @@
 """The connector run worker: the run queue's messages (``domain/run_queue.py``: a run or its
-continuation, a schedule's fire, or the daily keep-alive), with partial batch failures: a
+continuation, a schedule's fire, the daily keep-alive, people the ERP changed, or a relink),
+with partial batch failures: a
 message that fails, or that is not one of the queue's messages, comes back; after a few
 tries, the dead-letter queue.
 """
@@ -17,8 +18,15 @@ from aws_lambda_powertools.utilities.batch import (
 from aws_lambda_powertools.utilities.parser.models import SqsRecordModel
 from pydantic import Json
 
-from ponte.domain.run_queue import FireMessage, KeepAliveMessage, QueueMessage
+from ponte.domain.run_queue import (
+    FireMessage,
+    KeepAliveMessage,
+    PeopleMessage,
+    QueueMessage,
+    RelinkMessage,
+)
 from ponte.observability import instrument, logger
+from ponte.services.people import directory, relink_job
 from ponte.services.pulls import engine, firing, keepalive
 from ponte.settings import get_settings
 
@@ -41,6 +49,12 @@ def _record_handler(record: QueueRecord, context: Any) -> str:
     if isinstance(message, KeepAliveMessage):
         outcome = keepalive.work(message, remaining)
         logger.info("keep-alive", extra={"outcome": outcome})
+        return outcome
+    if isinstance(message, PeopleMessage):
+        return directory.refresh(message.tenant_id, message)
+    if isinstance(message, RelinkMessage):
+        outcome = relink_job.work(message, remaining)
+        logger.info("relink", extra={"outcome": outcome})
         return outcome
     last = int(record.attributes.ApproximateReceiveCount) >= get_settings().pull_max_receives
     outcome = engine.work(message, remaining, last_attempt=last)

@@ -130,7 +130,7 @@ def test_records_that_belong_to_a_contact_name_it() -> None:
     )
     deal = {"associations": {"contacts": {"results": [{"id": "1"}, {"id": "2"}, {"id": "1"}]}}}
     assert owners("hubspot", "deals", deal) == (("contacts", "1"), ("contacts", "2"))
-    assert owners("rdstation", "deals", {"contact_ids": ["a1"]}) == (("contacts", "a1"),)
+    assert owners("rdstation", "leads", {"contact_ids": ["a1"]}) == (("contacts", "a1"),)
     assert owners("zendesk", "tickets", {"requester_id": None}) == ()
     assert owners("hubspot", "contacts", {"id": "1"}) == ()
 

@@ -11,7 +11,7 @@ from ponte.domain import run_queue
 
 def send(
     queue_url: str,
-    message: run_queue.RunMessage | run_queue.FireMessage | run_queue.KeepAliveMessage,
+    message: run_queue.AnyMessage,
 ) -> None:
     aws.client("sqs").send_message(QueueUrl=queue_url, MessageBody=run_queue.body(message))
 

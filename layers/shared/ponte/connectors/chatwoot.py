@@ -43,7 +43,7 @@ from ponte.settings import Settings
 from ponte.vendors import chatwoot
 from ponte.vendors.http import VendorHttp, safe_base_url
 
-STREAMS = ("conversations", "messages", "contacts")
+STREAMS = ("contacts", "conversations", "messages")
 
 
 class ChatwootCredentials(Credentials):
@@ -304,10 +304,11 @@ def _build(credentials: ChatwootCredentials, build: Build) -> Connector:
         schedule=build.schedule,
         max_attempts=build.attempts,
     )
+    # Contacts first: a conversation stored takes its contact's people.
     streams: list[Stream[Any, Any]] = [
+        Coalesced(ContactStream(http)),
         Coalesced(ConversationStream(http)),
         Coalesced(MessageStream(http)),
-        Coalesced(ContactStream(http)),
     ]
     return Connector(Platform.CHATWOOT, streams, lambda: chatwoot.check(http), http.close)
 

@@ -111,6 +111,8 @@ class Connection:
     workspace_id: str | None = None  # RD Station's workspace: shown, not secret
     schedule: str | None = None  # rate(…) or cron(…): EventBridge Scheduler fires a run
     timezone: str | None = None  # IANA zone of a cron schedule
+    # Where the institution keeps a person's identifiers in custom fields ({"cpf": "cpf_aluno"})
+    identity: dict[str, str] | None = None
 
 
 @dataclass(frozen=True, slots=True)

@@ -134,7 +134,10 @@ def _pairs(
         for client in data.get("clients") or []:
             if isinstance(client, Mapping):
                 yield By.EMAIL, client.get("email")
-                yield By.CPF, client.get("cpfCnpj")  # a CNPJ (a company) is no CPF
+                yield By.PHONE, client.get("phone")
+                # Not in a ticket's client as Movidesk answers it (only its persons API has
+                # it): read when present; a CNPJ (a company) is no CPF.
+                yield By.CPF, client.get("cpfCnpj")
     if options.cpf and isinstance(custom, Mapping):
         yield By.CPF, custom.get(options.cpf)
 
@@ -144,6 +147,17 @@ def record_identifiers(
 ) -> frozenset[Identifier]:
     """The identifiers a record carries itself (none for a stream that names no person)."""
     return collect(_pairs(platform, stream, data, options or IdentityOptions()))
+
+
+# The streams whose records carry a person's identifiers, and those that belong to them.
+IDENTIFIED: frozenset[tuple[str, str]] = frozenset({
+    ("hubspot", "contacts"), ("rdstation", "contacts"), ("zendesk", "users"),
+    ("chatwoot", "contacts"), ("movidesk", "tickets"),
+})  # fmt: skip
+OWNED: frozenset[tuple[str, str]] = frozenset({
+    ("zendesk", "tickets"), ("chatwoot", "conversations"), ("hubspot", "deals"),
+    ("rdstation", "leads"),
+})  # fmt: skip
 
 
 def owners(platform: str, stream: str, data: Mapping[str, Any]) -> tuple[tuple[str, str], ...]:
@@ -156,8 +170,183 @@ def owners(platform: str, stream: str, data: Mapping[str, Any]) -> tuple[tuple[s
         found = [_get(data, "meta", "sender", "id")]
     elif platform == "hubspot" and stream == "deals":
         found = [r.get("id") for r in _get(data, "associations", "contacts", "results") or []]
-    elif platform == "rdstation" and stream == "deals":
+    elif platform == "rdstation" and stream == "leads":
         found = list(data.get("contact_ids") or [])
     return tuple(
         (contacts, str(v)) for v in dict.fromkeys(found) if isinstance(v, (str, int)) and str(v)
     )
+
+
+# -- a record's links, as they are kept ----------------------------------------------------
+@dataclass(frozen=True, order=True)
+class Linked:
+    """A person a record is about (or, in a conflict, may be), and what matched."""
+
+    person: PersonRef
+    name: str = field(compare=False, default="")
+    by: frozenset[By] = field(compare=False, default=frozenset())
+
+
+@dataclass(frozen=True)
+class RecordLinks:
+    """What a stored record says about people: its status, the people (the linked ones; in a
+    conflict or a rejection, the candidates), a person's standing decision, and ``who``: the
+    key the record is found by when a person's identifiers change (its first email, else CPF,
+    else phone; for a record that belongs to a contact, that contact)."""
+
+    status: LinkStatus | None = None
+    people: tuple[Linked, ...] = ()
+    decision: Decision | None = None
+    who: str = ""
+
+    @property
+    def linked(self) -> tuple[Linked, ...]:
+        if self.status in (LinkStatus.LINKED, LinkStatus.CONFIRMED):
+            return self.people
+        return ()
+
+
+NO_LINKS = RecordLinks()
+
+
+def person_key(ref: PersonRef) -> str:
+    """``students#A1``: how a person is named inside an identity and a decision."""
+    return f"{ref.kind.value}#{ref.id}"
+
+
+def parse_person(raw: object) -> PersonRef | None:
+    if not isinstance(raw, str) or "#" not in raw:
+        return None
+    kind, _, ident = raw.partition("#")
+    try:
+        return PersonRef(PersonKind(kind), ident)
+    except ValueError:
+        return None
+
+
+def who(identifiers: Iterable[Identifier]) -> str:
+    """The one identifier a record is indexed by: the first email, else CPF, else phone."""
+    order = {By.EMAIL: 0, By.CPF: 1, By.PHONE: 2}
+    ranked = sorted(identifiers, key=lambda i: (order[i.by], i.value))
+    return f"{ranked[0].by.value}#{ranked[0].value}" if ranked else ""
+
+
+def matched(
+    named: Mapping[Identifier, Mapping[PersonRef, str]],
+    identifiers: Iterable[Identifier],
+    decision: Decision | None,
+) -> RecordLinks:
+    """A record's links from the people each of its identifiers names (``named``: the identity
+    index's answer) and a standing decision."""
+    mine = frozenset(identifiers)
+    names: dict[PersonRef, str] = {}
+    refs: dict[Identifier, list[PersonRef]] = {}
+    for identifier in mine:
+        for ref, name in named.get(identifier, {}).items():
+            names[ref] = name
+            refs.setdefault(identifier, []).append(ref)
+    match = decide(refs, decision)
+    key = who(mine)
+    if match is None:
+        return RecordLinks(who=key)
+    people = tuple(sorted(Linked(r, names[r], by) for r, by in match.people.items()))
+    kept = decision if match.status in (LinkStatus.CONFIRMED, LinkStatus.REJECTED) else None
+    return RecordLinks(match.status, people, kept, key)
+
+
+def through_owners(owner_links: Iterable[RecordLinks], owner_key: str) -> RecordLinks:
+    """A record that belongs to contacts (a ticket, a conversation, a deal) is about the people
+    those contacts are linked to, with what matched them."""
+    people: dict[PersonRef, Linked] = {}
+    for links in owner_links:
+        for one in links.linked:
+            seen = people.get(one.person)
+            by = one.by | (seen.by if seen else frozenset())
+            people[one.person] = Linked(one.person, one.name, by)
+    if not people:
+        return RecordLinks(who=owner_key)
+    return RecordLinks(LinkStatus.LINKED, tuple(sorted(people.values())), None, owner_key)
+
+
+# -- what a person sees of a record ---------------------------------------------------------
+_TITLES: dict[tuple[str, str], tuple[tuple[str, ...], ...]] = {
+    ("hubspot", "contacts"): (("properties", "firstname"), ("properties", "lastname")),
+    ("hubspot", "deals"): (("properties", "dealname"),),
+    ("hubspot", "companies"): (("properties", "name"),),
+    ("rdstation", "contacts"): (("name",),),
+    ("rdstation", "leads"): (("name",),),
+    ("zendesk", "users"): (("name",),),
+    ("zendesk", "tickets"): (("subject",),),
+    ("chatwoot", "contacts"): (("name",),),
+    ("chatwoot", "conversations"): (("meta", "sender", "name"),),
+    ("movidesk", "tickets"): (("subject",),),
+}
+_STATUSES: dict[tuple[str, str], tuple[str, ...]] = {
+    ("hubspot", "deals"): ("properties", "dealstage"),
+    ("rdstation", "leads"): ("status",),
+    ("zendesk", "tickets"): ("status",),
+    ("chatwoot", "conversations"): ("status",),
+    ("movidesk", "tickets"): ("status",),
+}
+
+
+def summary(platform: str, stream: str, data: Mapping[str, Any]) -> dict[str, str]:
+    """A record's title and the vendor's own status, as a timeline shows them."""
+    parts = [_get(data, *path) for path in _TITLES.get((platform, stream), ())]
+    title = " ".join(str(p).strip() for p in parts if isinstance(p, (str, int)) and str(p).strip())
+    status = _get(data, *_STATUSES[(platform, stream)]) if (platform, stream) in _STATUSES else None
+    found = {"title": title[:200]}
+    if isinstance(status, (str, int)) and str(status):
+        found["status"] = str(status)[:60]
+    return found
+
+
+# -- the ERP's people ------------------------------------------------------------------------
+@dataclass(frozen=True)
+class Person:
+    ref: PersonRef
+    name: str
+    identifiers: frozenset[Identifier]
+
+
+def erp_people(entity: str, code: str, data: Mapping[str, Any] | None) -> dict[PersonRef, Person]:
+    """The people an ERP record names: the student or professor, and a student's guardians
+    (each identified by email)."""
+    if not data or entity not in (PersonKind.STUDENTS.value, PersonKind.PROFESSORS.value):
+        return {}
+    me = PersonRef(PersonKind(entity), code)
+    own = collect([(By.EMAIL, data.get("email")), (By.CPF, data.get("cpf")),
+                   (By.PHONE, data.get("phone"))])  # fmt: skip
+    found = {me: Person(me, str(data.get("name") or ""), own)}
+    for guardian in data.get("guardians") or []:
+        if not isinstance(guardian, Mapping):
+            continue
+        ids = collect([(By.EMAIL, guardian.get("email")), (By.CPF, guardian.get("cpf"))])
+        address = next((i.value for i in ids if i.by is By.EMAIL), None)
+        if address:
+            ref = PersonRef(PersonKind.GUARDIANS, address)
+            found[ref] = Person(ref, str(guardian.get("name") or ""), ids)
+    return found
+
+
+def erp_changes(
+    entity: str, code: str, before: Mapping[str, Any] | None, after: Mapping[str, Any] | None
+) -> dict[PersonRef, frozenset[Identifier]]:
+    """The people an ERP write may have changed in the identity index, each with the
+    identifiers they were known by (a removed one must be taken out)."""
+    old, new = erp_people(entity, code, before), erp_people(entity, code, after)
+    return {
+        ref: old[ref].identifiers if ref in old else frozenset()
+        for ref in old.keys() | new.keys()
+        if old.get(ref) != new.get(ref)
+    }
+
+
+def merge_guardian(entries: Iterable[Person]) -> Person | None:
+    """A guardian as every student naming them describes them: the first name given, every
+    identifier given (siblings' records may differ)."""
+    people = list(entries)
+    if not people:
+        return None
+    name = next((p.name for p in people if p.name), "")
+    return Person(people[0].ref, name, frozenset().union(*(p.identifiers for p in people)))

@@ -13,6 +13,8 @@ import json
 from dataclasses import dataclass
 from typing import Any, Final, Literal
 
+from ponte.domain.people import NO_LINKS, RecordLinks
+
 # What a record may take of its item (its JSON, or the JSON's gzip): under DynamoDB's 400 KB
 # item limit with room for the keys and the record's other attributes.
 ITEM_DATA_BYTES: Final = 350_000
@@ -55,6 +57,7 @@ class Version:
     action: str  # "created", "updated" or "deleted": what that run and page did
     deleted: bool = False  # stored as deleted at the vendor
     object_key: str = ""  # the object holding it, if it is too large for its item
+    links: RecordLinks = NO_LINKS  # who it was about when it was stored
 
 
 @dataclass(frozen=True, slots=True)

@@ -3,6 +3,9 @@
 - :class:`RunMessage` — work on a run (its first invocation and every continuation);
 - :class:`FireMessage` — a schedule fired for a connection (EventBridge Scheduler sends it
   from the schedule's target input, so it is written when the schedule is);
+- :class:`PeopleMessage` — the ERP changed these people: their identities are indexed again
+  and the records they or their identifiers name are matched again;
+- :class:`RelinkMessage` — match every stored record again (resumable: where it stopped);
 - :class:`KeepAliveMessage` — the daily keep-alive (the template's schedule sends
   ``{"kind": "keepalive"}``): credentials that die unused are renewed, every tenant's; a
   keep-alive cut short by its time queues its continuation with where it stopped.
@@ -19,6 +22,7 @@ from typing import Annotated, Any, Literal
 from pydantic import AliasChoices, BaseModel, ConfigDict, Discriminator, Field, Tag
 
 Id = Annotated[str, Field(min_length=1, max_length=128)]
+PEOPLE_PER_MESSAGE = 400  # well under SQS's 256 KiB a message
 
 
 class _Message(BaseModel):
@@ -46,6 +50,30 @@ class KeepAliveMessage(BaseModel):
     after: Annotated[str, Field(max_length=512)] = ""
 
 
+class PersonChange(BaseModel):
+    model_config = ConfigDict(extra="ignore", frozen=True)
+
+    kind: Literal["students", "professors", "guardians"]
+    id: Annotated[str, Field(min_length=1, max_length=320)]  # a guardian's email
+    was: Annotated[list[Annotated[str, Field(max_length=400)]], Field(max_length=10)] = []
+
+
+class PeopleMessage(_Message):
+    kind: Literal["people"] = "people"
+    people: Annotated[list[PersonChange], Field(min_length=1, max_length=PEOPLE_PER_MESSAGE)]
+
+
+class RelinkMessage(_Message):
+    kind: Literal["relink"] = "relink"
+    # Where a continuation goes on: the phase ("index": the ERP's people; "records"), the
+    # entity or connection#stream it was at, and the last key done.
+    phase: Literal["index", "records"] = "index"
+    at: Annotated[str, Field(max_length=300)] = ""
+    after: Annotated[str, Field(max_length=1200)] = ""
+    read: int = 0
+    changed: int = 0
+
+
 def _kind(raw: Any) -> str | None:
     if isinstance(raw, BaseModel):
         return str(getattr(raw, "kind", "")) or None
@@ -61,7 +89,9 @@ def _kind(raw: Any) -> str | None:
 QueueMessage = Annotated[
     Annotated[RunMessage, Tag("run")]
     | Annotated[FireMessage, Tag("fire")]
-    | Annotated[KeepAliveMessage, Tag("keepalive")],
+    | Annotated[KeepAliveMessage, Tag("keepalive")]
+    | Annotated[PeopleMessage, Tag("people")]
+    | Annotated[RelinkMessage, Tag("relink")],
     Discriminator(_kind),
 ]
 
@@ -78,6 +108,9 @@ def keepalive(platform: str = "", after: str = "") -> KeepAliveMessage:
     return KeepAliveMessage(platform=platform, after=after)
 
 
-def body(message: RunMessage | FireMessage | KeepAliveMessage) -> str:
+AnyMessage = RunMessage | FireMessage | KeepAliveMessage | PeopleMessage | RelinkMessage
+
+
+def body(message: AnyMessage) -> str:
     """The message as the queue carries it."""
     return message.model_dump_json()

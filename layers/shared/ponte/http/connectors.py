@@ -36,6 +36,7 @@ def connection(c: Connection) -> out.ConnectionRow:
         schedule=c.schedule,
         timezone=c.timezone,
         workspaceId=c.workspace_id or None,
+        identity=c.identity,
     )
 
 

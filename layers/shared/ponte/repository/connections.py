@@ -37,6 +37,7 @@ _FIELDS = (
     "workspace_id",
     "schedule",
     "timezone",
+    "identity",
 )
 
 
@@ -59,6 +60,7 @@ def _connection(item: Item) -> Connection:
         workspace_id=item.get("workspace_id"),
         schedule=item.get("schedule"),
         timezone=item.get("timezone"),
+        identity=dict(item["identity"]) if item.get("identity") else None,
     )
 
 

@@ -283,3 +283,64 @@ def token_claim_index(platform: str, refreshed_at: str, tenant_id: str, connecti
         "GSI2PK": tokens_by_age(platform),
         "GSI2SK": token_age(refreshed_at, tenant_id, connection_id),
     }
+
+
+# -- people --------------------------------------------------------------------------------
+# An identity:  PK T#{tenant}#ID#{by}#{value}, SK "#": one attribute per person the identifier
+#               names, "{kind}#{id}" -> their name (kept from the ERP's students and professors)
+# A pulled record's links are on its own item (``people``, ``link_status``, ``decision``):
+#               GSI3 T#{tenant}#P#{kind}#{id} / {updated_at}#{connection}#{stream}#{vendor id}
+#                 (its first person's timeline; a record in conflict or rejected is listed
+#                 under T#{tenant}#LINKS#{status} instead)
+#               GSI1 T#{tenant}#WHO#{by}#{value} (its first email, else CPF, else phone) or
+#                 T#{tenant}#OWN#{connection}#{contacts stream}#{contact id} (the contact it
+#                 belongs to) / {connection}#{stream}#{vendor id}: what to match again when a
+#                 person's identifiers or a contact's links change, without a scan
+# More people:  PK T#{tenant}#LINK#{connection}#{stream}#{vendor id}, SK {kind}#{id}, with
+#               GSI3 of that person's timeline (a record about more than one person)
+def identity(tenant_id: str, by: str, value: str) -> Key:
+    return {"PK": f"T#{tenant_id}#ID#{by}#{value}", "SK": RECORD_SK}
+
+
+def person_timeline(tenant_id: str, person: str) -> str:
+    """The GSI3 partition of a person's linked records (``person``: ``students#A1``)."""
+    return f"T#{tenant_id}#P#{person}"
+
+
+def links_in(tenant_id: str, status: str) -> str:
+    """The GSI3 partition of the records whose link is ``status`` (conflict, rejected)."""
+    return f"T#{tenant_id}#LINKS#{status}"
+
+
+def record_ref(connection_id: str, stream: str, vendor_id: str) -> str:
+    return f"{connection_id}#{stream}#{vendor_id}"
+
+
+def timeline_entry(
+    partition: str, updated_at: str, connection_id: str, stream: str, vendor_id: str
+) -> Key:
+    return {
+        "GSI3PK": partition,
+        "GSI3SK": f"{updated_at}#{record_ref(connection_id, stream, vendor_id)}",
+    }
+
+
+def rematch_index(tenant_id: str, who: str, connection_id: str = "", stream: str = "",
+                  vendor_id: str = "") -> Key:  # fmt: skip
+    """GSI1 keys a record is found by when what it matched changes (``who``: ``email#x`` or
+    an owner's ``OWN#{connection}#{stream}#{id}``)."""
+    key = {"GSI1PK": f"T#{tenant_id}#WHO#{who}"}
+    if connection_id:
+        key["GSI1SK"] = record_ref(connection_id, stream, vendor_id)
+    return key
+
+
+def owner_who(connection_id: str, stream: str, vendor_id: str) -> str:
+    return f"OWN#{record_ref(connection_id, stream, vendor_id)}"
+
+
+def extra_link(tenant_id: str, connection_id: str, stream: str, vendor_id: str,
+               person: str = "") -> Key:  # fmt: skip
+    """A record's link to a person beyond its first (without ``person``: the prefix of all)."""
+    return {"PK": f"T#{tenant_id}#LINK#{record_ref(connection_id, stream, vendor_id)}",
+            "SK": person}  # fmt: skip

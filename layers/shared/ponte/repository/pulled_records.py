@@ -12,11 +12,12 @@ when even that is too large; ``data_bytes`` is then the JSON's size (domain/reco
 from __future__ import annotations
 
 import json
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from typing import Any
 
+from ponte.domain.people import RecordLinks
 from ponte.domain.records import PulledRecord, StoredObject, Version, encode, unpack
-from ponte.repository import batch, cursors, keys
+from ponte.repository import batch, cursors, keys, people
 from ponte.repository.table import Item, get_item, query_page, query_pages, serialize, values
 
 
@@ -26,8 +27,9 @@ def versions(
     """The stored versions of a page's records (one BatchGetItem per 100, hashes only)."""
     found = batch.batch_get(
         (keys.pulled_record(tenant_id, connection_id, stream, v) for v in vendor_ids),
-        projection="PK, SK, #h, #r, #p, #a, #o, deleted_at",
-        names={"#h": "hash", "#r": "run", "#p": "page", "#a": "action", "#o": "data_object"},
+        projection=f"{people.LINK_PROJECTION}, #h, #r, #p, #a, #o, deleted_at",
+        names={"#h": "hash", "#r": "run", "#p": "page", "#a": "action", "#o": "data_object"}
+        | people.LINK_NAMES,
     )
     return {sk: _version(item) for (_, sk), item in found.items()}
 
@@ -36,6 +38,7 @@ def _version(item: Item) -> Version:
     return Version(
         str(item["hash"]), str(item["run"]), int(item["page"]), str(item["action"]),
         deleted="deleted_at" in item, object_key=str(item.get("data_object") or ""),
+        links=people.parse_links(item),
     )  # fmt: skip
 
 
@@ -51,10 +54,15 @@ def put_records(
     run_id: str,
     page: int,
     offload: Offload | None = None,
+    linked: Mapping[str, Item] | None = None,
+    also: Sequence[Item] = (),
 ) -> None:
     """Write records, each with its action ("created"/"updated"/"deleted"), 25 per
     BatchWriteItem. A record the vendor reported deleted keeps ``deleted_at``; one too large
-    for its item goes to ``offload`` first (the item keeps the key)."""
+    for its item goes to ``offload`` first (the item keeps the key). ``linked``: each record's
+    link attributes (repository/people.py); ``also``: items written in the same batches (a
+    record's links beyond its first person)."""
+    linked = linked or {}
     items = [
         {
             **keys.pulled_record(tenant_id, connection_id, stream, record.vendor_id),
@@ -62,6 +70,8 @@ def put_records(
                 tenant_id, connection_id, stream, record.updated_at, record.vendor_id
             ),
             "type": "pulled_record",
+            "connection": connection_id,
+            "stream": stream,
             "vendor_id": record.vendor_id,
             "updated_at": record.updated_at,
             **_data(record, offload),
@@ -71,10 +81,11 @@ def put_records(
             "page": page,
             "action": action,
             **({"deleted_at": record.deleted_at} if record.deleted_at else {}),
+            **linked.get(record.vendor_id, {}),
         }
         for record, action in records
     ]
-    batch.put_all(items)
+    batch.put_all([*items, *also])
 
 
 def _data(record: PulledRecord, offload: Offload | None) -> dict[str, Any]:
@@ -211,3 +222,33 @@ def delete_records(tenant_id: str, connection_id: str, streams: Iterable[str]) -
             batch.delete_all([{"PK": str(i["PK"]), "SK": str(i["SK"])} for i in items])
             count += len(items)
     return count
+
+
+def stored_records(
+    tenant_id: str, connection_id: str, stream: str, vendor_ids: Iterable[str]
+) -> dict[str, tuple[PulledRecord, RecordLinks]]:
+    """Stored records with their links, by vendor id (one BatchGetItem per 100; a record kept
+    in an object comes with ``stored`` set and empty ``data``)."""
+    found = batch.batch_get(
+        keys.pulled_record(tenant_id, connection_id, stream, v) for v in vendor_ids
+    )
+    return {sk: (_pulled(item), people.parse_links(item)) for (_, sk), item in found.items()}
+
+
+def partition_page(
+    tenant_id: str, connection_id: str, stream: str, *, after: str, limit: int
+) -> tuple[list[str], str]:
+    """A stream's vendor ids in key order after ``after`` (keys only), and the last one read
+    ('' at the end): how a relink walks what is stored without a scan."""
+    params: dict[str, Any] = {
+        "KeyConditionExpression": "PK = :p" + (" AND SK > :a" if after else ""),
+        "ExpressionAttributeValues": values(
+            {":p": keys.pulled_records(tenant_id, connection_id, stream)}
+            | ({":a": after} if after else {})
+        ),
+        "ProjectionExpression": "SK",
+        "Limit": limit,
+    }
+    page = query_page(params)
+    ids = [str(i["SK"]) for i in page.items]
+    return ids, (ids[-1] if page.last_key and ids else "")

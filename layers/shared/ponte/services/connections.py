@@ -41,6 +41,20 @@ CHECK_ATTEMPTS = 2  # a credentials test answers a person: retry once, not for a
 
 
 Expression = Annotated[str, StringConstraints(strip_whitespace=True, max_length=256)]
+FieldName = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=100)]
+
+
+class Identity(BaseModel):
+    """Custom fields of the platform's records where the institution keeps identifiers."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    cpf: FieldName | None = None  # e.g. "cpf_aluno": a CPF kept in a custom property
+
+    def stored(self) -> dict[str, str] | None:
+        return self.model_dump(exclude_none=True) or None
+
+
 Zone = Annotated[str, StringConstraints(strip_whitespace=True, max_length=64)]
 
 
@@ -53,6 +67,7 @@ class NewConnection(BaseModel):
     enabled: bool = True
     schedule: Expression | None = None  # additive: rate(…) or cron(…)
     timezone: Zone | None = None  # additive: IANA, default America/Sao_Paulo
+    identity: Identity | None = None  # additive: {"cpf": "<custom field>"}
 
 
 class ConnectionChange(BaseModel):
@@ -65,6 +80,7 @@ class ConnectionChange(BaseModel):
     credentials: dict[str, Any] | None = None
     schedule: Expression | None = None
     timezone: Zone | None = None
+    identity: Identity | None = None  # null: no custom identity fields
 
 
 def not_found() -> errors.DomainError:
@@ -188,6 +204,7 @@ def create(tenant_id: str, body: NewConnection) -> Connection:
         workspace_id=spec.workspace(credentials),
         schedule=schedule,
         timezone=zone,
+        identity=body.identity.stored() if body.identity else None,
     )
     # The id is new, so the secret cannot be another request's; the record follows it, and
     # the schedule last: a failure on the way undoes what was done.
@@ -270,6 +287,8 @@ def change(tenant_id: str, connection_id: str, body: ConnectionChange) -> Connec
         fields["workspace_id"] = spec.workspace(spec.credentials.model_validate(stored))
     if body.name is not None:
         fields["name"] = body.name
+    if "identity" in given:  # None removes it
+        fields["identity"] = body.identity.stored() if body.identity else None
     if body.enabled is not None:
         fields["enabled"] = body.enabled
         if body.enabled:

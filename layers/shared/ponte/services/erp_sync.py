@@ -31,6 +31,7 @@ from ponte.domain.academic import (
 )
 from ponte.repository import academic, counters
 from ponte.services import placement
+from ponte.services.people import directory
 from ponte.validation import field_errors
 
 CPF_CHECK_DIGIT = "CPF com dígito verificador inválido"
@@ -113,6 +114,7 @@ class SyncService:
     def __init__(self, tenant_id: str, strict_cpf: Callable[[], bool]) -> None:
         self._tenant = tenant_id
         self._strict_cpf = strict_cpf  # read lazily: only a wrong check digit needs it
+        self._written: list[tuple[str, dict[str, Any] | None, dict[str, Any]]] = []
 
     def sync(self, entity: Entity, raw: Sequence[Any]) -> SyncResult:
         spec = SPECS[entity]
@@ -151,9 +153,17 @@ class SyncService:
             result.conflicts = len(pending)
         if not (result.total and result.failed == result.total):  # a refused sync stores nothing
             self._stamp(now, wrote)
+        self._people_changed(entity)
         result.errors.sort(key=lambda issue: issue.index)
         result.warnings.sort(key=lambda issue: issue.index)
         return result
+
+    def _people_changed(self, entity: Entity) -> None:
+        """The people this call changed go to the identity index's worker."""
+        written, self._written = self._written, []
+        changes = directory.changes_of(entity, written)
+        if changes:
+            directory.publish(self._tenant, changes)
 
     def _stamp(self, now: datetime, wrote: bool) -> None:
         last = _last_touch.get(self._tenant)
@@ -314,6 +324,7 @@ class SyncService:
         return retry
 
     def _count(self, candidate: _Candidate, plan: academic.Plan, result: SyncResult) -> None:
+        self._written.append((candidate.code, _stored_data(candidate), candidate.data))
         if candidate.stored is None:
             result.created += 1
         else:

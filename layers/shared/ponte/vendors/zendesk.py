@@ -15,7 +15,7 @@ from typing import Any, Final
 from ponte.vendors.http import VendorHttp
 from ponte.vendors.pacing import Limit, Schedule, Spaced
 
-EXPORTS: Final = ("tickets", "users")
+EXPORTS: Final = ("users", "tickets")  # users first: a ticket takes its requester's people
 
 
 @dataclass(frozen=True, slots=True)

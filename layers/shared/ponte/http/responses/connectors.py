@@ -32,6 +32,7 @@ class ConnectionRow(ConnectionHead):
     schedule: str | None  # additive: rate(…) or cron(…)
     timezone: str | None  # additive: the cron schedule's IANA zone
     workspaceId: str | None = absent_when_none()  # additive: RD Station's workspace only
+    identity: dict[str, str] | None = absent_when_none()  # additive: identifier custom fields
 
 
 class ConnectionList(Success):

@@ -19,6 +19,7 @@ from ponte.repository.academic.listing import (
     count_records,
     list_records,
     placed_records,
+    records_after,
     records_by_code,
     responsible_records,
 )
@@ -72,6 +73,7 @@ __all__ = [
     "member_turmas",
     "placed_records",
     "professor_enrollments",
+    "records_after",
     "records_by_code",
     "responsible_records",
     "student_turmas",

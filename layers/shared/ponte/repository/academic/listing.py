@@ -178,3 +178,23 @@ def responsible_records(tenant_id: str, responsible: str) -> list[StoredRecord]:
         KeyConditionExpression="GSI3PK = :p",
         ExpressionAttributeValues=values({":p": pk}),
     )
+
+
+def records_after(
+    tenant_id: str, entity: Entity, after: str, limit: int
+) -> tuple[list[StoredRecord], str]:
+    """Up to ``limit`` records in code order after ``after``, and the last code read ('' at
+    the end): a resumable walk of an entity."""
+    condition = "GSI1PK = :p" + (" AND GSI1SK > :a" if after else "")
+    page = query_page(
+        {
+            "IndexName": keys.GSI1,
+            "KeyConditionExpression": condition,
+            "ExpressionAttributeValues": values(
+                {":p": keys.record_listing(tenant_id, entity)} | ({":a": after} if after else {})
+            ),
+            "Limit": limit,
+        }
+    )
+    found = [stored(item) for item in page.items]
+    return found, (found[-1].code if page.last_key and found else "")

@@ -33,13 +33,17 @@ from ponte.domain.connectors import (
     final_status,
     refusal,
 )
+from ponte.domain.people import NO_LINKS
 from ponte.domain.records import PulledRecord, Version
 from ponte.observability import logger
 from ponte.repository import connections as connection_store
+from ponte.repository import people as people_store
 from ponte.repository import pull_runs, pulled_records
 from ponte.repository.errors import ConditionFailed
 from ponte.repository.pacing import DynamoSchedule
 from ponte.services import connections, schedules
+from ponte.services.people.linking import Candidate, Linker, PageLinks
+from ponte.services.people.relinking import Relinker
 from ponte.services.pulls import lifecycle
 from ponte.services.pulls.lifecycle import LeaseLost, Outcome
 from ponte.settings import get_settings
@@ -115,6 +119,7 @@ class _Worker:
         except VendorAuthError as exc:  # stored credentials the platform no longer takes
             self._refused(connection, str(exc))
             return "credentials refused"
+        self.linker = Linker(self.tenant, connection)
         if run.page_seq == 0:
             spec.hooks.started(run)
         try:
@@ -178,11 +183,13 @@ class _Worker:
             elif action == "again" and stored[item.id].hash != item.hash:
                 writes.append((_record(item, now.isoformat()), stored[item.id].action))
         objects = _PageWrites(self.tenant, run.connection_id, stream)
+        linked = self._link(stream, writes, stored)
         pulled_records.put_records(
             self.tenant, run.connection_id, stream, writes, run_id=run.id, page=seq,
-            offload=objects.put,
+            offload=objects.put, linked=linked.attributes, also=linked.extra,
         )  # fmt: skip
         objects.replaced(stored, writes)
+        self._linked(stream, linked, stored)
         problems = [
             {"stream": stream, "record": ref, "page": seq, "message": message}
             for ref, message in page.problems
@@ -212,6 +219,26 @@ class _Worker:
         self.run_state = run.with_pages([record])
         if get_clock().now().timestamp() >= self.renew_at:
             self._checkpoint({})
+
+    def _link(
+        self, stream: str, writes: list[tuple[PulledRecord, str]], stored: dict[str, Version]
+    ) -> PageLinks:
+        """Who the page's changed records are about (a stream about nobody: nothing)."""
+        return self.linker.link(stream, [
+            Candidate(r.vendor_id, r.updated_at, r.data, r.deleted_at is not None,
+                      stored[r.vendor_id].links if r.vendor_id in stored else NO_LINKS)
+            for r, _ in writes
+        ])  # fmt: skip
+
+    def _linked(self, stream: str, linked: PageLinks, stored: dict[str, Version]) -> None:
+        """After the page is stored: links no longer true go, and the records that belong to a
+        contact seen before whose people changed follow it (a contact new to Ponte has none
+        yet: contacts are pulled before what belongs to them)."""
+        if linked.stale:
+            people_store.forget(linked.stale)
+        seen_before = [c for c in linked.changed_contacts if c in stored]
+        if seen_before:
+            Relinker(self.tenant).owned(self.run_state.connection_id, stream, seen_before)
 
     def _checkpoint(self, fields: dict[str, Any]) -> None:
         """Write the run's state, renewing the lease (unless ``fields`` say otherwise)."""
