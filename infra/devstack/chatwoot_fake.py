@@ -98,9 +98,17 @@ class ChatwootFake(Fake):
         with self.lock:
             self.accounts[account_id].agents[token] = set(inboxes)
 
-    def add_contacts(self, account_id: int, count: int, *, identified: bool = True) -> list[int]:
-        """Contacts; ``identified=False``: without email, phone or identifier (the contacts
-        list leaves them out)."""
+    def add_contacts(
+        self,
+        account_id: int,
+        count: int,
+        *,
+        identified: bool = True,
+        fields: dict[str, Any] | None = None,
+    ) -> list[int]:
+        """Contacts (each with ``fields``: an ``email``, ``phone_number``, ``identifier``…);
+        ``identified=False``: without email, phone or identifier (the contacts list leaves
+        them out)."""
         account, now, ids = self.accounts[account_id], self._now(), []
         with self.lock:
             for _ in range(count):
@@ -112,7 +120,7 @@ class ChatwootFake(Fake):
                     "phone_number": None, "identifier": None, "thumbnail": "",
                     "additional_attributes": {}, "availability_status": "offline",
                     "created_at": now, "last_activity_at": now, "custom_attributes": {},
-                }  # fmt: skip
+                } | (fields or {})  # fmt: skip
                 ids.append(contact_id)
         return ids
 

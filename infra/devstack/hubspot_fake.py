@@ -109,9 +109,16 @@ class HubSpotFake(Fake):
         return account
 
     def add(
-        self, token: str, object_type: str, count: int, *, at_ms: int | None = None
+        self,
+        token: str,
+        object_type: str,
+        count: int,
+        *,
+        at_ms: int | None = None,
+        properties: dict[str, str] | None = None,
     ) -> list[str]:
-        """New objects, modified now (or at ``at_ms``); returns their ids."""
+        """New objects, modified now (or at ``at_ms``), with ``properties`` besides their
+        name; returns their ids."""
         account = self.accounts[token]
         stamp = at_ms if at_ms is not None else self._now_ms()
         ids = []
@@ -121,7 +128,8 @@ class HubSpotFake(Fake):
                 object_id = str(account.next_id)
                 obj = {
                     "id": object_id,
-                    "properties": {"name": f"{object_type} {object_id}", "revision": "1"},
+                    "properties": {"name": f"{object_type} {object_id}", "revision": "1"}
+                    | (properties or {}),
                     "created": stamp,
                     "modified": stamp,
                     "archived": False,
@@ -142,17 +150,20 @@ class HubSpotFake(Fake):
         *,
         at_ms: int | None = None,
         index_lag: float | None = None,
+        properties: dict[str, str] | None = None,
     ) -> None:
-        """A new revision of each object, modified now (or at ``at_ms``); searches see it
-        after the account's lag (or ``index_lag`` seconds)."""
+        """A new revision of each object (``properties`` changed), modified now (or at
+        ``at_ms``); searches see it after the account's lag (or ``index_lag`` seconds)."""
         account = self.accounts[token]
         stamp = at_ms if at_ms is not None else self._now_ms()
         with self.lock:
             for object_id in ids:
                 obj = account.objects[object_type][object_id]
-                obj["properties"] = obj["properties"] | {
-                    "revision": str(int(obj["properties"]["revision"]) + 1)
-                }
+                obj["properties"] = (
+                    obj["properties"]
+                    | (properties or {})
+                    | {"revision": str(int(obj["properties"]["revision"]) + 1)}
+                )
                 obj["modified"] = stamp
                 self._index(account, obj, index_lag)
 

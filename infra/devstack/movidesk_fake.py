@@ -163,9 +163,11 @@ class MovideskFake(Fake):
         at: datetime | None = None,
         actions: int = 1,
         action_text: str = "",
+        clients: list[dict[str, Any]] | None = None,
     ) -> list[int]:
         """New tickets, last updated ``at`` (default: now), each with ``actions`` actions
-        (``action_text`` their description: many long ones make a large ticket)."""
+        (``action_text`` their description: many long ones make a large ticket) and
+        ``clients`` (default: one made up; a ticket's client carries no CPF)."""
         moment = at or get_clock().now()
         ids = []
         with self.lock:
@@ -179,9 +181,11 @@ class MovideskFake(Fake):
                     "baseStatus": base, "urgency": "Média", "category": "Dúvida",
                     "owner": {"id": "7", "businessName": "Agente"},
                     "ownerTeam": "Suporte", "origin": 9, "justification": None,
-                    "clients": [{"id": str(ticket_id), "businessName": f"Cliente {ticket_id}",
-                                 "email": f"cliente{ticket_id}@example.com",
-                                 "organization": {"businessName": "ACME"}}],
+                    "clients": clients or [
+                        {"id": str(ticket_id), "businessName": f"Cliente {ticket_id}",
+                         "email": f"cliente{ticket_id}@example.com", "phone": None,
+                         "personType": 1, "profileType": 2,
+                         "organization": {"businessName": "ACME"}}],
                     "createdDate": _stamp(moment), "resolvedIn": None, "closedIn": None,
                     "lastUpdate": _stamp(moment), "tags": ["fake"],
                     "slaSolutionDate": None, "slaResponseDate": None,

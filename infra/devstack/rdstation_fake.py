@@ -209,7 +209,11 @@ class RdStationFake(Fake):
             "refresh_token": refresh,
         }
 
-    def add(self, key: str, resource: str, count: int) -> list[str]:
+    def add(
+        self, key: str, resource: str, count: int, *, fields: dict[str, Any] | None = None
+    ) -> list[str]:
+        """New records (each with ``fields``: a contact's ``emails``/``phones``, a deal's
+        ``contact_ids``); their ids."""
         account, now = self.accounts[key], get_clock().now().astimezone(UTC)
         ids = []
         with self.lock:
@@ -228,8 +232,8 @@ class RdStationFake(Fake):
                              "emails": [{"email": f"c{record_id[-6:]}@example.com"}]}  # fmt: skip
                 else:
                     body |= {"name": f"Negociação {record_id[-4:]}", "status": "ongoing",
-                             "total_price": 100.0}  # fmt: skip
-                account.records[resource][record_id] = body
+                             "total_price": 100.0, "contact_ids": []}  # fmt: skip
+                account.records[resource][record_id] = body | (fields or {})
                 ids.append(record_id)
         return ids
 

@@ -89,8 +89,17 @@ class ZendeskFake(Fake):
         with self.lock:
             self.accounts[subdomain].others[email] = (token, role)
 
-    def add(self, subdomain: str, resource: str, count: int, *, description: str = "") -> list[int]:
-        """New items; tickets with ``description`` (a long one makes a large ticket)."""
+    def add(
+        self,
+        subdomain: str,
+        resource: str,
+        count: int,
+        *,
+        description: str = "",
+        fields: dict[str, Any] | None = None,
+    ) -> list[int]:
+        """New items; tickets with ``description`` (a long one makes a large ticket); each
+        with ``fields`` (a user's ``email``/``phone``, a ticket's ``requester_id``)."""
         account = self.accounts[subdomain]
         now = self._now()
         ids = []
@@ -106,7 +115,8 @@ class ZendeskFake(Fake):
                 else:
                     body |= {"name": f"User {item_id}", "email": f"user{item_id}@example.com",
                              "active": True}  # fmt: skip
-                account.items[resource][item_id] = body | {"changed": now, "revision": 1}
+                account.items[resource][item_id] = body | (fields or {}) | {
+                    "changed": now, "revision": 1}  # fmt: skip
                 ids.append(item_id)
         return ids
 

@@ -20,13 +20,16 @@ from ponte.http.responses import erp as er
 from ponte.http.responses import full_sync as fr
 from ponte.http.responses import kommo as kr
 from ponte.http.responses import movidesk as mr
+from ponte.http.responses import people as pr
 from ponte.services import connections, kommo_accounts, movidesk, tenancy
 from ponte.services.full_sync.model import Options
 from ponte.services.role_sync.model import RoleSyncRequest
 
 # The handlers' own query and body models (their modules read settings when imported).
-connections_app, erp_reads_app, full_sync_app, kommo_app, movidesk_app, runs_app = function_modules(
-    "connections", "erp_reads", "full_sync", "kommo_sync", "movidesk", "sync_runs"
+connections_app, erp_reads_app, full_sync_app, kommo_app, movidesk_app, runs_app, people_app = (
+    function_modules(
+        "connections", "erp_reads", "full_sync", "kommo_sync", "movidesk", "sync_runs", "people"
+    )
 )
 
 ERP = "/api/integration/v1"
@@ -550,6 +553,77 @@ MOVIDESK_DOCS = {
 }
 
 
+# -- people across systems ---------------------------------------------------------------------
+P = "/api/v1/people"
+PEOPLE_READERS = {"jwt": ["admin", "coordinator"]}
+_PERSON = {"kind": "students", "id": "ALU2024001", "name": "Pedro Oliveira Santos",
+           "email": "pedro.oliveira@aluno.edu.br", "cpf": "***.222.333-**",
+           "units": ["CAMPUS_CENTRO"], "links": 3}  # fmt: skip
+SCOPE = (
+    "An admin sees every person; a coordinator, the people of the units the hierarchy API "
+    "lets them see (others are not found); other roles are refused. CPFs are masked except "
+    "to admins. Every read of a person writes an audit line."
+)
+PEOPLE_DOCS = {
+    ("GET", P): Doc(
+        "People by email or CPF (exactly) or by name (students and professors), with how many "
+        "records are linked to each",
+        pr.PersonList,
+        query=people_app.SearchParams,
+        security=PEOPLE_READERS,
+        errors=(400,),
+        example={"success": True, "data": [_PERSON]},
+        description=SCOPE,
+    ),
+    ("GET", f"{P}/links"): Doc(
+        "Records whose identifiers name more than one person (conflict), or that a person rejected",
+        pr.LinkList,
+        query=people_app.LinkParams,
+        security=PEOPLE_READERS,
+        errors=(400,),
+        description="Newest first, cursor-paged. Confirm or reject a conflict by its `linkId`.",
+    ),
+    ("POST", f"{P}/links/{{link_id}}/confirm"): Doc(
+        "Confirm who a record is about (one of its candidates); the decision stands across "
+        "later runs while its identifiers name the same people",
+        pr.LinkAnswer,
+        body=people_app.Choice,
+        body_example={"kind": "students", "id": "ALU2024001"},
+        security=PEOPLE_READERS,
+        errors=(400, 404),
+    ),
+    ("POST", f"{P}/links/{{link_id}}/reject"): Doc(
+        "Say a record is about none of its candidates (it stands, as a confirmation does)",
+        pr.LinkAnswer,
+        security=PEOPLE_READERS,
+        errors=(404,),
+    ),
+    ("POST", f"{P}/relink"): Doc(
+        "Match every stored record again (for records stored before linking, or after a "
+        "connection's identity fields changed); runs in the background, resumable",
+        pr.RelinkQueued,
+        status=202,
+        security=ADMIN,
+    ),
+    ("GET", f"{P}/{{kind}}/{{person_id}}"): Doc(
+        "A person (kind: students, professors or guardians; id: the ERP code, or a guardian's "
+        "email), their students or guardians, units and turmas, and their records across "
+        "systems, newest first",
+        pr.PersonAnswer,
+        query=people_app.TimelineParams,
+        security=PEOPLE_READERS,
+        errors=(400, 404),
+        description=SCOPE
+        + " A timeline entry says what matched (email, cpf, phone), the link's status, the "
+        "record's title and vendor status, and `url`, which opens it in the vendor's web app "
+        "where one is known.",
+    ),
+    ("GET", "/admin/people"): Doc(
+        "The people page (signs in by OIDC code + PKCE)", s.Page, content_type="text/html"
+    ),
+}
+
+
 APIS = [
     Api(
         "erp",
@@ -600,6 +674,15 @@ APIS = [
         Flavor.MOVIDESK,
         (f"{M}/",),
         MOVIDESK_DOCS,
+    ),
+    Api(
+        "people",
+        "People API",
+        "Pulled contacts, tickets, conversations and deals linked to the institution's "
+        "students, guardians and professors; and the people page.",
+        Flavor.CONNECTORS,
+        (f"{P}", "/admin/people"),
+        PEOPLE_DOCS,
     ),
     Api(
         "admin",

@@ -39,7 +39,7 @@ from ponte.connectors.base import (
 )
 from ponte.connectors.spec import Build, ConnectorSpec
 from ponte.domain.connectors import Credentials, Platform, Token
-from ponte.settings import Settings
+from ponte.settings import Settings, get_settings
 from ponte.vendors import chatwoot
 from ponte.vendors.http import VendorHttp, safe_base_url
 
@@ -313,4 +313,12 @@ def _build(credentials: ChatwootCredentials, build: Build) -> Connector:
     return Connector(Platform.CHATWOOT, streams, lambda: chatwoot.check(http), http.close)
 
 
-SPEC = ConnectorSpec(Platform.CHATWOOT, ChatwootCredentials, STREAMS, _build)
+def _web(credentials: ChatwootCredentials) -> str:
+    base = credentials.baseUrl or get_settings().chatwoot_base_url
+    return chatwoot.web_base(base, credentials.accountId)
+
+
+SPEC = ConnectorSpec(
+    Platform.CHATWOOT, ChatwootCredentials, STREAMS, _build, web=_web,
+    record_url=chatwoot.web_url,
+)  # fmt: skip

@@ -364,4 +364,6 @@ SPEC = ConnectorSpec(
     given=RdStationGrant,
     prepare=_prepare,
     renew_after=RENEW_AFTER,
+    web=lambda _: rdstation.WEB_BASE,
+    record_url=rdstation.web_url,
 )

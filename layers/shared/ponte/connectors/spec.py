@@ -67,6 +67,10 @@ def _nothing_shown(credentials: Any) -> str | None:
     return None
 
 
+def _no_url(base: str, stream: str, record_id: str) -> str | None:
+    return None
+
+
 @dataclass(frozen=True, slots=True)
 class ConnectorSpec[K: Credentials]:
     platform: Platform
@@ -80,6 +84,10 @@ class ConnectorSpec[K: Credentials]:
     hooks: RunHooks = field(default_factory=RunHooks)
     # The credentials' non-secret workspace a connection shows (RD Station's workspaceId).
     workspace: Callable[[K], str | None] = _nothing_shown
+    # Where the vendor's web app shows the account's records (not secret: kept on the
+    # connection), and a record's address there (base, stream, id; None: it has none).
+    web: Callable[[K], str | None] = _nothing_shown
+    record_url: Callable[[str, str, str], str | None] = _no_url
     # What a person gives, when it is not what is stored (``credentials``), and how it
     # becomes that when the connection is saved (a token exchange: raises VendorAuthError
     # when the vendor refuses, VendorError when it cannot be reached).

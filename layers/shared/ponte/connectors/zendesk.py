@@ -95,4 +95,7 @@ def _build(credentials: ZendeskCredentials, build: Build) -> Connector:
     return Connector(Platform.ZENDESK, streams, lambda: zendesk.check(http), http.close)
 
 
-SPEC = ConnectorSpec(Platform.ZENDESK, ZendeskCredentials, STREAMS, _build)
+SPEC = ConnectorSpec(
+    Platform.ZENDESK, ZendeskCredentials, STREAMS, _build,
+    web=lambda c: zendesk.web_base(c.subdomain), record_url=zendesk.web_url,
+)  # fmt: skip

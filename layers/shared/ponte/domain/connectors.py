@@ -113,6 +113,7 @@ class Connection:
     timezone: str | None = None  # IANA zone of a cron schedule
     # Where the institution keeps a person's identifiers in custom fields ({"cpf": "cpf_aluno"})
     identity: dict[str, str] | None = None
+    web_base: str | None = None  # where the vendor's web app shows the account's records
 
 
 @dataclass(frozen=True, slots=True)

@@ -45,6 +45,7 @@ class PulledRecord:
     deleted_at: str | None = None  # when the vendor reported it deleted (normalised)
     # Set when the record's JSON is in an object: ``data`` is {} until it is loaded from there.
     stored: StoredObject | None = None
+    links: RecordLinks = NO_LINKS  # who it is about, as stored
 
 
 @dataclass(frozen=True, slots=True)

@@ -4,11 +4,13 @@ and durations (``5m 30s``)."""
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from datetime import datetime
 from typing import Any
 
 from ponte.clock import isoformat, utcnow
 from ponte.domain.connectors import Connection, PageRecord, PullRun, duration_text
+from ponte.domain.people import Linked
 from ponte.domain.records import PulledRecord
 from ponte.http.responses import connectors as out
 from ponte.services.pulls.answers import Link
@@ -170,7 +172,21 @@ def record(stream: str, rec: PulledRecord, link: Link | None = None) -> out.Pull
         deletedAt=rec.deleted_at,
         dataUrl=link.url if link else None,
         dataUrlExpiresAt=link.expires_at if link else None,
+        people=record_people(rec.links.linked),
+        linkStatus=rec.links.status.value if rec.links.status else None,
     )
+
+
+def record_people(people: Iterable[Linked]) -> list[out.RecordPerson]:
+    return [
+        out.RecordPerson(
+            kind=p.person.kind.value,
+            id=p.person.id,
+            name=p.name,
+            matchedBy=sorted(b.value for b in p.by),
+        )
+        for p in people
+    ]
 
 
 def large(link: Link | None) -> dict[str, Any]:

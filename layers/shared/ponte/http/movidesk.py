@@ -4,9 +4,6 @@ and their window, tickets and one ticket's detail, as the models of
 
 from __future__ import annotations
 
-import json
-from functools import lru_cache
-from pathlib import Path
 from typing import Any
 
 from aws_lambda_powertools.event_handler import Response
@@ -14,14 +11,11 @@ from aws_lambda_powertools.event_handler import Response
 from ponte.domain import movidesk as rules
 from ponte.domain.connectors import PullRun
 from ponte.domain.records import PulledRecord
-from ponte.http import connectors
+from ponte.http import connectors, pages
 from ponte.http.api import ANSWER_BUDGET, answer_bytes
 from ponte.http.responses import movidesk as out
 from ponte.services.movidesk import Settings, StoredTicket
 from ponte.services.pulls.answers import Link
-from ponte.settings import get_settings
-
-PAGE = Path(__file__).with_name("movidesk_page.html")
 
 
 def settings(s: Settings) -> out.MovideskSettings:
@@ -112,31 +106,6 @@ def ticket_detail(found: StoredTicket, budget: int = ANSWER_BUDGET) -> out.Ticke
     return cut.model_copy(update={"actions": kept[::-1]})
 
 
-@lru_cache(maxsize=1)
-def _template() -> str:
-    return PAGE.read_text(encoding="utf-8")
-
-
 def page() -> Response[str]:
-    """The admin page, with where to sign in (the API's own issuer and client)."""
-    jwt = get_settings().jwt
-    config = {
-        "issuer": jwt.issuer,
-        "clientId": jwt.audience[0] if jwt.audience else "",
-        "api": "/admin/integrations/movidesk/api",
-    }
-    body = _template().replace("__PONTE_CONFIG__", json.dumps(config))
-    return Response(
-        status_code=200,
-        content_type="text/html; charset=utf-8",
-        body=body,
-        headers={
-            "Cache-Control": "no-store",
-            "Content-Security-Policy": (
-                "default-src 'self'; script-src 'unsafe-inline'; style-src 'unsafe-inline'; "
-                "connect-src *; form-action *; frame-ancestors 'none'; base-uri 'none'"
-            ),
-            "X-Content-Type-Options": "nosniff",
-            "Referrer-Policy": "no-referrer",
-        },
-    )
+    """The admin page (``pages/movidesk.html``)."""
+    return pages.page("movidesk", "/admin/integrations/movidesk/api")

@@ -38,6 +38,7 @@ _FIELDS = (
     "schedule",
     "timezone",
     "identity",
+    "web_base",
 )
 
 
@@ -61,6 +62,7 @@ def _connection(item: Item) -> Connection:
         schedule=item.get("schedule"),
         timezone=item.get("timezone"),
         identity=dict(item["identity"]) if item.get("identity") else None,
+        web_base=item.get("web_base"),
     )
 
 

@@ -15,7 +15,6 @@ import json
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from typing import Any
 
-from ponte.domain.people import RecordLinks
 from ponte.domain.records import PulledRecord, StoredObject, Version, encode, unpack
 from ponte.repository import batch, cursors, keys, people
 from ponte.repository.table import Item, get_item, query_page, query_pages, serialize, values
@@ -198,6 +197,7 @@ def _pulled(item: Item) -> PulledRecord:
         synced_at=str(item.get("synced_at", "")),
         deleted_at=item.get("deleted_at"),
         stored=stored,
+        links=people.parse_links(item),
     )
 
 
@@ -226,13 +226,13 @@ def delete_records(tenant_id: str, connection_id: str, streams: Iterable[str]) -
 
 def stored_records(
     tenant_id: str, connection_id: str, stream: str, vendor_ids: Iterable[str]
-) -> dict[str, tuple[PulledRecord, RecordLinks]]:
+) -> dict[str, PulledRecord]:
     """Stored records with their links, by vendor id (one BatchGetItem per 100; a record kept
     in an object comes with ``stored`` set and empty ``data``)."""
     found = batch.batch_get(
         keys.pulled_record(tenant_id, connection_id, stream, v) for v in vendor_ids
     )
-    return {sk: (_pulled(item), people.parse_links(item)) for (_, sk), item in found.items()}
+    return {sk: _pulled(item) for (_, sk), item in found.items()}
 
 
 def partition_page(

@@ -202,6 +202,7 @@ def create(tenant_id: str, body: NewConnection) -> Connection:
         created_at=now.isoformat(),
         updated_at=now.isoformat(),
         workspace_id=spec.workspace(credentials),
+        web_base=spec.web(credentials),
         schedule=schedule,
         timezone=zone,
         identity=body.identity.stored() if body.identity else None,
@@ -284,7 +285,9 @@ def change(tenant_id: str, connection_id: str, body: ConnectionChange) -> Connec
         stored = _ready(spec, _credentials(spec, body.credentials))
         _store(tenant_id, spec, connection, stored)
         fields["auth_failures"] = 0
-        fields["workspace_id"] = spec.workspace(spec.credentials.model_validate(stored))
+        typed = spec.credentials.model_validate(stored)
+        fields["workspace_id"] = spec.workspace(typed)
+        fields["web_base"] = spec.web(typed)
     if body.name is not None:
         fields["name"] = body.name
     if "identity" in given:  # None removes it

@@ -110,7 +110,8 @@ def _times(tenant_id: str) -> list[str]:
         return []  # a parameter edited by hand into nonsense schedules nothing
 
 
-def _subdomain(tenant_id: str) -> str | None:
+def subdomain(tenant_id: str) -> str | None:
+    """The account's subdomain in Movidesk's web app, when the settings name it."""
     try:
         return rules.subdomain(parameters.get(tenant_id, rules.SUBDOMAIN_PARAMETER) or "") or None
     except rules.InvalidInput:
@@ -121,7 +122,7 @@ def settings(tenant_id: str) -> Settings:
     times = _times(tenant_id)
     configured = connections.find(tenant_id, CONNECTION_ID) is not None
     upcoming = rules.next_runs(times, utcnow()) if configured else []
-    return Settings(times, configured, upcoming, subdomain=_subdomain(tenant_id))
+    return Settings(times, configured, upcoming, subdomain=subdomain(tenant_id))
 
 
 def save_settings(tenant_id: str, change: SettingsChange) -> Settings:
@@ -335,8 +336,8 @@ def ticket(tenant_id: str, ticket_id: str) -> StoredTicket:
     if found is None:
         raise ticket_not_found()
     link = link_to(found.stored) if found.stored is not None else None
-    subdomain = _subdomain(tenant_id)
-    url = vendor.ticket_url(subdomain, found.vendor_id) if subdomain else None
+    account = subdomain(tenant_id)
+    url = vendor.ticket_url(account, found.vendor_id) if account else None
     return StoredTicket(Loader()(found), link, url)
 
 

@@ -106,3 +106,15 @@ def contacts_page(http: VendorHttp, page: int) -> Listed:
 
 def _dicts(raw: Any) -> list[dict[str, Any]]:
     return [i for i in raw or [] if isinstance(i, dict)]
+
+
+def web_base(base_url: str, account_id: str) -> str:
+    return f"{origin(base_url)}/app/accounts/{account_id}"
+
+
+def web_url(base: str, stream: str, record_id: str) -> str | None:
+    """A conversation (by its ``display_id``, the ``id`` the API answers) or a contact in the
+    dashboard: Chatwoot's routes ``app/accounts/:account/conversations/:id`` (config/routes.rb,
+    its mailers' ``app_account_conversation_url``) and ``…/contacts/:id`` (the dashboard's
+    contacts routes)."""
+    return f"{base}/{stream}/{record_id}" if stream in ("conversations", "contacts") else None

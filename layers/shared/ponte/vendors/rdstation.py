@@ -162,3 +162,12 @@ def list_page(
         params["filter"] = " ".join(conditions)
     body = http.get(f"/{RESOURCES[stream]}", params=params) or {}
     return [r for r in body.get("data") or [] if isinstance(r, dict)]
+
+
+WEB_BASE: Final = "https://crm.rdstation.com/app"
+
+
+def web_url(base: str, stream: str, record_id: str) -> str | None:
+    """A deal in RD Station CRM's web app (``crm.rdstation.com/app/deals/{id}``, as public
+    integrations link them). RD Station documents no address for a contact: none."""
+    return f"{base}/deals/{record_id}" if stream == "leads" else None

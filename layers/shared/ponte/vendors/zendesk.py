@@ -76,3 +76,17 @@ def export_page(http: VendorHttp, resource: str, *, cursor: str | None, start_ti
     body = body or {}
     items = [i for i in body.get(resource) or [] if isinstance(i, dict)]
     return Export(items, body.get("after_cursor"), bool(body.get("end_of_stream")))
+
+
+_WEB_PATHS: Final = {"tickets": "tickets", "users": "users"}
+
+
+def web_base(subdomain: str) -> str:
+    return f"https://{subdomain}.zendesk.com/agent"
+
+
+def web_url(base: str, stream: str, record_id: str) -> str | None:
+    """A ticket or user in Zendesk's agent interface (``/agent/tickets/{id}``,
+    ``/agent/users/{id}``: the addresses Zendesk's own links and apps open)."""
+    path = _WEB_PATHS.get(stream)
+    return f"{base}/{path}/{record_id}" if path else None

@@ -228,6 +228,18 @@ class RunLogAnswer(Success):
 
 
 # -- records -----------------------------------------------------------------------------------
+MatchedBy = Literal["email", "cpf", "phone"]
+
+
+class RecordPerson(ResponseModel):
+    """A person of the institution a record is about, and what matched them."""
+
+    kind: Literal["students", "professors", "guardians"]
+    id: str  # the ERP's code; a guardian's email
+    name: str
+    matchedBy: list[MatchedBy]
+
+
 class PulledRecord(ResponseModel):
     id: str
     stream: str
@@ -239,6 +251,9 @@ class PulledRecord(ResponseModel):
     deletedAt: str | None  # additive: when the vendor reported it deleted
     dataUrl: str | None = absent_when_none()  # additive
     dataUrlExpiresAt: str | None = absent_when_none()  # additive
+    # additive: who it is about (none while a person has a conflict to settle: linkStatus)
+    people: list[RecordPerson] = []
+    linkStatus: Literal["linked", "conflict", "confirmed", "rejected"] | None = absent_when_none()
 
 
 class RecordPage(Success):

@@ -54,14 +54,8 @@ class Relinker:
         found = pulled_records.stored_records(self.tenant, connection_id, stream, ids)
         self.read += len(found)
         candidates = [
-            Candidate(
-                record.vendor_id,
-                record.updated_at,
-                _data(record),
-                record.deleted_at is not None,
-                before,
-            )
-            for record, before in found.values()
+            Candidate(r.vendor_id, r.updated_at, _data(r), r.deleted_at is not None, r.links)
+            for r in found.values()
         ]
         page = linker.link(stream, candidates)
         for c in candidates:

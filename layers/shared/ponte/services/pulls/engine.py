@@ -104,10 +104,11 @@ class _Worker:
             gone = lifecycle.failed(lifecycle.DELETED, lifecycle.DELETED_CODE)
             lifecycle.end(self.tenant, run, gone)
             return "connection deleted"
+        stored = connections.credentials(self.tenant, connection)
         try:
             connector = registry.build(
                 connection.platform,
-                connections.credentials(self.tenant, connection),
+                stored,
                 DynamoSchedule(),
                 options=run.options,
                 vault=connections.vault(self.tenant, connection),
@@ -135,7 +136,7 @@ class _Worker:
             return "credentials refused"
         finally:
             connector.close()
-        self._finish(connection, connector, spec)
+        self._finish(connection, connector, spec, _web_base(spec, connection, stored))
         return "finished"
 
     # -- one stream ------------------------------------------------------------------------
@@ -267,8 +268,9 @@ class _Worker:
             raise LeaseLost(self.run_state.id)
 
     def _finish(
-        self, connection: Connection, connector: Connector, spec: ConnectorSpec[Any]
-    ) -> None:
+        self, connection: Connection, connector: Connector, spec: ConnectorSpec[Any],
+        web_base: str | None,
+    ) -> None:  # fmt: skip
         run = self.run_state
         failed = [s for s in run.streams.values() if s.status == "failed"]
         landed = sum(run.total(c) for c in ("created", "updated", "unchanged", "deleted"))
@@ -290,7 +292,8 @@ class _Worker:
                 error,
                 "STREAM_FAILED" if error is not None else None,
                 fields=spec.hooks.ended(run, status),
-                connection={"cursors": cursors, "auth_failures": 0},
+                connection={"cursors": cursors, "auth_failures": 0}
+                | ({"web_base": web_base} if web_base else {}),
                 add={"synced_records": run.records_synced},
             )
         )
@@ -345,6 +348,19 @@ class _PageWrites:
         ]
         if stale:
             record_objects.delete(stale)
+
+
+def _web_base(
+    spec: ConnectorSpec[Any], connection: Connection, stored: dict[str, Any]
+) -> str | None:
+    """The web app's base for a connection saved before it was kept (None: it has one, or
+    the platform has none)."""
+    if connection.web_base:
+        return None
+    try:
+        return spec.web(spec.credentials.model_validate(stored))
+    except ValueError:
+        return None
 
 
 def _action(stored: Version | None, item: Item, run_id: str, seq: int) -> str:

@@ -1,0 +1,174 @@
+"""/api/v1/people… — people across systems: search, a person and their timeline, the links a
+person settles, a relink; and /admin/people, the page that signs its user in. Admins see
+everyone; coordinators, the people of the units the hierarchy lets them see; other roles 403.
+Every read of a person writes one audit line (who, what, scope), refusals included.
+
+One module serves the routes; the template deploys each route as its own function.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Annotated, Any, Literal
+from urllib.parse import unquote
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from ponte import errors
+from ponte.auth.principals import Role
+from ponte.domain.people import PersonKind, PersonRef
+from ponte.errors import DomainError
+from ponte.http import pages
+from ponte.http import people as rows
+from ponte.http.api import (
+    create_app,
+    json_response,
+    lambda_handler,
+    parse_body,
+    parse_query,
+    principal,
+    user,
+)
+from ponte.http.envelopes import Flavor, status_of
+from ponte.http.params import DIGITS
+from ponte.http.responses import CursorMeta
+from ponte.http.responses import people as out
+from ponte.observability import logger
+from ponte.repository import connections as connection_store
+from ponte.services import movidesk, paging
+from ponte.services.hierarchy.visibility import resolve
+from ponte.services.people import relink_job
+from ponte.services.people.views import PeopleService
+
+app = create_app(Flavor.CONNECTORS)
+BASE = "/api/v1/people"
+readers = [user(Role.ADMIN, Role.COORDINATOR)]
+admins = [user(Role.ADMIN)]
+Cursor = Annotated[str, Field(max_length=2048)]
+Limit = Annotated[int, Field(ge=1, le=100), DIGITS]
+
+
+class SearchParams(BaseModel):
+    model_config = ConfigDict(extra="ignore")
+
+    q: Annotated[str, Field(min_length=2, max_length=120)]
+
+
+class TimelineParams(BaseModel):
+    model_config = ConfigDict(extra="ignore")
+
+    limit: Limit = 20
+    cursor: Cursor = ""
+
+
+class LinkParams(TimelineParams):
+    status: Literal["conflict", "rejected"] = "conflict"
+
+
+class Choice(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    kind: PersonKind
+    id: Annotated[str, Field(min_length=1, max_length=320)]
+
+
+def _query[M: BaseModel](model: type[M]) -> M:
+    return parse_query(app, model, refusal=errors.invalid_fields)
+
+
+def _service() -> PeopleService:
+    caller = principal(app)
+    return PeopleService(caller.tenant_id, resolve(caller), paging.sealer)
+
+
+def _places(tenant: str) -> rows.Places:
+    return rows.Places(connection_store.listing(tenant), movidesk.subdomain(tenant))
+
+
+def _audited(what: str, params: dict[str, Any], read: Callable[[PeopleService], Any]) -> Any:
+    """Answer ``read`` and write the audit line (personal values stay out of it)."""
+    service = _service()
+    caller = principal(app)
+    audit = {"who": caller.id, "tenant": caller.tenant_id, "what": what, "params": params,
+             "scope": service.visibility.describe()}  # fmt: skip
+    try:
+        answer = read(service)
+    except DomainError as exc:
+        logger.info("people read", extra={"audit": audit | {"status": status_of(exc)}})
+        raise
+    logger.info("people read", extra={"audit": audit | {"status": 200}})
+    return answer
+
+
+def _admin() -> bool:
+    return principal(app).role is Role.ADMIN
+
+
+@app.get(BASE, middlewares=readers)
+def search() -> Any:
+    params = _query(SearchParams)
+
+    def read(service: PeopleService) -> Any:
+        found = service.search(params.q)
+        data = [rows.person_row(f, admin=_admin()) for f in found]
+        return json_response(200, out.PersonList(data=data))
+
+    return _audited("search", {"q_length": len(params.q)}, read)
+
+
+@app.get(f"{BASE}/links", middlewares=readers)
+def links() -> Any:
+    params = _query(LinkParams)
+    service = _service()
+    found, next_cursor = service.links(params.status, limit=params.limit, cursor=params.cursor)
+    places = _places(service.tenant)
+    data = [rows.link_row(link, places) for link in found]
+    meta = CursorMeta(limit=params.limit, nextCursor=next_cursor or None)
+    return json_response(200, out.LinkList(data=data, meta=meta))
+
+
+def _decide(link_id: str, choice: PersonRef | None) -> Any:
+    service = _service()
+    decided = service.decide(link_id, choice)
+    return json_response(200, out.LinkAnswer(data=rows.link_row(decided, _places(service.tenant))))
+
+
+@app.post(f"{BASE}/links/<link_id>/confirm", middlewares=readers)
+def confirm(link_id: str) -> Any:
+    body = parse_body(app, Choice, refusal=errors.invalid_fields)
+    return _decide(link_id, PersonRef(body.kind, body.id))
+
+
+@app.post(f"{BASE}/links/<link_id>/reject", middlewares=readers)
+def reject(link_id: str) -> Any:
+    return _decide(link_id, None)
+
+
+@app.post(f"{BASE}/relink", middlewares=admins)
+def relink() -> Any:
+    relink_job.start(principal(app).tenant_id)
+    return json_response(202, out.RelinkQueued(message="Relink queued"))
+
+
+@app.get(f"{BASE}/<kind>/<person_id>", middlewares=readers)
+def person(kind: str, person_id: str) -> Any:
+    params = _query(TimelineParams)
+
+    def read(service: PeopleService) -> Any:
+        card = service.person(kind, unquote(person_id))
+        entries, next_cursor = service.timeline(card, limit=params.limit, cursor=params.cursor)
+        answer = rows.person_answer(
+            card, service.links_of(card.ref), entries, next_cursor, params.limit,
+            admin=_admin(), places=_places(service.tenant),
+        )  # fmt: skip
+        return json_response(200, answer)
+
+    return _audited("person", {"kind": kind}, read)
+
+
+@app.get("/admin/people")
+def page() -> Any:
+    return pages.page("people", BASE)
+
+
+handler = lambda_handler(app)
