@@ -54,9 +54,9 @@ def school(api: httpx.Client, tenant: TenantFixture, stack: LocalStack) -> Schoo
     return School(api, tenant, stack)
 
 
-def people_of(connectors: Connectors, connection_id: str, stream: str) -> dict[str, Any]:
+def people_of(hub: Connectors, connection_id: str, stream: str) -> dict[str, Any]:
     """Each record's ``people`` (and link status) by vendor id, from the records API."""
-    answer = connectors.records(connection_id, stream, limit=100)
+    answer = hub.records(connection_id, stream, limit=100)
     assert answer.status_code == 200, answer.text
     return {
         r["id"]: (
