@@ -62,6 +62,6 @@ def people_of(hub: Connectors, connection_id: str, stream: str) -> dict[str, Any
         r["id"]: (
             [(p["kind"], p["id"], p["matchedBy"]) for p in r["people"]],
             r.get("linkStatus"),
-        )  # fmt: skip
+        )
         for r in answer.json()["data"]
     }

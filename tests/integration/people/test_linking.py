@@ -7,8 +7,13 @@ from __future__ import annotations
 from tests.integration.connectors.conftest import Connectors
 from tests.integration.people.conftest import School, cpf, people_of
 
-ANA = {"code": "S1", "name": "Ana Lima", "email": "ana.lima@aluno.edu.br", "cpf": cpf(1),
-       "phone": "(11) 98765-4321"}  # fmt: skip
+ANA = {
+    "code": "S1",
+    "name": "Ana Lima",
+    "email": "ana.lima@aluno.edu.br",
+    "cpf": cpf(1),
+    "phone": "(11) 98765-4321",
+}
 
 
 def test_hubspot_contacts_link_by_email_phone_and_a_cpf_custom_property(
@@ -17,16 +22,18 @@ def test_hubspot_contacts_link_by_email_phone_and_a_cpf_custom_property(
     school.students(ANA)
     connection, token = connectors.hubspot_connection()
     answer = connectors.api.patch(
-        f"/api/v1/sync/connections/{connection}", headers=connectors.headers,
+        f"/api/v1/sync/connections/{connection}",
+        headers=connectors.headers,
         json={"identity": {"cpf": "cpf_aluno"}},
-    )  # fmt: skip
+    )
     assert answer.status_code == 200, answer.text
     assert answer.json()["data"]["identity"] == {"cpf": "cpf_aluno"}
     add = connectors.hubspot.add
     by_email = add(token, "contacts", 1, properties={"email": " Ana.Lima@Aluno.edu.br"})[0]
     by_phone = add(token, "contacts", 1, properties={"mobilephone": "+55 11 98765-4321"})[0]
-    by_cpf = add(token, "contacts", 1, properties={"cpf_aluno": f"{ANA['cpf'][:3]}.{ANA['cpf'][3:6]}."
-                                                                f"{ANA['cpf'][6:9]}-{ANA['cpf'][9:]}"})[0]  # fmt: skip
+    digits = ANA["cpf"]
+    written = f"{digits[:3]}.{digits[3:6]}.{digits[6:9]}-{digits[9:]}"
+    by_cpf = add(token, "contacts", 1, properties={"cpf_aluno": written})[0]
     nobody = add(token, "contacts", 1, properties={"email": "someone@else.com"})[0]
     assert connectors.run(connection)["status"] == "success"
     people = people_of(connectors, connection, "contacts")
@@ -39,13 +46,21 @@ def test_hubspot_contacts_link_by_email_phone_and_a_cpf_custom_property(
 def test_zendesk_tickets_take_their_requesters_people(
     school: School, connectors: Connectors
 ) -> None:
-    school.professors({"code": "P1", "name": "Bruno Reis", "email": "bruno@escola.edu.br",
-                       "cpf": cpf(2), "phone": "11 3333-4444"})  # fmt: skip
+    school.professors(
+        {
+            "code": "P1",
+            "name": "Bruno Reis",
+            "email": "bruno@escola.edu.br",
+            "cpf": cpf(2),
+            "phone": "11 3333-4444",
+        }
+    )
     connection, subdomain = connectors.zendesk_connection()
     zendesk = connectors.zendesk
     user = zendesk.add(subdomain, "users", 1, fields={"email": "BRUNO@escola.edu.br"})[0]
-    by_phone = zendesk.add(subdomain, "users", 1, fields={"email": None,
-                                                          "phone": "+551133334444"})[0]  # fmt: skip
+    by_phone = zendesk.add(subdomain, "users", 1, fields={"email": None, "phone": "+551133334444"})[
+        0
+    ]
     ticket = zendesk.add(subdomain, "tickets", 1, fields={"requester_id": user})[0]
     stranger = zendesk.add(subdomain, "users", 1)[0]
     other = zendesk.add(subdomain, "tickets", 1, fields={"requester_id": stranger})[0]
@@ -74,8 +89,9 @@ def test_chatwoot_contacts_by_email_phone_or_a_cpf_identifier_and_their_conversa
     connection, account = connectors.chatwoot_connection()
     chatwoot = connectors.chatwoot
     by_cpf = chatwoot.add_contacts(account, 1, fields={"email": None, "identifier": ANA["cpf"]})[0]
-    by_phone = chatwoot.add_contacts(account, 1, fields={"email": None,
-                                                         "phone_number": "+5511987654321"})[0]  # fmt: skip
+    by_phone = chatwoot.add_contacts(
+        account, 1, fields={"email": None, "phone_number": "+5511987654321"}
+    )[0]
     conversation = chatwoot.add_conversation(account, contact=by_cpf)
     assert connectors.run(connection)["status"] == "success"
     contacts = people_of(connectors, connection, "contacts")
@@ -88,17 +104,37 @@ def test_chatwoot_contacts_by_email_phone_or_a_cpf_identifier_and_their_conversa
 def test_rdstation_deals_take_the_people_of_their_contacts(
     school: School, connectors: Connectors
 ) -> None:
-    school.students(ANA, {"code": "S2", "name": "Caio Lima", "email": "caio@aluno.edu.br",
-                          "cpf": cpf(3)})  # fmt: skip
+    school.students(
+        ANA, {"code": "S2", "name": "Caio Lima", "email": "caio@aluno.edu.br", "cpf": cpf(3)}
+    )
     connection, key = connectors.rdstation_connection()
     rd = connectors.rdstation
-    ana = rd.add(key, "contacts", 1, fields={"emails": [{"email": "ana.lima@aluno.edu.br"}],
-                                              "phones": []})[0]  # fmt: skip
-    caio = rd.add(key, "contacts", 1, fields={"emails": [], "phones": [
-        {"phone": "11 98765-0000", "type": "cellphone"}, {"phone": "", "type": "work"}],
-        "name": "Caio"})[0]  # fmt: skip
-    school.students({**ANA}, {"code": "S2", "name": "Caio Lima", "email": "caio@aluno.edu.br",
-                              "cpf": cpf(3), "phone": "11987650000"})  # fmt: skip
+    ana = rd.add(
+        key, "contacts", 1, fields={"emails": [{"email": "ana.lima@aluno.edu.br"}], "phones": []}
+    )[0]
+    caio = rd.add(
+        key,
+        "contacts",
+        1,
+        fields={
+            "emails": [],
+            "phones": [
+                {"phone": "11 98765-0000", "type": "cellphone"},
+                {"phone": "", "type": "work"},
+            ],
+            "name": "Caio",
+        },
+    )[0]
+    school.students(
+        {**ANA},
+        {
+            "code": "S2",
+            "name": "Caio Lima",
+            "email": "caio@aluno.edu.br",
+            "cpf": cpf(3),
+            "phone": "11987650000",
+        },
+    )
     deal = rd.add(key, "deals", 1, fields={"contact_ids": [ana, caio]})[0]
     assert connectors.run(connection)["status"] == "success"
     deals = people_of(connectors, connection, "leads")
@@ -121,12 +157,24 @@ def test_movidesk_tickets_link_by_their_clients_email(
     fake = connectors.stack.movidesk
     assert fake is not None
     fake.add_account(token)
-    answer = connectors.api.put(f"{API}/settings", headers=connectors.headers,
-                                json={"token": token, "subdomain": "escola"})  # fmt: skip
+    answer = connectors.api.put(
+        f"{API}/settings", headers=connectors.headers, json={"token": token, "subdomain": "escola"}
+    )
     assert answer.status_code == 200, answer.text
-    ticket = fake.add(token, 1, clients=[{"id": "9", "businessName": "Ana", "personType": 1,
-                                          "profileType": 2, "email": "ana.lima@aluno.edu.br",
-                                          "phone": None}])[0]  # fmt: skip
+    ticket = fake.add(
+        token,
+        1,
+        clients=[
+            {
+                "id": "9",
+                "businessName": "Ana",
+                "personType": 1,
+                "profileType": 2,
+                "email": "ana.lima@aluno.edu.br",
+                "phone": None,
+            }
+        ],
+    )[0]
     connectors.run("movidesk")
     tickets = people_of(connectors, "movidesk", "tickets")
     assert tickets[str(ticket)] == ([("students", "S1", ["email"])], "linked")
