@@ -79,7 +79,8 @@ def test_zendesk_tickets_take_their_requesters_people(
     }
     opened = next(t for t in timeline if t["recordId"] == str(ticket))
     assert opened["url"] == f"https://{subdomain}.zendesk.com/agent/tickets/{ticket}"
-    assert opened["title"] == f"Ticket {ticket}" and opened["vendorStatus"] == "open"
+    assert opened["title"] == f"Ticket {ticket}"
+    assert opened["vendorStatus"] == "open"
 
 
 def test_chatwoot_contacts_by_email_phone_or_a_cpf_identifier_and_their_conversations(
