@@ -39,7 +39,8 @@ class School:
         self.settle()
 
     def headers(self, role: str = "admin", **claims: Any) -> dict[str, str]:
-        return {"Authorization": f"Bearer {self.tenant.token(role, **claims)}"}
+        token = self.tenant.token(role, claims=claims) if claims else self.tenant.token(role)
+        return {"Authorization": f"Bearer {token}"}
 
     def get(self, path: str, role: str = "admin", **params: Any) -> httpx.Response:
         return self.api.get(f"{PEOPLE}{path}", headers=self.headers(role), params=params)

@@ -88,8 +88,8 @@ def person_answer(
     data = out.PersonCard(
         **dict(row),
         phone=card.phone,
-        students=[out.Relative(id=i, name=n) for i, n in card.students],
-        guardians=[out.Relative(id=i, name=n) for i, n in card.guardians],
+        students=[out.StudentOf(id=i, name=n) for i, n in card.students],
+        guardians=[out.GuardianOf(id=i, name=n) for i, n in card.guardians],
         turmas=list(card.turmas),
         timeline=[timeline_entry(e, card.ref, places) for e in entries],
     )

@@ -27,8 +27,13 @@ class PersonList(Success):
     data: list[PersonRow]
 
 
-class Relative(ResponseModel):
-    id: str  # a student's code, or a guardian's email
+class StudentOf(ResponseModel):
+    id: str  # the student's code
+    name: str
+
+
+class GuardianOf(ResponseModel):
+    id: str  # the guardian's email
     name: str
 
 
@@ -48,8 +53,8 @@ class TimelineEntry(ResponseModel):
 
 class PersonCard(PersonRow):
     phone: str | None
-    students: list[Relative]  # a guardian's students
-    guardians: list[Relative]  # a student's guardians
+    students: list[StudentOf]  # a guardian's students
+    guardians: list[GuardianOf]  # a student's guardians
     turmas: list[str]
     timeline: list[TimelineEntry]  # newest first, one page (meta.nextCursor: the next)
 
