@@ -101,10 +101,33 @@ class QueuePoller:
         deadline = time.monotonic() + timeout
         while deliveries := list(self._deliveries):
             for delivery in deliveries:
+                if delivery.ident is None:  # handed out, not started yet
+                    self._stop.wait(0.01)
+                    continue
                 delivery.join(timeout=max(0.0, deadline - time.monotonic()))
             if time.monotonic() >= deadline:
                 return not self._deliveries
         return True
+
+    def wait_drained(self, timeout: float = 60) -> bool:
+        """Wait until every consumer's queue is empty (nothing waiting, delayed or being
+        handled) and no invocation is under way: the work a request queued is done, and
+        what it queued in turn. False when work is left after ``timeout`` seconds."""
+        deadline = time.monotonic() + timeout
+        counts = ("ApproximateNumberOfMessages", "ApproximateNumberOfMessagesNotVisible",
+                  "ApproximateNumberOfMessagesDelayed")  # fmt: skip
+        while time.monotonic() < deadline:
+            if self.wait_idle(max(0.0, deadline - time.monotonic())):
+                left = sum(
+                    int(self._client().get_queue_attributes(
+                        QueueUrl=c.queue_url, AttributeNames=list(counts))["Attributes"][n])
+                    for c in self._consumers
+                    for n in counts
+                )  # fmt: skip
+                if not left and not self._deliveries:
+                    return True
+            self._stop.wait(0.02)  # real time: a test's virtual clock patches time.sleep
+        return False
 
     def _loop(self) -> None:
         while not self._stop.is_set():

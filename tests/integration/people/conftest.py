@@ -28,7 +28,7 @@ class School:
     def settle(self) -> None:
         """Wait until the run queue's worker has indexed what the ERP changed."""
         assert self.stack.poller is not None
-        assert self.stack.poller.wait_idle(60)
+        assert self.stack.poller.wait_drained(60)
 
     def students(self, *records: dict[str, Any]) -> None:
         self.erp.ok("students", [{"course_code": "CC001", **r} for r in records])
