@@ -29,25 +29,21 @@ def _no_sideways_scroll(page: Any) -> None:
 
 
 def _school_with_a_conflict(school: School, connectors: Connectors) -> tuple[str, str]:
+    """Two siblings and their guardian; a Zendesk user whose email is Ana's and whose phone
+    is Caio's (a conflict), and a ticket that user asked."""
     guardian = {"name": "Marta Souza", "email": "marta@familia.com.br"}
     school.students(
         {"code": "S1", "name": "Ana Lima", "email": "ana@aluno.edu.br", "cpf": cpf(1),
          "guardians": [guardian]},
         {"code": "S2", "name": "Caio Lima", "email": "caio@aluno.edu.br", "cpf": cpf(2),
-         "guardians": [guardian]},
+         "phone": "+55 11 98888-7777", "guardians": [guardian]},
     )  # fmt: skip
     connection, subdomain = connectors.zendesk_connection()
     zendesk = connectors.zendesk
-    mixed = zendesk.add(subdomain, "users", 1, fields={"email": "ana@aluno.edu.br",
-                                                       "phone": None})[0]  # fmt: skip
-    school.students(
-        {"code": "S2", "name": "Caio Lima", "email": "caio@aluno.edu.br", "cpf": cpf(2),
-         "phone": "+55 11 98888-7777", "guardians": [guardian]},
-    )  # fmt: skip
-    zendesk.change(subdomain, "users", [mixed])
-    zendesk.accounts[subdomain].items["users"][mixed]["phone"] = "11988887777"
-    ticket = zendesk.add(subdomain, "tickets", 1, fields={"requester_id": mixed,
-                                                          "subject": "Boleto de março"})[0]  # fmt: skip
+    user = {"email": "ana@aluno.edu.br", "phone": "11988887777"}
+    mixed = zendesk.add(subdomain, "users", 1, fields=user)[0]
+    asked = {"requester_id": mixed, "subject": "Boleto de março"}
+    ticket = zendesk.add(subdomain, "tickets", 1, fields=asked)[0]
     assert connectors.run(connection)["status"] == "success"
     return str(mixed), str(ticket)
 
