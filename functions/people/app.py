@@ -16,6 +16,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from ponte import errors
 from ponte.auth.principals import Role
+from ponte.clock import get_clock
 from ponte.domain.people import PersonKind, PersonRef
 from ponte.errors import DomainError
 from ponte.http import pages
@@ -65,6 +66,12 @@ class LinkParams(TimelineParams):
     status: Literal["conflict", "rejected"] = "conflict"
 
 
+class NoBody(BaseModel):
+    """A route that takes no fields: a body, if any, must be an empty JSON object."""
+
+    model_config = ConfigDict(extra="forbid")
+
+
 class Choice(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
@@ -78,11 +85,22 @@ def _query[M: BaseModel](model: type[M]) -> M:
 
 def _service() -> PeopleService:
     caller = principal(app)
-    return PeopleService(caller.tenant_id, resolve(caller), paging.sealer)
+    return PeopleService(caller.tenant_id, resolve(caller), paging.sealer, caller.id)
 
 
 def _places(tenant: str) -> rows.Places:
-    return rows.Places(connection_store.listing(tenant), movidesk.subdomain(tenant))
+    """The tenant's connections as answers name and link them: read once a minute per
+    container (a renamed connection shows its new name within the minute)."""
+    now = get_clock().now().timestamp()
+    kept = _PLACES.get(tenant)
+    if kept is None or kept[0] <= now:
+        places = rows.Places(connection_store.listing(tenant), movidesk.subdomain(tenant))
+        kept = _PLACES[tenant] = (now + PLACES_SECONDS, places)
+    return kept[1]
+
+
+PLACES_SECONDS = 60
+_PLACES: dict[str, tuple[float, rows.Places]] = {}
 
 
 def _audited(what: str, params: dict[str, Any], read: Callable[[PeopleService], Any]) -> Any:
@@ -141,11 +159,13 @@ def confirm(link_id: str) -> Any:
 
 @app.post(f"{BASE}/links/<link_id>/reject", middlewares=readers)
 def reject(link_id: str) -> Any:
+    parse_body(app, NoBody, refusal=errors.invalid_fields, default={})
     return _decide(link_id, None)
 
 
 @app.post(f"{BASE}/relink", middlewares=admins)
 def relink() -> Any:
+    parse_body(app, NoBody, refusal=errors.invalid_fields, default={})
     relink_job.start(principal(app).tenant_id)
     return json_response(202, out.RelinkQueued(message="Relink queued"))
 
@@ -156,7 +176,7 @@ def person(kind: str, person_id: str) -> Any:
 
     def read(service: PeopleService) -> Any:
         card = service.person(kind, unquote(person_id))
-        entries, next_cursor = service.timeline(card, limit=params.limit, cursor=params.cursor)
+        entries, next_cursor = service.timeline(card.ref, limit=params.limit, cursor=params.cursor)
         answer = rows.person_answer(
             card, service.links_of(card.ref), entries, next_cursor, params.limit,
             admin=_admin(), places=_places(service.tenant),
@@ -164,6 +184,22 @@ def person(kind: str, person_id: str) -> Any:
         return json_response(200, answer)
 
     return _audited("person", {"kind": kind}, read)
+
+
+@app.get(f"{BASE}/<kind>/<person_id>/timeline", middlewares=readers)
+def timeline(kind: str, person_id: str) -> Any:
+    """The next pages of a person's records without their card: one Query a page."""
+    params = _query(TimelineParams)
+
+    def read(service: PeopleService) -> Any:
+        ref = service.ref(kind, unquote(person_id))
+        entries, next_cursor = service.timeline(ref, limit=params.limit, cursor=params.cursor)
+        places = _places(service.tenant)
+        data = [rows.timeline_entry(e, ref, places) for e in entries]
+        meta = CursorMeta(limit=params.limit, nextCursor=next_cursor or None)
+        return json_response(200, out.TimelinePage(data=data, meta=meta))
+
+    return _audited("timeline", {"kind": kind, "page": bool(params.cursor)}, read)
 
 
 @app.get("/admin/people")

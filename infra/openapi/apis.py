@@ -595,15 +595,18 @@ PEOPLE_DOCS = {
     ("POST", f"{P}/links/{{link_id}}/reject"): Doc(
         "Say a record is about none of its candidates (it stands, as a confirmation does)",
         pr.LinkAnswer,
+        body=people_app.NoBody,
         security=PEOPLE_READERS,
-        errors=(404,),
+        errors=(400, 404),
     ),
     ("POST", f"{P}/relink"): Doc(
         "Match every stored record again (for records stored before linking, or after a "
         "connection's identity fields changed); runs in the background, resumable",
         pr.RelinkQueued,
         status=202,
+        body=people_app.NoBody,
         security=ADMIN,
+        errors=(400,),
     ),
     ("GET", f"{P}/{{kind}}/{{person_id}}"): Doc(
         "A person (kind: students, professors or guardians; id: the ERP code, or a guardian's "
@@ -617,6 +620,15 @@ PEOPLE_DOCS = {
         + " A timeline entry says what matched (email, cpf, phone), the link's status, the "
         "record's title and vendor status, and `url`, which opens it in the vendor's web app "
         "where one is known.",
+    ),
+    ("GET", f"{P}/{{kind}}/{{person_id}}/timeline"): Doc(
+        "The next pages of a person's records (the `meta.nextCursor` of the person's answer "
+        "or of a previous page), without the card: one table read a page",
+        pr.TimelinePage,
+        query=people_app.TimelineParams,
+        security=PEOPLE_READERS,
+        errors=(400, 404),
+        description="A cursor is the caller's own: it was issued for this person to them.",
     ),
     ("GET", "/admin/people"): Doc(
         "The people page (signs in by OIDC code + PKCE)", s.Page, content_type="text/html"

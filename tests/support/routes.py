@@ -16,7 +16,7 @@ def flavor_of(path: str) -> Flavor:
         return Flavor.HIERARCHY
     if path.startswith("/sync/"):
         return Flavor.KOMMO
-    if path.startswith("/api/v1/sync/"):
+    if path.startswith(("/api/v1/sync/", "/api/v1/people", "/admin/people")):
         return Flavor.CONNECTORS
     if path.startswith("/admin/integrations/movidesk/"):
         return Flavor.MOVIDESK

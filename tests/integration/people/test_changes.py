@@ -164,3 +164,30 @@ def test_a_coordinator_sees_the_people_of_their_units_and_others_are_refused(
     for role in ("professor", "guardian"):
         refused = school.api.get("/api/v1/people", headers=school.headers(role), params={"q": "x1"})
         assert refused.status_code == 403
+
+
+def test_a_long_timeline_pages_by_cursor_and_a_cursor_is_its_callers_own(
+    school: School, connectors: Connectors
+) -> None:
+    school.students(_student("S1", 1, phone="11 97777-0000"))
+    connection, token = connectors.hubspot_connection()
+    ids = connectors.hubspot.add(token, "contacts", 25, properties={"phone": "+5511977770000"})
+    assert connectors.run(connection)["status"] == "success"
+    admin = school.headers()
+    first = school.api.get("/api/v1/people/students/S1", headers=admin, params={"limit": "20"})
+    assert first.status_code == 200, first.text
+    first = first.json()
+    assert first["data"]["links"] == 25
+    assert len(first["data"]["timeline"]) == 20
+    cursor = first["meta"]["nextCursor"]
+    rest = school.api.get("/api/v1/people/students/S1/timeline", headers=admin,
+                          params={"limit": "20", "cursor": cursor})  # fmt: skip
+    assert rest.status_code == 200, rest.text
+    assert rest.json()["meta"]["nextCursor"] is None
+    seen = [t["recordId"] for t in first["data"]["timeline"] + rest.json()["data"]]
+    assert sorted(seen) == sorted(ids)
+    assert all(t["matchedBy"] == ["phone"] for t in rest.json()["data"])
+    someone_else = school.api.get("/api/v1/people/students/S1/timeline",
+                                  headers=school.headers(),
+                                  params={"cursor": cursor})  # fmt: skip
+    assert someone_else.status_code == 400

@@ -287,6 +287,8 @@ _APIS = (
     ("/api/hierarquia/", "hierarchy"),
     ("/api/admin/", "admin"),
     ("/api/v1/sync/", "connectors"),
+    ("/api/v1/people", "people"),
+    ("/admin/people", "people"),
     ("/sync/", "kommo"),
     ("/admin/integrations/movidesk", "movidesk"),
 )

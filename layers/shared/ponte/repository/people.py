@@ -254,11 +254,12 @@ def _entry(item: Mapping[str, Any]) -> Entry:
 
 
 def timeline(
-    tenant_id: str, partition: str, *, limit: int, sealer: cursors.Sealer, cursor: str
-) -> tuple[list[Entry], str]:
+    tenant_id: str, partition: str, *, limit: int, sealer: cursors.Sealer, cursor: str,
+    caller: str = "",
+) -> tuple[list[Entry], str]:  # fmt: skip
     """A GSI3 partition of linked records (a person's, or a status's), newest first: one Query
-    per page (without the records' data)."""
-    scope = json.dumps(["timeline", partition])
+    per page (without the records' data). ``caller``: the cursor is theirs alone."""
+    scope = json.dumps(["timeline", partition, caller])
     start = cursors.open_start(sealer, cursor, tenant_id=tenant_id, listing=scope)
     page = query_page(
         {

@@ -59,6 +59,13 @@ class PersonCard(PersonRow):
     timeline: list[TimelineEntry]  # newest first, one page (meta.nextCursor: the next)
 
 
+class TimelinePage(Success):
+    """A page of a person's records across systems, newest first"""
+
+    data: list[TimelineEntry]
+    meta: CursorMeta
+
+
 class PersonAnswer(Success):
     """A person, their relatives and places, and a page of their records across systems"""
 

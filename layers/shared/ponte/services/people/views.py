@@ -78,6 +78,7 @@ class PeopleService:
     tenant: str
     visibility: Visibility
     sealer: Callable[[], cursors.Sealer]
+    caller: str = ""  # a timeline's cursors are the caller's own: they stand for the access
     _cards: dict[PersonRef, Card | None] = field(default_factory=dict)
 
     # -- people ---------------------------------------------------------------------------
@@ -103,25 +104,37 @@ class PeopleService:
         return [Found(c, self.links_of(c.ref)) for c in visible[:SEARCH_LIMIT]]
 
     def person(self, kind: str, ident: str) -> Card:
-        try:
-            ref = PersonRef(
-                PersonKind(kind), ident.strip().lower() if kind == "guardians" else ident
-            )
-        except ValueError as exc:
-            raise person_not_found() from exc
+        ref = self.ref(kind, ident)
         card = self._card(ref)
         if card is None or not self._sees(card):
             raise person_not_found()  # a coordinator learns nothing of other units' people
         return card
 
-    def timeline(self, card: Card, *, limit: int, cursor: str) -> tuple[list[store.Entry], str]:
-        partition = keys.person_timeline(self.tenant, rules.person_key(card.ref))
-        return self._page(partition, limit, cursor)
+    @staticmethod
+    def ref(kind: str, ident: str) -> PersonRef:
+        try:
+            guardian = kind == PersonKind.GUARDIANS.value
+            return PersonRef(PersonKind(kind), ident.strip().lower() if guardian else ident)
+        except ValueError as exc:
+            raise person_not_found() from exc
 
-    def _page(self, partition: str, limit: int, cursor: str) -> tuple[list[store.Entry], str]:
+    def timeline(self, ref: PersonRef, *, limit: int, cursor: str) -> tuple[list[store.Entry], str]:
+        """A page of a person's records, newest first. Without ``cursor`` the caller must
+        see the person; a cursor was issued to this caller for this person (sealed), so a
+        next page costs one Query."""
+        if not cursor and not self.visibility.everything:
+            card = self._card(ref)
+            if card is None or not self._sees(card):
+                raise person_not_found()
+        partition = keys.person_timeline(self.tenant, rules.person_key(ref))
+        return self._page(partition, limit, cursor, bound=self.caller)
+
+    def _page(
+        self, partition: str, limit: int, cursor: str, bound: str = ""
+    ) -> tuple[list[store.Entry], str]:
         try:
             return store.timeline(self.tenant, partition, limit=limit, sealer=self.sealer(),
-                                  cursor=cursor)  # fmt: skip
+                                  cursor=cursor, caller=bound)  # fmt: skip
         except cursors.InvalidCursor as exc:
             raise errors.invalid_fields({"cursor": ["Invalid cursor"]}) from exc
 
