@@ -141,6 +141,11 @@ def _seed_connections(stack: LocalStack) -> dict[str, str]:
     if stack.zendesk is not None:
         stack.zendesk.add_account("demo", "admin@demo.com", "local-zendesk-token",
                                   tickets=1200, users=80)  # fmt: skip
+        # A student of examples/bundle.json who wrote to support: linked once both are in.
+        pedro = {"name": "Pedro Oliveira", "email": "pedro.oliveira@aluno.edu.br"}
+        user = stack.zendesk.add("demo", "users", 1, fields=pedro)[0]
+        asked = {"requester_id": user, "subject": "Segunda via do boleto"}
+        stack.zendesk.add("demo", "tickets", 1, fields=asked)
         body = connections.NewConnection(
             name="Zendesk (local fake)",
             platform="zendesk",

@@ -83,7 +83,7 @@ def mount(gateway: Gateway) -> None:
 
 def _document(api: Api) -> Extra:
     """An API's document, described at its first request rather than at start: describing
-    the seven APIs imports their functions, ~2 s that `make dev` no longer waits for."""
+    the eight APIs imports their functions, ~2 s that `make dev` no longer waits for."""
     from openapi.spec import document
 
     @functools.cache

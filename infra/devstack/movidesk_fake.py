@@ -7,7 +7,9 @@ sync uses (vendor-apis.md §2).
   ``asc``/``desc``), ``$top`` ≤ 100 (else 400) and ``$skip``; a bare JSON array of the selected
   fields. ``/tickets`` holds tickets updated in the last 90 days, ``/tickets/past`` the older.
 - ``$expand=actions`` or ``actions($select=…)`` adds each ticket's actions (its conversation:
-  a ticket with many long actions is a large record); other expansions are refused (400).
+  a ticket with many long actions is a large record), ``clients`` its clients (Person
+  objects: complex properties come back only when expanded, as public integrations ask for
+  them); other expansions are refused (400).
 - 10 requests in any minute per token: beyond, 429 with ``retry-after``. After 3 failed
   requests in a row a token is blocked for 60 s (429 "Too many failed requests").
 - ``lastUpdate`` and the other dates are UTC without an offset, as Movidesk writes them.
@@ -252,7 +254,7 @@ class MovideskFake(Fake):
             return Answer(400, b"$top must be between 1 and 100", "text/plain")
         try:
             keep = _Parser(query["$filter"]).parse() if query.get("$filter") else None
-            expand = _expansion(query.get("$expand", ""))
+            expand, with_clients = _expansion(query.get("$expand", ""))
         except FilterError as exc:
             return Answer(400, str(exc).encode(), "text/plain")
         boundary = datetime.fromtimestamp(now, UTC) - timedelta(days=90)
@@ -264,8 +266,12 @@ class MovideskFake(Fake):
             name, _, direction = part.partition(" ")
             rows.sort(key=_sort_key(name), reverse=direction.strip() == "desc")
         page = rows[int(skip) : int(skip) + int(top)]
-        shown = [k for k in select if k != "actions"]  # a navigation property: $expand it
+        # Navigation properties: $expand them.
+        shown = [k for k in select if k not in ("actions", "clients")]
         answer = [{k: t.get(k) for k in shown} for t in page]
+        if with_clients:
+            for row, ticket in zip(answer, page, strict=True):
+                row["clients"] = [dict(c) for c in ticket["clients"]]
         if expand is not None:
             for row, ticket in zip(answer, page, strict=True):
                 row["actions"] = [
@@ -274,17 +280,21 @@ class MovideskFake(Fake):
         return json_answer(200, answer)
 
 
-_EXPAND = re.compile(r"actions(?:\(\$select=([A-Za-z,]+)\))?")
+_EXPAND = re.compile(r"(?:(clients),?)?(?:actions(?:\(\$select=([A-Za-z,]+)\))?)?")
 
 
-def _expansion(raw: str) -> list[str] | None:
-    """``$expand``: None for none; the actions' selected fields ([] for all of them)."""
+def _expansion(raw: str) -> tuple[list[str] | None, bool]:
+    """``$expand``: the actions' selected fields (None: not expanded; []: all of them), and
+    whether the clients are expanded."""
     if not raw:
-        return None
+        return None, False
     found = _EXPAND.fullmatch(raw.replace(" ", ""))
-    if found is None:
+    if found is None or not raw.strip():
         raise FilterError(f"unsupported $expand: {raw}")
-    return [f for f in (found.group(1) or "").split(",") if f]
+    actions = None
+    if "actions" in raw:
+        actions = [f for f in (found.group(2) or "").split(",") if f]
+    return actions, found.group(1) is not None
 
 
 def _sort_key(name: str) -> Callable[[dict[str, Any]], tuple[bool, Any]]:

@@ -1,4 +1,4 @@
-"""The seven APIs and what each route takes and answers. Request models are the ones the
+"""The eight APIs and what each route takes and answers. Request models are the ones the
 handlers validate with; responses are the models the handlers render (``ponte.http.responses``:
 ``ar``, ``cr``, ``er``, ``fr``, ``kr``, ``mr``) or, for what still renders dicts, ``shapes``;
 examples follow each API's documented examples."""

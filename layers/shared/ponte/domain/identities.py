@@ -34,6 +34,19 @@ class Identifier:
     by: By
     value: str
 
+    @property
+    def text(self) -> str:
+        """``email#ana@escola.br``: how an identifier is written in keys and messages."""
+        return f"{self.by.value}#{self.value}"
+
+    @classmethod
+    def parse(cls, text: str) -> Identifier | None:
+        by, _, value = text.partition("#")
+        try:
+            return cls(By(by), value) if value else None
+        except ValueError:
+            return None
+
 
 def email(raw: object) -> str | None:
     """Trimmed and lower-cased; None for what cannot be an address."""

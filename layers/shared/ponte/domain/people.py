@@ -228,7 +228,7 @@ def who(identifiers: Iterable[Identifier]) -> str:
     """The one identifier a record is indexed by: the first email, else CPF, else phone."""
     order = {By.EMAIL: 0, By.CPF: 1, By.PHONE: 2}
     ranked = sorted(identifiers, key=lambda i: (order[i.by], i.value))
-    return f"{ranked[0].by.value}#{ranked[0].value}" if ranked else ""
+    return ranked[0].text if ranked else ""
 
 
 def matched(

@@ -3,8 +3,8 @@
 - ``MOVIDESK_BASE_URL`` (default ``https://api.movidesk.com/public/v1``); the token travels in
   the query string (``token=``) on every request, so it is never logged: request lines are
   redacted (``vendors.http``) and errors name the path only.
-- ``GET /tickets`` with a ``$select`` (required for lists), ``$expand=actions($select=…)``
-  for the ticket's actions, ``$filter`` on ``lastUpdate``,
+- ``GET /tickets`` with a ``$select`` (required for lists), ``$expand=clients,actions($select=…)``
+  for the ticket's clients and actions, ``$filter`` on ``lastUpdate``,
   ``$orderby=lastUpdate asc,id asc`` and ``$top`` ≤ 100; a bare JSON array. Tickets whose
   ``lastUpdate`` is older than 90 days are at ``/tickets/past``.
 - Paging is by key, not ``$skip``: the next page starts after the last (lastUpdate, id) seen,
@@ -75,8 +75,12 @@ def tickets_page(
         "$orderby": "lastUpdate asc,id asc",
         "$top": PAGE_SIZE,
     }
+    # Clients and actions are complex properties: only expanded do they come back.
+    expand = ["clients"] if "clients" in fields else []
     if action_fields:
-        params["$expand"] = f"actions($select={','.join(action_fields)})"
+        expand.append(f"actions($select={','.join(action_fields)})")
+    if expand:
+        params["$expand"] = ",".join(expand)
     body = http.get("/tickets/past" if past else "/tickets", params=params)
     return [t for t in body or [] if isinstance(t, dict)]
 

@@ -17,7 +17,7 @@ from ponte.adapters import queue
 from ponte.domain import people as rules
 from ponte.domain import run_queue
 from ponte.domain.academic import Entity
-from ponte.domain.identities import By, Identifier
+from ponte.domain.identities import Identifier
 from ponte.domain.people import Person, PersonKind, PersonRef
 from ponte.observability import logger
 from ponte.repository import academic
@@ -42,9 +42,7 @@ def changes_of(
 def publish(tenant_id: str, changes: Changes) -> None:
     """Hand the people an ERP write changed to the worker (a few messages per batch)."""
     people = [
-        run_queue.PersonChange(
-            kind=ref.kind.value, id=ref.id, was=sorted(_text(i) for i in had)[:10]
-        )
+        run_queue.PersonChange(kind=ref.kind.value, id=ref.id, was=sorted(i.text for i in had)[:10])
         for ref, had in sorted(changes.items())
     ]
     url = get_settings().pull_queue_url
@@ -52,18 +50,6 @@ def publish(tenant_id: str, changes: Changes) -> None:
     for start in range(0, len(people), step):
         message = run_queue.PeopleMessage(tenant_id=tenant_id, people=people[start : start + step])
         queue.send(url, message)
-
-
-def _text(identifier: Identifier) -> str:
-    return f"{identifier.by.value}#{identifier.value}"
-
-
-def _identifier(text: str) -> Identifier | None:
-    by, _, value = text.partition("#")
-    try:
-        return Identifier(By(by), value) if value else None
-    except ValueError:
-        return None
 
 
 def current(tenant_id: str, refs: Iterable[PersonRef]) -> dict[PersonRef, Person]:
@@ -94,7 +80,7 @@ def refresh(tenant_id: str, message: run_queue.PeopleMessage) -> str:
     """Index the message's people as the ERP has them now, and match again what they name."""
     had = {
         PersonRef(PersonKind(p.kind), p.id): frozenset(
-            i for t in p.was if (i := _identifier(t)) is not None
+            i for t in p.was if (i := Identifier.parse(t)) is not None
         )
         for p in message.people
     }
@@ -108,7 +94,7 @@ def refresh(tenant_id: str, message: run_queue.PeopleMessage) -> str:
             store.index(tenant_id, identifier, ref, name if identifier in present else None)
         touched[ref] = before | present
     relinker = Relinker(tenant_id)
-    relinker.people(touched)
+    relinker.people(touched, known=(ref for ref, before in had.items() if before))
     logger.info("people indexed", extra={"people": len(had), "records_read": relinker.read,
                                          "records_changed": relinker.changed})  # fmt: skip
     return f"{len(had)} people, {relinker.changed} records relinked"

@@ -80,15 +80,18 @@ class Relinker:
         if refs:
             self.records(refs)
 
-    def people(self, changed: Mapping[PersonRef, Iterable[Identifier]]) -> None:
-        """Match again the records that named these people or that their identifiers (those
-        they had: ``changed``'s, and those they have now: the index's) find."""
+    def people(
+        self, changed: Mapping[PersonRef, Iterable[Identifier]], known: Iterable[PersonRef]
+    ) -> None:
+        """Match again the records that named these people (those ``known`` before: a person
+        new to the ERP names none yet) or that their identifiers (those they had and those
+        they have now) find."""
         refs: set[Ref] = set()
-        for person, identifiers in changed.items():
+        for person in set(known):
             partition = keys.person_timeline(self.tenant, rules.person_key(person))
             refs.update(_timeline_refs(self.tenant, partition))
-            for identifier in identifiers:
-                refs.update(store.rematch(self.tenant, f"{identifier.by.value}#{identifier.value}"))
+        for identifier in {i for ids in changed.values() for i in ids}:  # siblings share some
+            refs.update(store.rematch(self.tenant, identifier.text))
         self.records(refs)
 
 
