@@ -7,6 +7,7 @@ from tests.benchmarks import (
     full_sync,
     hierarchy_requests,
     kommo_requests,
+    people,
     usage,
 )
 
@@ -23,6 +24,8 @@ def main() -> None:
     kommo_requests.report()
     print()
     connectors.report()
+    print()
+    people.report()
     print()
     usage.print_prices()
     print(
