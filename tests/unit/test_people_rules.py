@@ -10,12 +10,20 @@ from ponte.domain.identities import By, Identifier
 from ponte.domain.people import (
     Decision,
     IdentityOptions,
+    Linked,
     LinkStatus,
     PersonKind,
     PersonRef,
+    RecordLinks,
     decide,
+    erp_changes,
+    erp_people,
+    matched,
+    merge_guardian,
     owners,
     record_identifiers,
+    summary,
+    through_owners,
 )
 
 ANA = PersonRef(PersonKind.STUDENTS, "ALU001")
@@ -175,3 +183,99 @@ def test_a_decision_stands_while_the_identifiers_name_the_same_people() -> None:
     assert (rejected.status, rejected.linked) == (LinkStatus.REJECTED, ())
     assert reopened is not None
     assert reopened.status is LinkStatus.CONFLICT  # new evidence reopens it
+
+
+EMAIL = Identifier(By.EMAIL, "ana@escola.br")
+PHONE = Identifier(By.PHONE, "+5511987654321")
+CPF_ID = Identifier(By.CPF, CPF)
+
+
+def test_an_identifier_is_written_and_read_back_as_one_text() -> None:
+    assert EMAIL.text == "email#ana@escola.br"
+    assert Identifier.parse(EMAIL.text) == EMAIL
+    assert Identifier.parse("fax#123") is None
+    assert Identifier.parse("email#") is None
+
+
+def test_a_record_is_found_by_its_first_email_else_its_cpf_else_its_phone() -> None:
+    named = {EMAIL: {ANA: "Ana"}}
+    assert matched(named, {PHONE, CPF_ID, EMAIL}, None).who == "email#ana@escola.br"
+    assert matched(named, {PHONE, CPF_ID}, None).who == f"cpf#{CPF}"
+    assert matched(named, {PHONE}, None).who == "phone#+5511987654321"
+    assert matched(named, set(), None) == RecordLinks()
+
+
+def test_matching_names_the_people_with_what_matched_and_a_decision_stands() -> None:
+    named = {EMAIL: {ANA: "Ana"}, CPF_ID: {BIA: "Bia"}}
+    one = matched(named, {EMAIL, PHONE}, None)
+    assert (one.status, one.people) == (LinkStatus.LINKED, (Linked(ANA, "Ana"),))
+    assert one.people[0].by == {By.EMAIL}
+    conflict = matched(named, {EMAIL, CPF_ID}, None)
+    assert conflict.status is LinkStatus.CONFLICT
+    assert conflict.linked == ()
+    decision = Decision(frozenset({ANA, BIA}), BIA)
+    kept = matched(named, {EMAIL, CPF_ID}, decision)
+    assert (kept.status, [p.person for p in kept.linked], kept.decision) == (
+        LinkStatus.CONFIRMED,
+        [BIA],
+        decision,
+    )
+    assert matched(named, {EMAIL}, decision).status is LinkStatus.LINKED  # new evidence
+
+
+def test_a_record_that_belongs_to_contacts_takes_their_linked_people() -> None:
+    ana = RecordLinks(LinkStatus.LINKED, (Linked(ANA, "Ana", frozenset({By.EMAIL})),))
+    bia = RecordLinks(LinkStatus.CONFIRMED, (Linked(BIA, "Bia", frozenset({By.CPF})),))
+    open_conflict = RecordLinks(LinkStatus.CONFLICT, (Linked(ANA, "Ana"), Linked(BIA, "Bia")))
+    deal = through_owners([ana, bia, open_conflict], "OWN#c#contacts#1")
+    assert deal.status is LinkStatus.LINKED
+    assert [(p.person, p.by) for p in deal.people] == [(ANA, {By.EMAIL}), (BIA, {By.CPF})]
+    assert through_owners([open_conflict], "OWN#x") == RecordLinks(who="OWN#x")
+
+
+STUDENT = {"name": "Ana", "email": "Ana@Escola.br", "cpf": CPF, "phone": "11 98765-4321",
+           "guardians": [{"name": "Mãe", "email": "MAE@familia.com.br"}]}  # fmt: skip
+
+
+def test_an_erp_student_names_themselves_and_their_guardians() -> None:
+    found = erp_people("students", "ALU001", STUDENT)
+    assert set(found) == {ANA, MAE}
+    assert found[ANA].identifiers == {EMAIL, CPF_ID, PHONE}
+    assert found[MAE].identifiers == {Identifier(By.EMAIL, "mae@familia.com.br")}
+    assert erp_people("units", "U1", {"name": "x"}) == {}
+
+
+def test_an_erp_change_names_only_the_people_it_changed_with_what_they_had() -> None:
+    assert erp_changes("students", "ALU001", STUDENT, STUDENT) == {}
+    moved = STUDENT | {"email": "ana@novo.br"}
+    assert erp_changes("students", "ALU001", STUDENT, moved) == {ANA: {EMAIL, CPF_ID, PHONE}}
+    created = erp_changes("students", "ALU001", None, STUDENT)
+    assert created == {ANA: frozenset(), MAE: frozenset()}
+    orphaned = erp_changes("students", "ALU001", STUDENT, STUDENT | {"guardians": []})
+    assert orphaned == {MAE: {Identifier(By.EMAIL, "mae@familia.com.br")}}
+
+
+def test_a_guardian_named_by_siblings_keeps_every_identifier_they_give() -> None:
+    first = erp_people("students", "A", {"email": "a@x.com.br", "guardians": [
+        {"name": "", "email": "mae@familia.com.br"}]})[MAE]  # fmt: skip
+    second = erp_people("students", "B", {"email": "b@x.com.br", "guardians": [
+        {"name": "Mãe", "email": "mae@familia.com.br", "cpf": CPF}]})[MAE]  # fmt: skip
+    guardian = merge_guardian([first, second])
+    assert guardian is not None
+    assert (guardian.name, guardian.identifiers) == (
+        "Mãe",
+        {Identifier(By.EMAIL, "mae@familia.com.br"), CPF_ID},
+    )
+    assert merge_guardian([]) is None
+
+
+def test_a_summary_is_a_records_title_and_its_vendors_status() -> None:
+    deal = {"properties": {"dealname": "Matrícula 2026", "dealstage": "closedwon"}}
+    assert summary("hubspot", "deals", deal) == {"title": "Matrícula 2026", "status": "closedwon"}
+    contact = {"properties": {"firstname": "Ana", "lastname": "Lima"}}
+    assert summary("hubspot", "contacts", contact) == {"title": "Ana Lima"}
+    assert summary("zendesk", "tickets", {"subject": "x" * 300, "status": 7}) == {
+        "title": "x" * 200,
+        "status": "7",
+    }
+    assert summary("movidesk", "unknown", {}) == {"title": ""}
