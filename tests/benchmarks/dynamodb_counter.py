@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 import threading
 from collections import Counter
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Any
@@ -57,26 +57,56 @@ class Tally:
 
 
 @contextmanager
+def _intercepted(
+    thread: str, seen: Callable[[str, dict[str, Any], dict[str, Any]], None]
+) -> Iterator[None]:
+    """Call ``seen(operation, params, result)`` for every DynamoDB request (only those of
+    threads whose name starts with ``thread``, if given)."""
+    original = BaseClient._make_api_call
+
+    def intercepting(self: BaseClient, operation: str, params: dict[str, Any]) -> Any:
+        result = original(self, operation, params)
+        if self.meta.service_model.service_name == "dynamodb" and (
+            not thread or threading.current_thread().name.startswith(thread)
+        ):
+            seen(operation, params, result)
+        return result
+
+    BaseClient._make_api_call = intercepting  # type: ignore[method-assign]
+    try:
+        yield
+    finally:
+        BaseClient._make_api_call = original  # type: ignore[method-assign]
+
+
+@contextmanager
 def count_dynamodb(thread: str = "") -> Iterator[Tally]:
     """Count every DynamoDB request (only those of threads whose name starts with
     ``thread``, if given: the queue poller delivers each batch on a thread of its own)."""
     tally = Tally()
-    original = BaseClient._make_api_call
 
-    def counting(self: BaseClient, operation: str, params: dict[str, Any]) -> Any:
-        if self.meta.service_model.service_name != "dynamodb" or (
-            thread and not threading.current_thread().name.startswith(thread)
-        ):
-            return original(self, operation, params)
+    def seen(operation: str, params: dict[str, Any], result: dict[str, Any]) -> None:
         tally.add(operation, params)
-        result = original(self, operation, params)
         found = result.get("Items") or result.get("Responses") or result.get("Item")
         if found:
             tally.bytes_read += len(json.dumps(found, default=str))
-        return result
 
-    BaseClient._make_api_call = counting  # type: ignore[method-assign]
-    try:
+    with _intercepted(thread, seen):
         yield tally
-    finally:
-        BaseClient._make_api_call = original  # type: ignore[method-assign]
+
+
+@contextmanager
+def count_matching(
+    kind: Callable[[str, dict[str, Any]], str | None], thread: str = ""
+) -> Iterator[Counter[str]]:
+    """Count the DynamoDB requests by what ``kind(operation, params)`` calls them (None: not
+    counted)."""
+    found: Counter[str] = Counter()
+
+    def seen(operation: str, params: dict[str, Any], result: dict[str, Any]) -> None:
+        name = kind(operation, params)
+        if name:
+            found[name] += 1
+
+    with _intercepted(thread, seen):
+        yield found

@@ -16,16 +16,11 @@ import json
 import tempfile
 import threading
 import time
-from collections import Counter
-from collections.abc import Iterator
-from contextlib import contextmanager
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from botocore.client import BaseClient
-
-from tests.benchmarks.dynamodb_counter import count_dynamodb
+from tests.benchmarks.dynamodb_counter import count_dynamodb, count_matching
 from tests.benchmarks.erp_requests import _environment
 from tests.benchmarks.usage import metered
 from tests.support import generate as gen
@@ -101,37 +96,25 @@ def _erp(api: Any, headers: dict[str, str], stack: Any) -> None:
     stack.poller.resume()
 
 
-@contextmanager
-def _linking_requests() -> Iterator[Counter[str]]:
-    """The worker's requests that linking made: identity and owner lookups, the Queries of
-    records to match again and the updates of their links."""
-    found: Counter[str] = Counter()
-    original = BaseClient._make_api_call
+def _linking_kind(operation: str, params: dict[str, Any]) -> str | None:
+    """What linking a worker's request made: identity and owner lookups, the Queries of
+    records to match again and the updates and deletions of links (None: not linking's)."""
+    text = json.dumps(params, default=str)
+    if operation == "BatchGetItem" and ("#ID#" in text or '"#pe"' in text) and '"#h"' not in text:
+        return "lookups"
+    if operation == "Query" and "#WHO#" in text:
+        return "rematch queries"
+    if operation == "UpdateItem" and '"link_status"' in text:
+        return "link updates"
+    if operation == "BatchWriteItem" and '"#LINK#' in text and "DeleteRequest" in text:
+        return "stale links"
+    return None
 
-    def counting(self: BaseClient, operation: str, params: dict[str, Any]) -> Any:
-        if self.meta.service_model.service_name == "dynamodb" and (
-            threading.current_thread().name.startswith("sqs-poller")
-        ):
-            text = json.dumps(params, default=str)
-            if (
-                operation == "BatchGetItem"
-                and ("#ID#" in text or '"#pe"' in text)
-                and ('"#h"' not in text)
-            ):
-                found["lookups"] += 1
-            elif operation == "Query" and "#WHO#" in text:
-                found["rematch queries"] += 1
-            elif operation == "UpdateItem" and '"link_status"' in text:
-                found["link updates"] += 1
-            elif operation == "BatchWriteItem" and '"#LINK#' in text and "DeleteRequest" in text:
-                found["stale links"] += 1
-        return original(self, operation, params)
 
-    BaseClient._make_api_call = counting  # type: ignore[method-assign]
-    try:
-        yield found
-    finally:
-        BaseClient._make_api_call = original  # type: ignore[method-assign]
+def _timeline_kind(operation: str, params: dict[str, Any]) -> str | None:
+    """The Queries of a person's timeline partition (its pages and its count)."""
+    values = json.dumps(params.get("ExpressionAttributeValues"))
+    return "timeline" if operation == "Query" and "#P#" in values else None
 
 
 def _linking(stack: Any, api: Any, headers: dict[str, str]) -> dict[str, Any]:
@@ -159,7 +142,10 @@ def _linking(stack: Any, api: Any, headers: dict[str, str]) -> dict[str, Any]:
          {"email": "admin@bench.com", "apiToken": "zd", "subdomain": "bench-people"}),
     ):  # fmt: skip
         connection = _create(api, headers, platform, credentials)
-        with count_dynamodb(thread="sqs-poller") as tally, _linking_requests() as linking:
+        with (
+            count_dynamodb(thread="sqs-poller") as tally,
+            count_matching(_linking_kind, thread="sqs-poller") as linking,
+        ):
             run = _run(api, headers, connection)
         records = sum(s["fetched"] for s in run["streams"].values())
         paged = sum(tally.requests[op] for op in ("BatchGetItem", "BatchWriteItem", "Query",
@@ -183,13 +169,19 @@ def _timeline(stack: Any, api: Any, headers: dict[str, str]) -> dict[str, Any]:
     _run(api, headers, _create(api, headers, "hubspot", {"accessToken": token}))
     runtime = stack.provisioned.runtime
     path = {"kind": "students", "personId": "AL00005"}
-    with count_dynamodb(thread="MainThread") as first_tally, _timeline_reads() as reads:
+    with (
+        count_dynamodb(thread="MainThread") as first_tally,
+        count_matching(_timeline_kind, thread="MainThread") as reads,
+    ):
         answer = runtime.invoke("GetPersonFunction", _event("GetPersonFunction", path, ""))
     body = json.loads(answer["body"])
     read = len(body["data"]["timeline"])
     cursor = body["meta"]["nextCursor"]
     pages, later = 1, 0
-    with count_dynamodb(thread="MainThread") as next_tally, _timeline_reads() as more:
+    with (
+        count_dynamodb(thread="MainThread") as next_tally,
+        count_matching(_timeline_kind, thread="MainThread") as more,
+    ):
         while cursor:
             query = f"limit=20&cursor={cursor}"
             answer = runtime.invoke("GetPersonTimelineFunction",
@@ -199,8 +191,8 @@ def _timeline(stack: Any, api: Any, headers: dict[str, str]) -> dict[str, Any]:
             cursor = page["meta"]["nextCursor"]
             pages += 1
     later = next_tally.total
-    timeline = reads["n"] + more["n"]
-    card = first_tally.total - reads["n"]
+    timeline = reads["timeline"] + more["timeline"]
+    card = first_tally.total - reads["timeline"]
     print(
         f"  a person's timeline: {read} records in {pages} pages of 20, read whole: "
         f"{timeline} requests for its pages and its count (target <= pages + 2 = {pages + 2}); "
@@ -210,24 +202,6 @@ def _timeline(stack: Any, api: Any, headers: dict[str, str]) -> dict[str, Any]:
     )
     return {"timeline": {"records": read, "pages": pages, "timeline_requests": timeline,
                          "first_answer": first_tally.total, "next_pages": later}}  # fmt: skip
-
-
-@contextmanager
-def _timeline_reads() -> Iterator[dict[str, int]]:
-    """The Queries of a person's timeline partition (its pages and its count)."""
-    found = {"n": 0}
-    original = BaseClient._make_api_call
-
-    def counting(self: BaseClient, operation: str, params: dict[str, Any]) -> Any:
-        if operation == "Query" and "#P#" in json.dumps(params.get("ExpressionAttributeValues")):
-            found["n"] += 1
-        return original(self, operation, params)
-
-    BaseClient._make_api_call = counting  # type: ignore[method-assign]
-    try:
-        yield found
-    finally:
-        BaseClient._make_api_call = original  # type: ignore[method-assign]
 
 
 def _event(logical_id: str, params: dict[str, str], query: str) -> dict[str, Any]:
