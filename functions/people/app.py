@@ -8,7 +8,8 @@ One module serves the routes; the template deploys each route as its own functio
 
 from __future__ import annotations
 
-from collections.abc import Callable
+import json
+from collections.abc import Callable, Iterable
 from typing import Annotated, Any, Literal
 from urllib.parse import unquote
 
@@ -36,6 +37,7 @@ from ponte.http.responses import CursorMeta
 from ponte.http.responses import people as out
 from ponte.observability import logger
 from ponte.repository import connections as connection_store
+from ponte.repository.people import Entry
 from ponte.services import movidesk, paging
 from ponte.services.hierarchy.visibility import resolve
 from ponte.services.people import relink_job
@@ -85,15 +87,20 @@ def _query[M: BaseModel](model: type[M]) -> M:
 
 def _service() -> PeopleService:
     caller = principal(app)
-    return PeopleService(caller.tenant_id, resolve(caller), paging.sealer, caller.id)
+    visibility = resolve(caller)
+    # A timeline's cursor is bound to the caller as they are now: who, and what they may see.
+    bound = json.dumps([caller.id, visibility.describe()], sort_keys=True)
+    return PeopleService(caller.tenant_id, visibility, paging.sealer, bound)
 
 
-def _places(tenant: str) -> rows.Places:
+def _places(tenant: str, entries: Iterable[Entry] = ()) -> rows.Places:
     """The tenant's connections as answers name and link them: read once a minute per
-    container (a renamed connection shows its new name within the minute)."""
+    container (a renamed connection shows its new name within the minute), and at once when
+    an answer names a connection not read yet."""
     now = get_clock().now().timestamp()
     kept = _PLACES.get(tenant)
-    if kept is None or kept[0] <= now:
+    unknown = kept is not None and any(e.connection_id not in kept[1].connections for e in entries)
+    if kept is None or kept[0] <= now or unknown:
         places = rows.Places(connection_store.listing(tenant), movidesk.subdomain(tenant))
         kept = _PLACES[tenant] = (now + PLACES_SECONDS, places)
     return kept[1]
@@ -104,7 +111,8 @@ _PLACES: dict[str, tuple[float, rows.Places]] = {}
 
 
 def _audited(what: str, params: dict[str, Any], read: Callable[[PeopleService], Any]) -> Any:
-    """Answer ``read`` and write the audit line (personal values stay out of it)."""
+    """Answer ``read`` (a read or a decision) and write the audit line (personal values stay
+    out of it)."""
     service = _service()
     caller = principal(app)
     audit = {"who": caller.id, "tenant": caller.tenant_id, "what": what, "params": params,
@@ -137,24 +145,30 @@ def search() -> Any:
 @app.get(f"{BASE}/links", middlewares=readers)
 def links() -> Any:
     params = _query(LinkParams)
-    service = _service()
-    found, next_cursor = service.links(params.status, limit=params.limit, cursor=params.cursor)
-    places = _places(service.tenant)
-    data = [rows.link_row(link, places) for link in found]
-    meta = CursorMeta(limit=params.limit, nextCursor=next_cursor or None)
-    return json_response(200, out.LinkList(data=data, meta=meta))
+
+    def read(service: PeopleService) -> Any:
+        found, next_cursor = service.links(params.status, limit=params.limit, cursor=params.cursor)
+        places = _places(service.tenant, (link.entry for link in found))
+        data = [rows.link_row(link, places) for link in found]
+        meta = CursorMeta(limit=params.limit, nextCursor=next_cursor or None)
+        return json_response(200, out.LinkList(data=data, meta=meta))
+
+    return _audited("links", {"status": params.status}, read)
 
 
 def _decide(link_id: str, choice: PersonRef | None) -> Any:
-    service = _service()
-    decided = service.decide(link_id, choice)
-    return json_response(200, out.LinkAnswer(data=rows.link_row(decided, _places(service.tenant))))
+    def decide(service: PeopleService) -> Any:
+        decided = service.decide(link_id, choice)
+        places = _places(service.tenant, [decided.entry])
+        return json_response(200, out.LinkAnswer(data=rows.link_row(decided, places)))
+
+    return _audited("confirm" if choice else "reject", {}, decide)
 
 
 @app.post(f"{BASE}/links/<link_id>/confirm", middlewares=readers)
 def confirm(link_id: str) -> Any:
     body = parse_body(app, Choice, refusal=errors.invalid_fields)
-    return _decide(link_id, PersonRef(body.kind, body.id))
+    return _decide(link_id, PeopleService.ref(body.kind.value, body.id))
 
 
 @app.post(f"{BASE}/links/<link_id>/reject", middlewares=readers)
@@ -179,7 +193,7 @@ def person(kind: str, person_id: str) -> Any:
         entries, next_cursor = service.timeline(card.ref, limit=params.limit, cursor=params.cursor)
         answer = rows.person_answer(
             card, service.links_of(card.ref), entries, next_cursor, params.limit,
-            admin=_admin(), places=_places(service.tenant),
+            admin=_admin(), places=_places(service.tenant, entries),
         )  # fmt: skip
         return json_response(200, answer)
 
@@ -194,7 +208,7 @@ def timeline(kind: str, person_id: str) -> Any:
     def read(service: PeopleService) -> Any:
         ref = service.ref(kind, unquote(person_id))
         entries, next_cursor = service.timeline(ref, limit=params.limit, cursor=params.cursor)
-        places = _places(service.tenant)
+        places = _places(service.tenant, entries)
         data = [rows.timeline_entry(e, ref, places) for e in entries]
         meta = CursorMeta(limit=params.limit, nextCursor=next_cursor or None)
         return json_response(200, out.TimelinePage(data=data, meta=meta))

@@ -279,3 +279,11 @@ def test_a_summary_is_a_records_title_and_its_vendors_status() -> None:
         "status": "7",
     }
     assert summary("movidesk", "unknown", {}) == {"title": ""}
+
+
+def test_an_identifier_many_people_share_identifies_nobody() -> None:
+    crowd = {PersonRef(PersonKind.STUDENTS, f"S{n}"): f"Aluno {n}" for n in range(11)}
+    assert matched({PHONE: crowd}, {PHONE}, None).status is None
+    assert matched({PHONE: crowd, EMAIL: {ANA: "Ana"}}, {PHONE, EMAIL}, None).people == (
+        Linked(ANA, "Ana"),
+    )

@@ -191,3 +191,87 @@ def test_a_long_timeline_pages_by_cursor_and_a_cursor_is_its_callers_own(
                                   headers=school.headers(),
                                   params={"cursor": cursor})  # fmt: skip
     assert someone_else.status_code == 400
+
+
+def _conflict(school: School, connectors: Connectors) -> tuple[str, str, str]:
+    """S1 in CAMPUS_CENTRO and S9 in CAMPUS_NORTE; a HubSpot contact with S1's email and S9's
+    CPF in its `cpf` property: (connection, token, contact)."""
+    school.students(_student("S1", 1), _student("S9", 9, course_code="ENF001"))
+    connection, token = connectors.hubspot_connection()
+    connectors.api.patch(f"/api/v1/sync/connections/{connection}", headers=connectors.headers,
+                         json={"identity": {"cpf": "cpf"}})  # fmt: skip
+    contact = connectors.hubspot.add(token, "contacts", 1, properties={
+        "email": "s1@aluno.edu.br", "cpf": cpf(9)})[0]  # fmt: skip
+    assert connectors.run(connection)["status"] == "success"
+    return connection, token, contact
+
+
+def _decide(school: School, link: str, action: str, headers: dict[str, str],
+            body: dict[str, str] | None = None) -> Any:  # fmt: skip
+    return school.api.post(f"/api/v1/people/links/{link}/{action}", headers=headers,
+                           json=body or {})  # fmt: skip
+
+
+def test_a_coordinator_settles_only_for_the_people_of_their_units(
+    school: School, connectors: Connectors
+) -> None:
+    _conflict(school, connectors)
+    coordinator = school.headers("coordinator", units=["CAMPUS_CENTRO"])
+    listed = school.api.get("/api/v1/people/links", headers=coordinator).json()["data"]
+    assert [[c["id"] for c in link["candidates"]] for link in listed] == [["S1"]]  # not S9
+    link = listed[0]["linkId"]
+    elsewhere = _decide(school, link, "confirm", coordinator, {"kind": "students", "id": "S9"})
+    assert elsewhere.status_code == 400
+    assert _decide(school, link, "reject", coordinator).status_code == 403  # S9 is not theirs
+    mine = _decide(school, link, "confirm", coordinator, {"kind": "students", "id": "S1"})
+    assert mine.status_code == 200, mine.text
+
+
+def test_a_decision_keeps_its_candidates_names_and_outlives_a_record_stored_without_it(
+    school: School, connectors: Connectors
+) -> None:
+    from ponte.repository import people as store
+    from ponte.services.people.views import _parse_link_id
+
+    connection, token, contact = _conflict(school, connectors)
+    admin = school.headers()
+    link = school.api.get("/api/v1/people/links", headers=admin).json()["data"][0]["linkId"]
+    assert _decide(school, link, "confirm", admin, {"kind": "students", "id": "S9"}).is_success
+    again = _decide(school, link, "confirm", admin, {"kind": "students", "id": "S1"}).json()
+    assert [(c["id"], c["name"], c["matchedBy"]) for c in again["data"]["candidates"]] == [
+        ("S1", "Aluno S1", ["email"])
+    ]
+    rejected = _decide(school, link, "reject", admin).json()["data"]
+    assert sorted((c["id"], c["name"]) for c in rejected["candidates"]) == [
+        ("S1", "Aluno S1"),
+        ("S9", "Aluno S9"),
+    ]
+    # A page stored while the decision was made writes the record without it (a race):
+    # the decision's own item still settles the record the next time it is stored.
+    ref = _parse_link_id(link)
+    record = pulled_records.stored_records(school.tenant.id, *ref[:2], [ref[2]])[ref[2]]
+    lost = store.RecordLinks(store.LinkStatus.CONFLICT, record.links.people, None,
+                             record.links.who)  # fmt: skip
+    store.set_links(school.tenant.id, ref, record.updated_at, before=record.links, after=lost,
+                    summary={})  # fmt: skip
+    assert people_of(connectors, connection, "contacts")[contact] == ([], "conflict")
+    connectors.hubspot.change(token, "contacts", [contact], properties={"lastname": "Lima"})
+    assert connectors.run(connection, full=True)["status"] == "success"
+    assert people_of(connectors, connection, "contacts")[contact] == ([], "rejected")
+
+
+def test_a_purged_connection_leaves_no_link_behind(school: School, connectors: Connectors) -> None:
+    school.students(_student("S1", 1), _student("S2", 2))
+    connection, key = connectors.rdstation_connection()
+    rd = connectors.rdstation
+    one = rd.add(key, "contacts", 1, fields={"emails": [{"email": "s1@aluno.edu.br"}]})[0]
+    two = rd.add(key, "contacts", 1, fields={"emails": [{"email": "s2@aluno.edu.br"}]})[0]
+    deal = rd.add(key, "deals", 1, fields={"contact_ids": [one, two]})[0]
+    assert connectors.run(connection)["status"] == "success"
+    assert school.get("/students/S2").json()["data"]["links"] == 2  # the contact and the deal
+    where = f"/api/v1/sync/connections/{connection}"
+    purged = connectors.api.delete(where, headers=connectors.headers, params={"purge": "true"})
+    assert purged.status_code == 200, purged.text
+    for student in ("S1", "S2"):
+        card = school.get(f"/students/{student}").json()["data"]
+        assert (card["links"], card["timeline"]) == (0, []), deal

@@ -207,6 +207,9 @@ class RecordLinks:
 
 
 NO_LINKS = RecordLinks()
+# An identifier that names more people than this is shared (a school's switchboard, a
+# placeholder address) and identifies nobody; a record is about this many people at most.
+MAX_NAMED = 10
 
 
 def person_key(ref: PersonRef) -> str:
@@ -242,7 +245,10 @@ def matched(
     names: dict[PersonRef, str] = {}
     refs: dict[Identifier, list[PersonRef]] = {}
     for identifier in mine:
-        for ref, name in named.get(identifier, {}).items():
+        naming = named.get(identifier, {})
+        if len(naming) > MAX_NAMED:
+            continue
+        for ref, name in naming.items():
             names[ref] = name
             refs.setdefault(identifier, []).append(ref)
     match = decide(refs, decision)
@@ -265,7 +271,9 @@ def through_owners(owner_links: Iterable[RecordLinks], owner_key: str) -> Record
             people[one.person] = Linked(one.person, one.name, by)
     if not people:
         return RecordLinks(who=owner_key)
-    return RecordLinks(LinkStatus.LINKED, tuple(sorted(people.values())), None, owner_key)
+    return RecordLinks(
+        LinkStatus.LINKED, tuple(sorted(people.values()))[:MAX_NAMED], None, owner_key
+    )
 
 
 # -- what a person sees of a record ---------------------------------------------------------

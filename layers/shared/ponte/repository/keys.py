@@ -298,6 +298,9 @@ def token_claim_index(platform: str, refreshed_at: str, tenant_id: str, connecti
 #                 person's identifiers or a contact's links change, without a scan
 # More people:  PK T#{tenant}#LINK#{connection}#{stream}#{vendor id}, SK {kind}#{id}, with
 #               GSI3 of that person's timeline (a record about more than one person)
+# A decision:   PK T#{tenant}#DECISION#{connection}#{stream}#{vendor id}, SK "#": a person's
+#               answer to a record's conflict, with the candidates it was made among (the
+#               record item carries a copy; this one outlives a page stored meanwhile)
 def identity(tenant_id: str, by: str, value: str) -> Key:
     return {"PK": f"T#{tenant_id}#ID#{by}#{value}", "SK": RECORD_SK}
 
@@ -337,6 +340,11 @@ def rematch_index(tenant_id: str, who: str, connection_id: str = "", stream: str
 
 def owner_who(connection_id: str, stream: str, vendor_id: str) -> str:
     return f"OWN#{record_ref(connection_id, stream, vendor_id)}"
+
+
+def decision(tenant_id: str, connection_id: str, stream: str, vendor_id: str) -> Key:
+    return {"PK": f"T#{tenant_id}#DECISION#{record_ref(connection_id, stream, vendor_id)}",
+            "SK": RECORD_SK}  # fmt: skip
 
 
 def extra_link(tenant_id: str, connection_id: str, stream: str, vendor_id: str,

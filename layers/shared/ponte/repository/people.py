@@ -54,21 +54,31 @@ def lookup(
     return named
 
 
+NAME_CHARS = 100  # of a person's name in an identity: an item shared by many stays small
+
+
 def index(tenant_id: str, identifier: Identifier, person: PersonRef, name: str | None) -> None:
-    """Say that ``identifier`` names ``person`` (``name``), or no longer does (None)."""
+    """Say that ``identifier`` names ``person`` (``name``), or no longer does (None). An
+    identifier shared by so many people that its item is full is left as it is: it identifies
+    nobody anyway (domain/people.MAX_NAMED)."""
     key = keys.identity(tenant_id, identifier.by.value, identifier.value)
     params: dict[str, Any] = {"ExpressionAttributeNames": {"#p": person_key(person)}}
     if name is None:
         params["UpdateExpression"] = "REMOVE #p"
     else:
         params["UpdateExpression"] = "SET #p = :n"
-        params["ExpressionAttributeValues"] = values({":n": name})
-    with translated():
-        aws.dynamodb().update_item(TableName=table_name(), Key=serialize(key), **params)
+        params["ExpressionAttributeValues"] = values({":n": name[:NAME_CHARS]})
+    client = aws.dynamodb()
+    try:
+        with translated():
+            client.update_item(TableName=table_name(), Key=serialize(key), **params)
+    except client.exceptions.ClientError as exc:
+        if "maximum allowed size" not in str(exc):
+            raise
 
 
 # -- links on a record -----------------------------------------------------------------------
-def _people(people: Sequence[Linked]) -> list[dict[str, Any]]:
+def _people(people: Iterable[Linked]) -> list[dict[str, Any]]:
     return [
         {
             "kind": p.person.kind.value,
@@ -94,11 +104,7 @@ def link_attributes(
     item |= {"people": _people(links.people), "link_status": links.status.value,
              "summary": dict(summary)}  # fmt: skip
     if links.decision is not None:
-        person = links.decision.person
-        item["decision"] = {
-            "among": sorted(person_key(p) for p in links.decision.among),
-            "person": person_key(person) if person else None,
-        }
+        item["decision"] = _decision_item(links.decision)
     linked = links.linked
     partition = (
         keys.person_timeline(tenant_id, person_key(linked[0].person))
@@ -108,23 +114,74 @@ def link_attributes(
     return item | keys.timeline_entry(partition, updated_at, connection_id, stream, vendor_id)
 
 
-def parse_links(item: Mapping[str, Any]) -> RecordLinks:
-    """A stored item's links (NO_LINKS shape for an item that has none)."""
-    status = item.get("link_status")
-    people = tuple(
+def _linked(raw: object) -> tuple[Linked, ...]:
+    return tuple(
         Linked(PersonRef(*ref), str(p.get("name", "")), frozenset(By(b) for b in p.get("by", [])))
-        for p in item.get("people") or []
+        for p in (raw if isinstance(raw, list) else [])
         if isinstance(p, Mapping)
         for ref in [_ref(p)]
         if ref is not None
     )
-    raw = item.get("decision")
-    decision = None
-    if isinstance(raw, Mapping):
-        among = frozenset(r for k in raw.get("among") or [] if (r := parse_person(k)))
-        decision = Decision(among, parse_person(raw.get("person")))
+
+
+def _decision(raw: object) -> Decision | None:
+    if not isinstance(raw, Mapping):
+        return None
+    among = frozenset(r for k in raw.get("among") or [] if (r := parse_person(k)))
+    return Decision(among, parse_person(raw.get("person")))
+
+
+def parse_links(item: Mapping[str, Any]) -> RecordLinks:
+    """A stored item's links (NO_LINKS shape for an item that has none)."""
+    status = item.get("link_status")
     who = str(item.get("GSI1PK", "")).partition("#WHO#")[2]
-    return RecordLinks(LinkStatus(status) if status else None, people, decision, who)
+    return RecordLinks(LinkStatus(status) if status else None, _linked(item.get("people")),
+                       _decision(item.get("decision")), who)  # fmt: skip
+
+
+def _decision_item(decision: Decision) -> dict[str, Any]:
+    person = decision.person
+    return {"among": sorted(person_key(p) for p in decision.among),
+            "person": person_key(person) if person else None}  # fmt: skip
+
+
+@dataclass(frozen=True, slots=True)
+class Settled:
+    """A person's decision on a record, and the candidates it was made among (named)."""
+
+    decision: Decision
+    candidates: tuple[Linked, ...]
+
+
+def put_decision(tenant_id: str, ref: tuple[str, str, str], settled: Settled) -> None:
+    item = {
+        **keys.decision(tenant_id, *ref),
+        "type": "link_decision",
+        **_decision_item(settled.decision),
+        "candidates": _people(settled.candidates),
+    }
+    with translated():
+        aws.dynamodb().put_item(TableName=table_name(), Item=serialize(item))
+
+
+def decisions(
+    tenant_id: str, connection_id: str, stream: str, vendor_ids: Iterable[str]
+) -> dict[str, Settled]:
+    """The decisions people made on these records, by vendor id (one BatchGetItem per 100)."""
+    wanted = {
+        (k["PK"], k["SK"]): v
+        for v in set(vendor_ids)
+        for k in [keys.decision(tenant_id, connection_id, stream, v)]
+    }
+    if not wanted:
+        return {}
+    found = batch.batch_get(dict(zip(("PK", "SK"), pk_sk, strict=True)) for pk_sk in wanted)
+    settled: dict[str, Settled] = {}
+    for pk_sk, item in found.items():
+        decision = _decision(item)
+        if decision is not None:
+            settled[wanted[pk_sk]] = Settled(decision, _linked(item.get("candidates")))
+    return settled
 
 
 def _ref(raw: Mapping[str, Any]) -> tuple[Any, str] | None:
@@ -345,3 +402,13 @@ def timeline_all(tenant_id: str, partition: str) -> list[Entry]:
         )
         for item in items
     ]
+
+
+def forget_record(
+    tenant_id: str, ref: tuple[str, str, str], item: Mapping[str, Any]
+) -> list[dict[str, str]]:
+    """The keys that go with a stored record item (projected with LINK_PROJECTION) when it is
+    purged: its links beyond its first person and its decision."""
+    before = parse_links(item)
+    settled = [keys.decision(tenant_id, *ref)] if before.status or before.decision else []
+    return [*stale_links(tenant_id, ref, before, RecordLinks()), *settled]

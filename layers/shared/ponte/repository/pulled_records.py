@@ -209,17 +209,23 @@ def delete_written(
 
 
 def delete_records(tenant_id: str, connection_id: str, streams: Iterable[str]) -> int:
-    """Delete every record of a connection's streams (purge); return how many."""
+    """Delete every record of a connection's streams (purge), with what goes with each (its
+    links to people beyond the first, a person's decision on it); return how many records."""
     count = 0
     for stream in streams:
         partition = keys.pulled_records(tenant_id, connection_id, stream)
         for items in query_pages(
             KeyConditionExpression="PK = :p",
             ExpressionAttributeValues=values({":p": partition}),
-            ProjectionExpression="PK, SK",
+            ProjectionExpression=people.LINK_PROJECTION,
+            ExpressionAttributeNames=people.LINK_NAMES,
             ConsistentRead=True,  # every record a page wrote before its run was ended
         ):
-            batch.delete_all([{"PK": str(i["PK"]), "SK": str(i["SK"])} for i in items])
+            doomed = [{"PK": str(i["PK"]), "SK": str(i["SK"])} for i in items]
+            for item in items:
+                ref = (connection_id, stream, str(item["SK"]))
+                doomed += people.forget_record(tenant_id, ref, item)
+            batch.delete_all(doomed)
             count += len(items)
     return count
 

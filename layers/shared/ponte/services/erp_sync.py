@@ -29,6 +29,7 @@ from ponte.domain.academic import (
     Unit,
     search_text,
 )
+from ponte.observability import logger
 from ponte.repository import academic, counters
 from ponte.services import placement
 from ponte.services.people import directory
@@ -117,6 +118,12 @@ class SyncService:
         self._written: list[tuple[str, dict[str, Any] | None, dict[str, Any]]] = []
 
     def sync(self, entity: Entity, raw: Sequence[Any]) -> SyncResult:
+        try:
+            return self._sync(entity, raw)
+        finally:  # what reached the table, even when a later write failed
+            self._people_changed(entity)
+
+    def _sync(self, entity: Entity, raw: Sequence[Any]) -> SyncResult:
         spec = SPECS[entity]
         result = SyncResult(entity=entity, total=len(raw))
         pending = parse(spec, raw, result)
@@ -130,6 +137,9 @@ class SyncService:
             plans, by_index = self._plan(spec, pending, result)
             if not plans:
                 break
+            # The identity index hears of every record about to be written: a message for one
+            # a failure left unwritten only has the worker read it as it is.
+            self._written += [(c.code, _stored_data(c), c.data) for c in by_index.values()]
             failures = academic.commit(self._tenant, plans, now)
             wrote = True
             failed = {f.ref for f in failures}
@@ -153,7 +163,6 @@ class SyncService:
             result.conflicts = len(pending)
         if not (result.total and result.failed == result.total):  # a refused sync stores nothing
             self._stamp(now, wrote)
-        self._people_changed(entity)
         result.errors.sort(key=lambda issue: issue.index)
         result.warnings.sort(key=lambda issue: issue.index)
         return result
@@ -162,8 +171,13 @@ class SyncService:
         """The people this call changed go to the identity index's worker."""
         written, self._written = self._written, []
         changes = directory.changes_of(entity, written)
-        if changes:
+        if not changes:
+            return
+        try:
             directory.publish(self._tenant, changes)
+        except Exception:  # the records are stored: the answer says so; a relink catches up
+            logger.exception("people changes not queued: run POST /api/v1/people/relink",
+                             extra={"people": len(changes)})  # fmt: skip
 
     def _stamp(self, now: datetime, wrote: bool) -> None:
         last = _last_touch.get(self._tenant)
@@ -324,7 +338,6 @@ class SyncService:
         return retry
 
     def _count(self, candidate: _Candidate, plan: academic.Plan, result: SyncResult) -> None:
-        self._written.append((candidate.code, _stored_data(candidate), candidate.data))
         if candidate.stored is None:
             result.created += 1
         else:

@@ -13,7 +13,7 @@ from typing import Any
 
 from ponte.domain import people as rules
 from ponte.domain.connectors import Connection
-from ponte.domain.people import NO_LINKS, IdentityOptions, RecordLinks
+from ponte.domain.people import NO_LINKS, IdentityOptions, LinkStatus, RecordLinks
 from ponte.repository import keys
 from ponte.repository import people as store
 from ponte.repository.table import Item
@@ -74,6 +74,12 @@ class Linker:
                 page.links[r.vendor_id] = rules.matched(
                     named, found[r.vendor_id], r.before.decision
                 )
+            # A conflict may have been settled while this page was read (the decision's own
+            # item outlives the record item a page overwrites): one read, only for conflicts.
+            open_ = [v for v, links in page.links.items() if links.status is LinkStatus.CONFLICT]
+            settled = store.decisions(self.tenant, self.connection.id, stream, open_)
+            for vendor_id, made in settled.items():
+                page.links[vendor_id] = rules.matched(named, found[vendor_id], made.decision)
         else:
             owned = {r.vendor_id: rules.owners(self.platform, stream, r.data) for r in live}
             stored = store.owner_links(

@@ -54,7 +54,7 @@ class Relinker:
         found = pulled_records.stored_records(self.tenant, connection_id, stream, ids)
         self.read += len(found)
         candidates = [
-            Candidate(r.vendor_id, r.updated_at, _data(r), r.deleted_at is not None, r.links)
+            Candidate(r.vendor_id, r.updated_at, record_data(r), r.deleted_at is not None, r.links)
             for r in found.values()
         ]
         page = linker.link(stream, candidates)
@@ -101,7 +101,8 @@ def _timeline_refs(tenant_id: str, partition: str) -> set[Ref]:
     }
 
 
-def _data(record: PulledRecord) -> dict[str, Any]:
+def record_data(record: PulledRecord) -> dict[str, Any]:
+    """A stored record's data, read from its object when it is kept in one."""
     if record.stored is not None:
         return record_objects.read(record.stored.key)
     return record.data

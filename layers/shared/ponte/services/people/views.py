@@ -8,7 +8,7 @@ from __future__ import annotations
 import base64
 import binascii
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 from ponte import errors
@@ -27,9 +27,12 @@ from ponte.repository import academic, cursors, keys, pulled_records
 from ponte.repository import connections as connection_store
 from ponte.repository import people as store
 from ponte.services.hierarchy.visibility import Visibility
-from ponte.services.people.relinking import Relinker
+from ponte.services.people.relinking import Relinker, record_data
 
 SEARCH_LIMIT = 20
+# A coordinator's name search reads on through pages of 50 people per kind, at most this many,
+# until it finds SEARCH_LIMIT of their units (each read person's units are looked up).
+SEARCH_PAGES = 4
 
 
 def person_not_found() -> errors.DomainError:
@@ -83,8 +86,8 @@ class PeopleService:
 
     # -- people ---------------------------------------------------------------------------
     def search(self, query: str) -> list[Found]:
-        """People whose email or CPF is ``query``, or whose name holds it."""
-        refs: list[PersonRef] = []
+        """People whose email or CPF is ``query``, or whose name holds it (for a coordinator,
+        read on until enough of their units' people are found, or SEARCH_PAGES pages)."""
         as_email, as_cpf = email(query), cpf(query)
         if as_email or as_cpf:
             identifier = (
@@ -92,16 +95,30 @@ class PeopleService:
             )
             named = store.lookup(self.tenant, [identifier])
             refs = sorted(named.get(identifier, {}))
+            visible = [c for r in refs if self._sees(c := self._card(r)) and c is not None]
         else:
-            text = search_text("", query).strip()
-            for entity in (Entity.STUDENTS, Entity.PROFESSORS):
-                found, _ = academic.list_records(
-                    self.tenant, entity, academic.Listing(search=text), limit=SEARCH_LIMIT,
-                    sealer=self.sealer(),
-                )  # fmt: skip
-                refs += [PersonRef(PersonKind(entity.value), r.code) for r in found]
-        visible = [c for r in refs if (c := self._card(r)) is not None and self._sees(c)]
+            visible = self._by_name(search_text(query).strip())
         return [Found(c, self.links_of(c.ref)) for c in visible[:SEARCH_LIMIT]]
+
+    def _by_name(self, text: str) -> list[Card]:
+        found: list[Card] = []
+        for entity in (Entity.STUDENTS, Entity.PROFESSORS):
+            cursor = ""
+            size = SEARCH_LIMIT if self.visibility.everything else 50
+            for _ in range(SEARCH_PAGES):
+                records, cursor = academic.list_records(
+                    self.tenant, entity, academic.Listing(search=text), limit=size,
+                    sealer=self.sealer(), cursor=cursor,
+                )  # fmt: skip
+                for record in records:
+                    card = self._card(PersonRef(PersonKind(entity.value), record.code))
+                    if card is not None and self._sees(card):
+                        found.append(card)
+                    if len(found) >= SEARCH_LIMIT:
+                        return found
+                if not cursor:
+                    break
+        return found
 
     def person(self, kind: str, ident: str) -> Card:
         ref = self.ref(kind, ident)
@@ -142,8 +159,10 @@ class PeopleService:
         """How many records are linked to a person."""
         return store.count(self.tenant, keys.person_timeline(self.tenant, rules.person_key(ref)))
 
-    def _sees(self, card: Card) -> bool:
-        return self.visibility.everything or bool(set(card.units) & self.visibility.units)
+    def _sees(self, card: Card | None) -> bool:
+        if self.visibility.everything:
+            return True
+        return card is not None and bool(set(card.units) & self.visibility.units)
 
     def _card(self, ref: PersonRef) -> Card | None:
         if ref not in self._cards:
@@ -155,27 +174,39 @@ class PeopleService:
         if status not in (LinkStatus.CONFLICT.value, LinkStatus.REJECTED.value):
             raise errors.invalid_fields({"status": ["Must be one of: conflict, rejected"]})
         entries, next_cursor = self._page(keys.links_in(self.tenant, status), limit, cursor)
-        shown = [Link(link_id(e), e) for e in entries if self._sees_any(e.links.people)]
+        shown = []
+        for entry in entries:  # a coordinator sees the candidates of their units only
+            people = tuple(p for p in entry.links.people if self._sees(self._card(p.person)))
+            if people:
+                visible = replace(entry, links=replace(entry.links, people=people))
+                shown.append(Link(link_id(entry), visible))
         return shown, next_cursor
 
-    def _sees_any(self, people: Iterable[Linked]) -> bool:
-        return self.visibility.everything or any(
-            (c := self._card(p.person)) is not None and self._sees(c) for p in people
-        )
-
     def decide(self, raw_id: str, person: PersonRef | None) -> Link:
-        """Confirm ``person`` as who a record is about, or reject every candidate (None)."""
+        """Confirm ``person`` as who a record is about, or reject every candidate (None). Only
+        a record that carries identifiers is decided (a ticket follows its contact); a
+        coordinator confirms a person they see, and rejects only candidates they all see."""
         ref = _parse_link_id(raw_id)
         connection_id, stream, vendor_id = ref
-        record = pulled_records.stored_records(self.tenant, connection_id, stream, [vendor_id])
-        found = record.get(vendor_id)
-        if found is None or not found.links.people or not self._sees_any(found.links.people):
+        connection = connection_store.get(self.tenant, connection_id)
+        if connection is None or (connection.platform.value, stream) not in rules.IDENTIFIED:
             raise link_not_found()
-        before = found.links
-        candidates = {p.person: p for p in _candidates(before)}
-        if person is not None and person not in candidates:
+        found = pulled_records.stored_records(self.tenant, connection_id, stream, [vendor_id])
+        record = found.get(vendor_id)
+        if record is None or not record.links.people:
+            raise link_not_found()
+        before = record.links
+        made = store.decisions(self.tenant, connection_id, stream, [vendor_id]).get(vendor_id)
+        candidates = {p.person: p for p in _candidates(before, made)}
+        seen = {p for p in candidates if self._sees(self._card(p))}
+        if not seen:
+            raise link_not_found()
+        if person is not None and person not in seen:
             raise errors.invalid_fields({"id": ["Não é um dos candidatos deste vínculo"]})
+        if person is None and seen != set(candidates):
+            raise errors.forbidden()
         decision = Decision(frozenset(candidates), person)
+        store.put_decision(self.tenant, ref, store.Settled(decision, tuple(candidates.values())))
         after = (
             RecordLinks(LinkStatus.CONFIRMED, (candidates[person],), decision, before.who)
             if person is not None
@@ -183,27 +214,20 @@ class PeopleService:
                 LinkStatus.REJECTED, tuple(sorted(candidates.values())), decision, before.who
             )
         )
-        summary = _summary(self.tenant, ref, found.data)
-        if not store.set_links(self.tenant, ref, found.updated_at, before=before, after=after,
+        summary = rules.summary(connection.platform.value, stream, record_data(record))
+        if not store.set_links(self.tenant, ref, record.updated_at, before=before, after=after,
                                summary=summary):  # fmt: skip
             raise link_not_found()
         Relinker(self.tenant).owned(connection_id, stream, [vendor_id])  # its tickets follow
-        return Link(raw_id, store.Entry(*ref, found.updated_at, after, summary))
+        return Link(raw_id, store.Entry(*ref, record.updated_at, after, summary))
 
 
-def _candidates(links: RecordLinks) -> tuple[Linked, ...]:
-    """Who a decision is among: the people the identifiers named when it was made (a
-    confirmed link keeps them in its decision)."""
-    if links.decision is not None and links.status is LinkStatus.CONFIRMED:
-        chosen = {p.person: p for p in links.people}
-        return tuple(chosen.get(r, Linked(r)) for r in sorted(links.decision.among))
+def _candidates(links: RecordLinks, made: store.Settled | None) -> tuple[Linked, ...]:
+    """Who a decision is among: the people the identifiers named when it was made (kept,
+    named, with the decision), else those the record names now."""
+    if made is not None and links.status in (LinkStatus.CONFIRMED, LinkStatus.REJECTED):
+        return made.candidates
     return links.people
-
-
-def _summary(tenant_id: str, ref: tuple[str, str, str], data: dict[str, Any]) -> dict[str, str]:
-    connection = connection_store.get(tenant_id, ref[0])
-    platform = connection.platform.value if connection else ""
-    return rules.summary(platform, ref[1], data)
 
 
 def link_id(entry: store.Entry) -> str:
