@@ -37,7 +37,7 @@ def start(tenant_id: str) -> run_queue.RelinkMessage:
 def work(message: run_queue.RelinkMessage, remaining_seconds: float) -> str:
     clock = get_clock()
     deadline = clock.now().timestamp() + remaining_seconds - get_settings().pull_time_margin_seconds
-    relinker = Relinker(message.tenant_id)
+    relinker = Relinker(message.tenant_id, follow_owned=False)  # owned streams come after
     relinker.read, relinker.changed = message.read, message.changed
     for phase, at, after, step in _steps(message):
         if clock.now().timestamp() >= deadline:

@@ -26,8 +26,11 @@ Ref = tuple[str, str, str]  # connection, stream, vendor id
 class Relinker:
     """Matches stored records again; counts what it read and changed."""
 
-    def __init__(self, tenant_id: str) -> None:
+    def __init__(self, tenant_id: str, *, follow_owned: bool = True) -> None:
         self.tenant = tenant_id
+        # Whether the records of a contact whose people changed are matched again at once
+        # (a relink walks them itself, after every contact).
+        self.follow_owned = follow_owned
         self.read = 0
         self.changed = 0
         self._connection = cache(self._load)
@@ -67,7 +70,7 @@ class Relinker:
             if store.set_links(self.tenant, ref, c.updated_at, before=c.before, after=after,
                                summary=summary):  # fmt: skip
                 self.changed += 1
-        if page.changed_contacts:
+        if page.changed_contacts and self.follow_owned:
             self.owned(connection_id, stream, page.changed_contacts)
 
     def owned(self, connection_id: str, stream: str, contacts: Iterable[str]) -> None:
