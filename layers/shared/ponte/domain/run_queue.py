@@ -22,7 +22,7 @@ from typing import Annotated, Any, Literal
 from pydantic import AliasChoices, BaseModel, ConfigDict, Discriminator, Field, Tag
 
 Id = Annotated[str, Field(min_length=1, max_length=128)]
-PEOPLE_PER_MESSAGE = 400  # well under SQS's 256 KiB a message
+PEOPLE_PER_MESSAGE = 100  # ids and identifiers of up to ~1 KB each: under SQS's 256 KiB
 
 
 class _Message(BaseModel):

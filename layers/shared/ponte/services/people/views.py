@@ -164,6 +164,10 @@ class PeopleService:
             return True
         return card is not None and bool(set(card.units) & self.visibility.units)
 
+    def _sees_ref(self, ref: PersonRef) -> bool:
+        """Whether the caller sees a person (an admin without reading them)."""
+        return self.visibility.everything or self._sees(self._card(ref))
+
     def _card(self, ref: PersonRef) -> Card | None:
         if ref not in self._cards:
             self._cards[ref] = _card(self.tenant, ref)
@@ -176,7 +180,7 @@ class PeopleService:
         entries, next_cursor = self._page(keys.links_in(self.tenant, status), limit, cursor)
         shown = []
         for entry in entries:  # a coordinator sees the candidates of their units only
-            people = tuple(p for p in entry.links.people if self._sees(self._card(p.person)))
+            people = tuple(p for p in entry.links.people if self._sees_ref(p.person))
             if people:
                 visible = replace(entry, links=replace(entry.links, people=people))
                 shown.append(Link(link_id(entry), visible))
@@ -198,7 +202,7 @@ class PeopleService:
         before = record.links
         made = store.decisions(self.tenant, connection_id, stream, [vendor_id]).get(vendor_id)
         candidates = {p.person: p for p in _candidates(before, made)}
-        seen = {p for p in candidates if self._sees(self._card(p))}
+        seen = {p for p in candidates if self._sees_ref(p)}
         if not seen:
             raise link_not_found()
         if person is not None and person not in seen:
