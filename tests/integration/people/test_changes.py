@@ -275,3 +275,27 @@ def test_a_purged_connection_leaves_no_link_behind(school: School, connectors: C
     for student in ("S1", "S2"):
         card = school.get(f"/students/{student}").json()["data"]
         assert (card["links"], card["timeline"]) == (0, []), deal
+
+
+def test_a_deal_follows_its_contacts_decisions(school: School, connectors: Connectors) -> None:
+    school.students(_student("S1", 1), _student("S2", 2), _student("S9", 9))
+    connection, key = connectors.rdstation_connection()
+    connectors.api.patch(f"/api/v1/sync/connections/{connection}", headers=connectors.headers,
+                         json={"identity": {"cpf": "cpf"}})  # fmt: skip
+    rd = connectors.rdstation
+    mixed = rd.add(key, "contacts", 1, fields={"emails": [{"email": "s1@aluno.edu.br"}],
+                                                "custom_fields": {"cpf": cpf(9)}})[0]  # fmt: skip
+    other = rd.add(key, "contacts", 1, fields={"emails": [{"email": "s2@aluno.edu.br"}]})[0]
+    deal = rd.add(key, "deals", 1, fields={"contact_ids": [mixed, other]})[0]
+    assert connectors.run(connection)["status"] == "success"
+    assert people_of(connectors, connection, "leads")[deal][0] == [("students", "S2", ["email"])]
+    admin = school.headers()
+    link = school.api.get("/api/v1/people/links", headers=admin).json()["data"][0]["linkId"]
+    assert _decide(school, link, "confirm", admin, {"kind": "students", "id": "S1"}).is_success
+    both = [("students", "S1", ["email"]), ("students", "S2", ["email"])]
+    assert people_of(connectors, connection, "leads")[deal][0] == both
+    timeline = school.get("/students/S1").json()["data"]["timeline"]
+    assert {t["recordId"] for t in timeline} == {mixed, deal}
+    assert _decide(school, link, "reject", admin).is_success
+    assert people_of(connectors, connection, "leads")[deal][0] == [("students", "S2", ["email"])]
+    assert school.get("/students/S1").json()["data"]["timeline"] == []
