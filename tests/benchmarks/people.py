@@ -30,7 +30,7 @@ STUDENTS = 2_000
 HUBSPOT_CONTACTS = 5_000
 ZENDESK_USERS, ZENDESK_TICKETS = 2_000, 4_000
 TIMELINE = 250
-RELINK_RECORDS = 100_000
+RELINK_RECORDS, RELINK_CONNECTIONS = 100_000, 10
 EVENTS = Path(__file__).resolve().parents[2] / "events"
 _pause = threading.Event()  # never set: its wait() is a plain real-time pause
 
@@ -221,31 +221,35 @@ def _event(logical_id: str, params: dict[str, str], query: str) -> dict[str, Any
 
 
 def _relink(stack: Any) -> dict[str, Any]:
-    """100,000 contacts stored as before linking existed (no links), 20,000 of them carrying a
-    student's email: a relink matches them all again."""
+    """100,000 contacts stored as before linking existed (no links), over 10 HubSpot
+    connections of 10,000 each (moto reads a whole partition for each page of a Query: one
+    partition of 100,000 would take it an hour), 20,000 of them carrying a student's email: a
+    relink matches them all again."""
     from ponte.domain import run_queue
+    from ponte.domain.connectors import Connection, Platform
     from ponte.domain.records import PulledRecord
+    from ponte.repository import connections as connection_store
     from ponte.repository import pulled_records
     from ponte.services.people import relink_job
 
-    connection = "relink-bench"
-    from ponte.domain.connectors import Connection, Platform
-    from ponte.repository import connections as connection_store
-
-    created = "2025-01-01T00:00:00"
-    old = Connection(connection, "old", Platform.HUBSPOT, True, created, created)
-    connection_store.put_new(TENANT, old)
     started = time.monotonic()
-    batch: list[tuple[PulledRecord, str]] = []
-    for i in range(RELINK_RECORDS):
-        email = f"al{i % STUDENTS}@aluno.edu.br" if i % 5 == 0 else f"old{i}@example.com"
-        data = {"id": str(i), "properties": {"email": email}}
-        batch.append((PulledRecord(f"{i:07d}", "2025-01-01T00:00:00.000Z", data, f"h{i}"),
-                      "created"))  # fmt: skip
-        if len(batch) == 1_000:
-            pulled_records.put_records(TENANT, connection, "contacts", batch, run_id="old",
-                                       page=i)  # fmt: skip
-            batch = []
+    created = "2025-01-01T00:00:00"
+    per_connection = RELINK_RECORDS // RELINK_CONNECTIONS
+    for c in range(RELINK_CONNECTIONS):
+        connection = f"relink-bench-{c:02d}"
+        old = Connection(connection, f"old {c}", Platform.HUBSPOT, True, created, created)
+        connection_store.put_new(TENANT, old)
+        batch: list[tuple[PulledRecord, str]] = []
+        for n in range(per_connection):
+            i = c * per_connection + n
+            email = f"al{i % STUDENTS}@aluno.edu.br" if i % 5 == 0 else f"old{i}@example.com"
+            data = {"id": str(i), "properties": {"email": email}}
+            batch.append((PulledRecord(f"{i:07d}", "2025-01-01T00:00:00.000Z", data, f"h{i}"),
+                          "created"))  # fmt: skip
+            if len(batch) == 1_000:
+                pulled_records.put_records(TENANT, connection, "contacts", batch, run_id="old",
+                                           page=i)  # fmt: skip
+                batch = []
     stored = time.monotonic() - started
     message = run_queue.RelinkMessage(tenant_id=TENANT)
     with count_dynamodb() as tally, metered() as used:
@@ -255,9 +259,9 @@ def _relink(stack: Any) -> dict[str, Any]:
             if not outcome.startswith("continued"):
                 break
     print(
-        f"  a relink of {RELINK_RECORDS:,} stored records (+ the {STUDENTS:,} students' "
-        f"identities indexed again): {outcome}; DynamoDB requests {tally.total:,} "
-        f"{dict(tally.requests)} (stored in {stored:.0f} s)"
+        f"  a relink of {RELINK_RECORDS:,} stored records ({RELINK_CONNECTIONS} connections; "
+        f"and the {STUDENTS:,} students' identities indexed again): {outcome}; DynamoDB "
+        f"requests {tally.total:,} {dict(tally.requests)} (stored in {stored:.0f} s)"
     )
     print(used.line("cost of the relink"))
     print(used.line("  the same, per 1 million records", scale=1_000_000 / RELINK_RECORDS))
