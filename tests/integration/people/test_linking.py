@@ -93,9 +93,11 @@ def test_chatwoot_contacts_by_email_phone_or_a_cpf_identifier_and_their_conversa
     by_phone = chatwoot.add_contacts(
         account, 1, fields={"email": None, "phone_number": "+5511987654321"}
     )[0]
+    by_email = chatwoot.add_contacts(account, 1, fields={"email": "ANA.LIMA@aluno.edu.br"})[0]
     conversation = chatwoot.add_conversation(account, contact=by_cpf)
     assert connectors.run(connection)["status"] == "success"
     contacts = people_of(connectors, connection, "contacts")
+    assert contacts[str(by_email)] == ([("students", "S1", ["email"])], "linked")
     assert contacts[str(by_cpf)] == ([("students", "S1", ["cpf"])], "linked")
     assert contacts[str(by_phone)] == ([("students", "S1", ["phone"])], "linked")
     conversations = people_of(connectors, connection, "conversations")
@@ -162,22 +164,13 @@ def test_movidesk_tickets_link_by_their_clients_email(
         f"{API}/settings", headers=connectors.headers, json={"token": token, "subdomain": "escola"}
     )
     assert answer.status_code == 200, answer.text
-    ticket = fake.add(
-        token,
-        1,
-        clients=[
-            {
-                "id": "9",
-                "businessName": "Ana",
-                "personType": 1,
-                "profileType": 2,
-                "email": "ana.lima@aluno.edu.br",
-                "phone": None,
-            }
-        ],
-    )[0]
+    client = {"id": "9", "businessName": "Ana", "personType": 1, "profileType": 2}
+    ticket = fake.add(token, 1, clients=[client | {"email": "ana.lima@aluno.edu.br"}])[0]
+    by_phone = fake.add(token, 1, clients=[client | {"email": None, "phone": "11 98765-4321"}])[0]
     connectors.run("movidesk")
     tickets = people_of(connectors, "movidesk", "tickets")
     assert tickets[str(ticket)] == ([("students", "S1", ["email"])], "linked")
+    assert tickets[str(by_phone)] == ([("students", "S1", ["phone"])], "linked")
     timeline = school.get("/students/S1").json()["data"]["timeline"]
-    assert timeline[0]["url"] == f"https://escola.movidesk.com/Ticket/Edit/{ticket}"
+    urls = {t["recordId"]: t["url"] for t in timeline}
+    assert urls[str(ticket)] == f"https://escola.movidesk.com/Ticket/Edit/{ticket}"
