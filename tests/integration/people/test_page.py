@@ -102,6 +102,13 @@ def test_a_coordinator_on_a_phone_finds_their_units_people_with_cpfs_masked(
     )  # fmt: skip
     # The coordinator of the TECH area, whose unit is CAMPUS_CENTRO (S9 studies elsewhere).
     _sign_in(page, school, role="coordinator", email="coord.tech@faculdade.edu.br")
+    # The pages' shared styles: a button is the accent colour, a secondary one white.
+    expect(page.get_by_role("button", name="Buscar")).to_have_css(
+        "background-color", "rgb(31, 95, 191)"
+    )
+    expect(page.get_by_role("button", name="Sair")).to_have_css(
+        "background-color", "rgb(255, 255, 255)"
+    )
     page.get_by_label("Nome, e-mail ou CPF").fill("ana")
     page.get_by_role("button", name="Buscar").click()
     results = page.get_by_role("list", name="Pessoas encontradas").get_by_role("listitem")

@@ -1,6 +1,6 @@
 """Ponte's pages for people (``*.html`` beside this module): each is one document with its
 script inline, signed in by OIDC code + PKCE against the API's own issuer (``signin.js``,
-shared), and served with a strict content security policy."""
+shared, as ``base.css`` is), and served with a strict content security policy."""
 
 from __future__ import annotations
 
@@ -17,8 +17,10 @@ HERE = Path(__file__).parent
 
 @cache
 def _template(name: str) -> str:
-    signin = (HERE / "signin.js").read_text(encoding="utf-8")
-    return (HERE / f"{name}.html").read_text(encoding="utf-8").replace("__PONTE_SIGNIN__", signin)
+    page = (HERE / f"{name}.html").read_text(encoding="utf-8")
+    for marker, shared in (("__PONTE_SIGNIN__", "signin.js"), ("__PONTE_BASE_CSS__", "base.css")):
+        page = page.replace(marker, (HERE / shared).read_text(encoding="utf-8").rstrip("\n"))
+    return page
 
 
 def page(name: str, api: str) -> Response[str]:
