@@ -17,7 +17,6 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from ponte import errors
 from ponte.auth.principals import Role
-from ponte.clock import get_clock
 from ponte.domain.people import PersonKind, PersonRef
 from ponte.errors import DomainError
 from ponte.http import pages
@@ -36,12 +35,11 @@ from ponte.http.params import DIGITS
 from ponte.http.responses import CursorMeta
 from ponte.http.responses import people as out
 from ponte.observability import logger
-from ponte.repository import connections as connection_store
 from ponte.repository.people import Entry
-from ponte.services import movidesk, paging
+from ponte.services import paging
 from ponte.services.hierarchy.visibility import resolve
 from ponte.services.people import relink_job
-from ponte.services.people.views import PeopleService
+from ponte.services.people.views import PeopleService, known_connections
 
 app = create_app(Flavor.CONNECTORS)
 BASE = "/api/v1/people"
@@ -94,20 +92,7 @@ def _service() -> PeopleService:
 
 
 def _places(tenant: str, entries: Iterable[Entry] = ()) -> rows.Places:
-    """The tenant's connections as answers name and link them: read once a minute per
-    container (a renamed connection shows its new name within the minute), and at once when
-    an answer names a connection not read yet."""
-    now = get_clock().now().timestamp()
-    kept = _PLACES.get(tenant)
-    unknown = kept is not None and any(e.connection_id not in kept[1].connections for e in entries)
-    if kept is None or kept[0] <= now or unknown:
-        places = rows.Places(connection_store.listing(tenant), movidesk.subdomain(tenant))
-        kept = _PLACES[tenant] = (now + PLACES_SECONDS, places)
-    return kept[1]
-
-
-PLACES_SECONDS = 60
-_PLACES: dict[str, tuple[float, rows.Places]] = {}
+    return rows.Places(known_connections(tenant, {e.connection_id for e in entries}))
 
 
 def _audited(what: str, params: dict[str, Any], read: Callable[[PeopleService], Any]) -> Any:

@@ -6,14 +6,14 @@ from __future__ import annotations
 from collections.abc import Iterable
 
 from ponte.connectors import registry
-from ponte.domain.connectors import Connection, Platform
+from ponte.domain.connectors import Platform
 from ponte.domain.people import PersonRef
 from ponte.http.connectors import record_people
 from ponte.http.responses import CursorMeta
 from ponte.http.responses import people as out
 from ponte.http.responses.connectors import MatchedBy
 from ponte.repository.people import Entry
-from ponte.services.people.views import Card, Found, Link
+from ponte.services.people.views import Card, Connections, Found, Link
 from ponte.vendors import movidesk
 
 
@@ -30,9 +30,9 @@ def masked_cpf(value: str | None, *, admin: bool) -> str | None:
 class Places:
     """What the answers need of the tenant's connections (names, platforms, web links)."""
 
-    def __init__(self, connections: Iterable[Connection], movidesk_subdomain: str | None) -> None:
-        self.connections = {c.id: c for c in connections}
-        self.movidesk = movidesk_subdomain
+    def __init__(self, known: Connections) -> None:
+        self.connections = known.by_id
+        self.movidesk = known.movidesk_subdomain
 
     def url(self, entry: Entry) -> str | None:
         connection = self.connections.get(entry.connection_id)

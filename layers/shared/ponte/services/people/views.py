@@ -12,8 +12,10 @@ from dataclasses import dataclass, field, replace
 from typing import Any
 
 from ponte import errors
+from ponte.clock import get_clock
 from ponte.domain import people as rules
 from ponte.domain.academic import Entity, search_text
+from ponte.domain.connectors import Connection
 from ponte.domain.identities import By, Identifier, cpf, email
 from ponte.domain.people import (
     Decision,
@@ -26,6 +28,7 @@ from ponte.domain.people import (
 from ponte.repository import academic, cursors, keys, pulled_records
 from ponte.repository import connections as connection_store
 from ponte.repository import people as store
+from ponte.services import movidesk
 from ponte.services.hierarchy.visibility import Visibility
 from ponte.services.people.relinking import Relinker, record_data
 
@@ -248,6 +251,31 @@ def _parse_link_id(raw: str) -> tuple[str, str, str]:
     if len(parts) != 3 or not all(parts):
         raise link_not_found()
     return parts[0], parts[1], parts[2]
+
+
+# -- what answers show of connections -----------------------------------------------------
+@dataclass(frozen=True, slots=True)
+class Connections:
+    """A tenant's connections by id, and the Movidesk account's subdomain (its web links)."""
+
+    by_id: dict[str, Connection]
+    movidesk_subdomain: str | None
+
+
+CONNECTIONS_SECONDS = 60
+_KNOWN: dict[str, tuple[float, Connections]] = {}
+
+
+def known_connections(tenant_id: str, needed: Iterable[str] = ()) -> Connections:
+    """Read once a minute per container (a renamed connection shows its new name within the
+    minute), and at once when an answer names a connection not read yet."""
+    now = get_clock().now().timestamp()
+    kept = _KNOWN.get(tenant_id)
+    if kept is None or kept[0] <= now or any(c not in kept[1].by_id for c in needed):
+        found = {c.id: c for c in connection_store.listing(tenant_id)}
+        kept = (now + CONNECTIONS_SECONDS, Connections(found, movidesk.subdomain(tenant_id)))
+        _KNOWN[tenant_id] = kept
+    return kept[1]
 
 
 # -- cards ----------------------------------------------------------------------------------
