@@ -21,6 +21,7 @@ from ponte.domain.identities import Identifier
 from ponte.domain.people import Person, PersonKind, PersonRef
 from ponte.observability import logger
 from ponte.repository import academic
+from ponte.repository import connections as connection_store
 from ponte.repository import people as store
 from ponte.services.people.relinking import Relinker
 from ponte.settings import get_settings
@@ -94,7 +95,8 @@ def refresh(tenant_id: str, message: run_queue.PeopleMessage) -> str:
             store.index(tenant_id, identifier, ref, name if identifier in present else None)
         touched[ref] = before | present
     relinker = Relinker(tenant_id)
-    relinker.people(touched, known=(ref for ref, before in had.items() if before))
+    if connection_store.listing(tenant_id):  # a tenant that pulls nothing has nothing to match
+        relinker.people(touched, known=(ref for ref, before in had.items() if before))
     logger.info("people indexed", extra={"people": len(had), "records_read": relinker.read,
                                          "records_changed": relinker.changed})  # fmt: skip
     return f"{len(had)} people, {relinker.changed} records relinked"
