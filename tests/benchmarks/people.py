@@ -142,6 +142,7 @@ def _linking(stack: Any, api: Any, headers: dict[str, str]) -> dict[str, Any]:
          {"email": "admin@bench.com", "apiToken": "zd", "subdomain": "bench-people"}),
     ):  # fmt: skip
         connection = _create(api, headers, platform, credentials)
+        assert stack.poller.wait_drained(600)  # a first connection's relink: not the run's
         with (
             count_dynamodb(thread="sqs-poller") as tally,
             count_matching(_linking_kind, thread="sqs-poller") as linking,

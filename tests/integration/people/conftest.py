@@ -43,6 +43,7 @@ class School:
         return {"Authorization": f"Bearer {token}"}
 
     def get(self, path: str, role: str = "admin", **params: Any) -> httpx.Response:
+        self.settle()  # what a first connection or a decision queued, done
         return self.api.get(f"{PEOPLE}{path}", headers=self.headers(role), params=params)
 
 
@@ -56,7 +57,10 @@ def school(api: httpx.Client, tenant: TenantFixture, stack: LocalStack) -> Schoo
 
 
 def people_of(hub: Connectors, connection_id: str, stream: str) -> dict[str, Any]:
-    """Each record's ``people`` (and link status) by vendor id, from the records API."""
+    """Each record's ``people`` (and link status) by vendor id, from the records API, once
+    the run queue's work is done (a first connection has the ERP's people indexed)."""
+    assert hub.stack.poller is not None
+    assert hub.stack.poller.wait_drained(60)
     answer = hub.records(connection_id, stream, limit=100)
     assert answer.status_code == 200, answer.text
     return {

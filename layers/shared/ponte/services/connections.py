@@ -29,6 +29,7 @@ from ponte.repository import pull_runs, pulled_records, token_claims
 from ponte.repository.errors import ConditionFailed
 from ponte.repository.pacing import DynamoSchedule
 from ponte.services import schedules
+from ponte.services.people import relink_job
 from ponte.services.pulls import lifecycle
 from ponte.services.vaults import ConnectionVault, secret_name
 from ponte.validation import field_errors
@@ -210,6 +211,7 @@ def create(tenant_id: str, body: NewConnection) -> Connection:
     # The id is new, so the secret cannot be another request's; the record follows it, and
     # the schedule last: a failure on the way undoes what was done.
     _store(tenant_id, spec, connection, stored)
+    first = not connection_store.listing(tenant_id)
     try:
         connection_store.put_new(tenant_id, connection)
         try:
@@ -222,7 +224,15 @@ def create(tenant_id: str, body: NewConnection) -> Connection:
         secret_store.delete(secret_name(tenant_id, connection))
         token_claims.delete(tenant_id, connection.id)
         raise
+    _people_for(tenant_id, first=first)
     return connection
+
+
+def _people_for(tenant_id: str, *, first: bool) -> None:
+    """The people index is kept for tenants that pull something: their first connection has
+    the ERP's people indexed (a relink, on the run queue)."""
+    if first:
+        relink_job.start(tenant_id)
 
 
 def put_managed(
@@ -245,9 +255,11 @@ def put_managed(
     now = utcnow().isoformat()
     connection = Connection(connection_id, name, platform, True, now, now)
     _store(tenant_id, spec, connection, stored)
+    first = not connection_store.listing(tenant_id)
     # Created meanwhile by another request: that connection holds this secret too.
     with contextlib.suppress(ConditionFailed):
         connection_store.put_new(tenant_id, connection)
+        _people_for(tenant_id, first=first)
     return connection
 
 

@@ -78,7 +78,10 @@ def current(tenant_id: str, refs: Iterable[PersonRef]) -> dict[PersonRef, Person
 
 
 def refresh(tenant_id: str, message: run_queue.PeopleMessage) -> str:
-    """Index the message's people as the ERP has them now, and match again what they name."""
+    """Index the message's people as the ERP has them now, and match again what they name. A
+    tenant that pulls nothing keeps no index (its first connection has one built)."""
+    if not connection_store.listing(tenant_id):
+        return "no connections: nothing to index"
     had = {
         PersonRef(PersonKind(p.kind), p.id): frozenset(
             i for t in p.was if (i := Identifier.parse(t)) is not None
@@ -95,8 +98,7 @@ def refresh(tenant_id: str, message: run_queue.PeopleMessage) -> str:
             store.index(tenant_id, identifier, ref, name if identifier in present else None)
         touched[ref] = before | present
     relinker = Relinker(tenant_id)
-    if connection_store.listing(tenant_id):  # a tenant that pulls nothing has nothing to match
-        relinker.people(touched, known=(ref for ref, before in had.items() if before))
+    relinker.people(touched, known=(ref for ref, before in had.items() if before))
     logger.info("people indexed", extra={"people": len(had), "records_read": relinker.read,
                                          "records_changed": relinker.changed})  # fmt: skip
     return f"{len(had)} people, {relinker.changed} records relinked"

@@ -16,7 +16,7 @@ from ponte.clock import get_clock
 from ponte.domain import people as rules
 from ponte.domain.academic import Entity, search_text
 from ponte.domain.connectors import Connection
-from ponte.domain.identities import By, Identifier, cpf, email
+from ponte.domain.identities import By, cpf, email
 from ponte.domain.people import (
     Decision,
     Linked,
@@ -93,15 +93,22 @@ class PeopleService:
         read on until enough of their units' people are found, or SEARCH_PAGES pages)."""
         as_email, as_cpf = email(query), cpf(query)
         if as_email or as_cpf:
-            identifier = (
-                Identifier(By.EMAIL, as_email) if as_email else Identifier(By.CPF, str(as_cpf))
-            )
-            named = store.lookup(self.tenant, [identifier])
-            refs = sorted(named.get(identifier, {}))
+            refs = self._by_identifier("email", as_email) if as_email else (
+                self._by_identifier("cpf", str(as_cpf)))  # fmt: skip
             visible = [c for r in refs if self._sees(c := self._card(r)) and c is not None]
         else:
             visible = self._by_name(search_text(query).strip())
         return [Found(c, self.links_of(c.ref)) for c in visible[:SEARCH_LIMIT]]
+
+    def _by_identifier(self, field_name: str, value: str) -> list[PersonRef]:
+        """The people the ERP itself knows by an email or CPF (its uniqueness claims, and the
+        students naming a guardian): exact whether or not the tenant pulls anything."""
+        kinds = (Entity.STUDENTS, Entity.PROFESSORS)
+        owners = academic.get_claims(self.tenant, [(e, field_name, value) for e in kinds])
+        refs = [PersonRef(PersonKind(e.value), code) for (e, _, _), code in sorted(owners.items())]
+        if field_name == "email" and academic.guardian_students(self.tenant, value):
+            refs.append(PersonRef(PersonKind.GUARDIANS, value))
+        return refs
 
     def _by_name(self, text: str) -> list[Card]:
         found: list[Card] = []
