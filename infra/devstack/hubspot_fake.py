@@ -14,12 +14,17 @@ behaving as HubSpot does for what the connector uses (docs/vendors.md: sources).
 - The search index lags writes: a created, changed or archived object shows in searches
   ``search_lag`` seconds (virtual time) after the write, as it was then; the list API sees it
   at once.
+- ``POST /crm/v4/associations/{from}/{to}/batch/read``: at most 1,000 ids (400 beyond), each
+  id's associated ids 500 a page with its own ``paging.next.after``; ids with none are left
+  out of ``results`` and named in ``errors`` (a 207). Associating records changes neither
+  one's modification time.
 - 401 with HubSpot's error body for an unknown token.
 - Limits per token: ``per_ten_seconds`` requests in any 10 s (TEN_SECONDLY_ROLLING) and 5
   searches in any second; beyond them, 429 with HubSpot's body.
 - Failures on demand (``failures.fail_next(503, 503)``, ``fail_next(429, retry_after=2)``), or
   an object type that keeps answering 500 (``down``).
-- ``add``, ``change`` and ``archive`` edit the data; times come from the (virtual) clock.
+- ``add``, ``change``, ``archive`` and ``associate`` edit the data; times come from the
+  (virtual) clock.
 """
 
 from __future__ import annotations
@@ -38,10 +43,17 @@ TYPES = ("contacts", "companies", "deals")
 MODIFIED = {"contacts": "lastmodifieddate", "companies": "hs_lastmodifieddate",
             "deals": "hs_lastmodifieddate"}  # fmt: skip
 CEILING = 10_000
+ASSOCIATION_IDS, ASSOCIATION_PAGE = 1000, 500
+# HubSpot's default (unlabeled) association type ids, per direction.
+TYPE_IDS = {("contacts", "companies"): 279, ("companies", "contacts"): 280,
+            ("deals", "contacts"): 3, ("contacts", "deals"): 4,
+            ("deals", "companies"): 341, ("companies", "deals"): 342}  # fmt: skip
 SEARCH_LAG_SECONDS = 2.0  # "it may take a few moments" (HubSpot's search guide)
 MAX_GROUPS, MAX_GROUP_FILTERS, MAX_FILTERS = 5, 6, 18
 _LIST = re.compile(r"^/crm/v3/objects/(contacts|companies|deals)$")
 _SEARCH = re.compile(r"^/crm/v3/objects/(contacts|companies|deals)/search$")
+_ASSOCIATIONS = re.compile(r"^/crm/v4/associations/(contacts|companies|deals)/"
+                           r"(contacts|companies|deals)/batch/read$")  # fmt: skip
 _COMPARE = {
     "EQ": lambda a, b: a == b,
     "NEQ": lambda a, b: a != b,
@@ -81,6 +93,8 @@ class HubSpotAccount:
     search_lag: float = SEARCH_LAG_SECONDS
     search_ceiling: int = CEILING  # lower in tests that page past it without 10,000 records
     next_id: int = 1000
+    # (from type, from id, to type) -> associated ids, both ways, in the order made
+    associations: dict[tuple[str, str, str], list[str]] = field(default_factory=dict)
 
 
 class HubSpotFake(Fake):
@@ -178,6 +192,19 @@ class HubSpotFake(Fake):
                 obj["archived"], obj["archivedAt"] = True, stamp
                 self._index(account, obj, None)
 
+    def associate(
+        self, token: str, from_type: str, from_id: str, to_type: str, to_ids: list[str]
+    ) -> None:
+        """Associate one object with others (both directions, as HubSpot keeps them)."""
+        account = self.accounts[token]
+        with self.lock:
+            for to_id in to_ids:
+                for key, other in (((from_type, from_id, to_type), to_id),
+                                   ((to_type, to_id, from_type), from_id)):  # fmt: skip
+                    linked = account.associations.setdefault(key, [])
+                    if other not in linked:
+                        linked.append(other)
+
     def revision(self, token: str, object_type: str, object_id: str) -> int:
         return int(self.accounts[token].objects[object_type][object_id]["properties"]["revision"])
 
@@ -225,6 +252,9 @@ class HubSpotFake(Fake):
                 return key, self._search(account, match.group(1), request.json() or {})
             except (_Refused, ValueError, TypeError, KeyError) as exc:
                 return key, _invalid(str(exc) or "invalid search")
+        if request.method == "POST" and (match := _ASSOCIATIONS.match(request.path)):
+            from_type, to_type = match.group(1), match.group(2)
+            return key, self._associations(account, from_type, to_type, request.json() or {})
         return key, json_answer(404, {"status": "error", "message": "Not found"})
 
     def _public(self, object_type: str, obj: dict[str, Any]) -> dict[str, Any]:
@@ -262,6 +292,44 @@ class HubSpotFake(Fake):
         if len(ordered) > limit:
             body["paging"] = {"next": {"after": page[-1]["id"]}}
         return json_answer(200, body)
+
+    def _associations(
+        self, account: HubSpotAccount, from_type: str, to_type: str, body: dict[str, Any]
+    ) -> Answer:
+        inputs = body.get("inputs")
+        if not isinstance(inputs, list) or not inputs:
+            return _invalid("inputs: must not be empty")
+        if len(inputs) > ASSOCIATION_IDS:
+            return _invalid(f"inputs: the batch read limit is {ASSOCIATION_IDS} ids")
+        results, errors = [], []
+        type_id = TYPE_IDS.get((from_type, to_type))
+        for entry in inputs:
+            source = str((entry or {}).get("id", "")) if isinstance(entry, dict) else ""
+            linked = account.associations.get((from_type, source, to_type)) or []
+            if not linked:
+                errors.append({
+                    "status": "error", "category": "OBJECT_NOT_FOUND",
+                    "subCategory": "crm.associations.NO_ASSOCIATIONS_FOUND",
+                    "message": f"No {to_type} is associated with {from_type} {source}.",
+                    "context": {"fromObjectId": [source]},
+                })  # fmt: skip
+                continue
+            start = int(entry.get("after") or 0)
+            page = linked[start : start + ASSOCIATION_PAGE]
+            result: dict[str, Any] = {"from": {"id": source}, "to": [
+                {"toObjectId": int(target), "associationTypes": [
+                    {"category": "HUBSPOT_DEFINED", "typeId": type_id, "label": None}]}
+                for target in page
+            ]}  # fmt: skip
+            if start + ASSOCIATION_PAGE < len(linked):
+                result["paging"] = {"next": {"after": str(start + ASSOCIATION_PAGE)}}
+            results.append(result)
+        stamp = _iso(self._now_ms())
+        answer: dict[str, Any] = {"status": "COMPLETE", "results": results,
+                                  "startedAt": stamp, "completedAt": stamp}  # fmt: skip
+        if errors:
+            answer |= {"errors": errors, "numErrors": len(errors)}
+        return json_answer(207 if errors else 200, answer)
 
     # -- search ----------------------------------------------------------------------------
     def _searchable(self, account: HubSpotAccount, object_type: str) -> list[dict[str, Any]]:

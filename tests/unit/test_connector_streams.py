@@ -19,6 +19,7 @@ from ponte.connectors import rdstation as rdstation_streams
 from ponte.connectors import zendesk as zendesk_streams
 from ponte.connectors.base import Cursor, Item, millis
 from ponte.vendors import hubspot, rdstation, zendesk
+from ponte.vendors.http import VendorRejected
 from ponte.vendors.pacing import LocalSchedule
 from tests.support.virtual_time import VirtualClock, virtual_time
 
@@ -41,7 +42,9 @@ def _drain(stream: object, cursor: Cursor) -> tuple[list[Item], Cursor, int]:
             return items, cursor, pages
 
 
-def _contacts(fake: HubSpotFake, token: str, *, lookback: int = 0) -> hubspot_streams.ObjectStream:
+def _contacts(
+    fake: HubSpotFake, token: str, *, lookback: int = 0, name: str = "contacts"
+) -> hubspot_streams.ObjectStream:
     http = hubspot.client(
         token,
         base_url="http://hubspot.test",
@@ -50,7 +53,7 @@ def _contacts(fake: HubSpotFake, token: str, *, lookback: int = 0) -> hubspot_st
         schedule=LocalSchedule(),
         transport=httpx.WSGITransport(app=fake),
     )
-    return hubspot_streams.ObjectStream(http, "contacts", lookback_seconds=lookback)
+    return hubspot_streams.ObjectStream(http, name, lookback_seconds=lookback)
 
 
 class _Bearer:
@@ -219,6 +222,50 @@ def test_archived_objects_since_the_mark_are_deletions(clock: VirtualClock) -> N
     assert deleted.data["archived"] is True
     assert deleted.deleted_at == deleted.updated_at
     assert deleted.data["archivedAt"].startswith(deleted.deleted_at[:19])
+
+
+def test_deals_carry_every_page_of_their_contacts_listed_or_searched(clock: VirtualClock) -> None:
+    fake = HubSpotFake()
+    fake.add_account("tok", per_ten_seconds=1000, search_lag=0)
+    contacts = fake.add("tok", "contacts", 501)  # more than one page of one deal's contacts
+    big, small, alone = fake.add("tok", "deals", 3)
+    fake.associate("tok", "deals", big, "contacts", contacts)
+    fake.associate("tok", "deals", small, "contacts", contacts[:1])
+    deals = _contacts(fake, "tok", name="deals")
+
+    def contacts_of(items: list[Item]) -> dict[str, list[str]]:
+        return {
+            i.id: [r["id"] for r in i.data["associations"]["contacts"]["results"]] for i in items
+        }
+
+    listed, cursor, _ = _drain(deals, deals.start(None, full=True))
+    assert contacts_of(listed) == {big: contacts, small: contacts[:1], alone: []}
+    clock.advance(60)
+    fake.associate("tok", "deals", alone, "contacts", contacts[-2:])
+    fake.change("tok", "deals", [alone])
+    clock.advance(1)
+    resume = deals.resume_point(cursor, None)
+    searched, _, _ = _drain(deals, deals.start(resume, full=False))
+    assert contacts_of(list(_latest(searched).values()))[alone] == contacts[-2:]
+
+
+def test_association_reads_take_at_most_1000_ids_a_request(clock: VirtualClock) -> None:
+    fake = HubSpotFake()
+    fake.add_account("tok", per_ten_seconds=1000)
+    deals = fake.add("tok", "deals", 1001)
+    contact = fake.add("tok", "contacts", 1)[0]
+    fake.associate("tok", "deals", deals[-1], "contacts", [contact])
+    http = _contacts(fake, "tok").http
+    sizes: list[int] = []
+    fake.listeners.append(lambda request, answer: sizes.append(len(request.json()["inputs"])))
+    found = hubspot.associated(http, "deals", "contacts", deals)
+    assert sizes == [1000, 1]  # HubSpot refuses a larger batch
+    assert found[deals[-1]] == [contact]
+    assert found[deals[0]] == []
+    with pytest.raises(VendorRejected, match="400"):
+        http.post(
+            "/crm/v4/associations/deals/contacts/batch/read", {"inputs": [{"id": d} for d in deals]}
+        )
 
 
 def test_a_cursor_saved_before_key_paging_still_loads() -> None:

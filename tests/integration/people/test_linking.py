@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from tests.integration.connectors.conftest import Connectors
 from tests.integration.people.conftest import School, cpf, people_of
+from tests.support.virtual_time import VirtualClock
 
 ANA = {
     "code": "S1",
@@ -16,10 +17,10 @@ ANA = {
 }
 
 
-def test_hubspot_contacts_link_by_email_phone_and_a_cpf_custom_property(
-    school: School, connectors: Connectors
+def test_hubspot_contacts_link_by_email_phone_and_a_cpf_custom_property_and_deals_follow(
+    school: School, connectors: Connectors, clock: VirtualClock
 ) -> None:
-    school.students(ANA)
+    school.students(ANA, {"code": "S2", "name": "Caio Lima", "email": "caio@aluno.edu.br"})
     connection, token = connectors.hubspot_connection()
     answer = connectors.api.patch(
         f"/api/v1/sync/connections/{connection}",
@@ -35,12 +36,29 @@ def test_hubspot_contacts_link_by_email_phone_and_a_cpf_custom_property(
     written = f"{digits[:3]}.{digits[3:6]}.{digits[6:9]}-{digits[9:]}"
     by_cpf = add(token, "contacts", 1, properties={"cpf_aluno": written})[0]
     nobody = add(token, "contacts", 1, properties={"email": "someone@else.com"})[0]
+    # Deals carry no identifiers: they are about their associated contacts' people.
+    deal, lonely = add(token, "deals", 2, properties={"dealname": "Matrícula 2027"})
+    connectors.hubspot.associate(token, "deals", deal, "contacts", [by_email, nobody])
     assert connectors.run(connection)["status"] == "success"
     people = people_of(connectors, connection, "contacts")
     assert people[by_email] == ([("students", "S1", ["email"])], "linked")
     assert people[by_phone] == ([("students", "S1", ["phone"])], "linked")
     assert people[by_cpf] == ([("students", "S1", ["cpf"])], "linked")
     assert people[nobody] == ([], None)
+    deals = people_of(connectors, connection, "deals")
+    assert deals[deal] == ([("students", "S1", ["email"])], "linked")
+    assert deals[lonely] == ([], None)
+    # A contact associated later follows when the deal is read again (here: it changed).
+    caio = add(token, "contacts", 1, properties={"email": "caio@aluno.edu.br"})[0]
+    connectors.hubspot.associate(token, "deals", deal, "contacts", [caio])
+    connectors.hubspot.change(token, "deals", [deal], properties={"dealstage": "closedwon"})
+    clock.advance(10)  # HubSpot's search shows a write a few moments after it
+    assert connectors.run(connection)["status"] == "success"
+    deals = people_of(connectors, connection, "deals")
+    assert deals[deal] == ([("students", "S1", ["email"]), ("students", "S2", ["email"])], "linked")
+    timeline = school.get("/students/S2").json()["data"]["timeline"]
+    assert {(t["stream"], t["recordId"]) for t in timeline} == {("deals", deal), ("contacts", caio)}
+    assert next(t["title"] for t in timeline if t["recordId"] == deal) == "Matrícula 2027"
 
 
 def test_zendesk_tickets_take_their_requesters_people(
