@@ -13,6 +13,7 @@ import pytest
 
 from devstack.gateway import MAX_PAYLOAD
 from devstack.stack import LocalStack
+from ponte import tls
 from tests.integration.conftest import TenantFixture
 from tests.support.routes import concrete, flavor_of, is_envelope, takes_api_key
 
@@ -99,7 +100,7 @@ def test_a_chunked_body_is_read_whole(stack: LocalStack, tenant: TenantFixture) 
 
 def test_a_burst_of_clients_is_queued_not_reset(stack: LocalStack) -> None:
     def health(_: int) -> int:
-        with httpx.Client(base_url=stack.base_url, timeout=60) as client:
+        with httpx.Client(base_url=stack.base_url, timeout=60, verify=tls.context()) as client:
             return client.get("/api/integration/v1/health").status_code
 
     with ThreadPoolExecutor(max_workers=140) as pool:

@@ -30,6 +30,8 @@ from typing import Any
 import httpx
 import pytest
 
+from ponte import tls
+
 # Among the longest modules: started first (conftest), not left for last.
 pytestmark = pytest.mark.slow
 
@@ -216,7 +218,8 @@ def _start_dev(workdir: Path, env: dict[str, str]) -> subprocess.Popen[str]:
         assert process.poll() is None, (workdir / "dev.log").read_text()[-3000:]
         assert time.monotonic() < deadline, "the local stack did not answer in 120 s"
         try:
-            if httpx.get(f"{base_url}/api/integration/v1/health", timeout=2).status_code == 200:
+            health = f"{base_url}/api/integration/v1/health"
+            if httpx.get(health, timeout=2, verify=tls.context()).status_code == 200:
                 return process
         except httpx.HTTPError:
             time.sleep(0.5)

@@ -13,6 +13,8 @@ from typing import Any
 import httpx
 from jsonschema import Draft202012Validator
 
+from ponte import tls
+
 DOCS = Path(__file__).resolve().parents[2] / "docs" / "openapi"
 NAMES = tuple(sorted(p.stem for p in DOCS.glob("*.json")))
 
@@ -82,7 +84,12 @@ def check_answer(response: httpx.Response) -> None:
 
 class CheckedClient(httpx.Client):
     """A client whose every answer read whole (streamed ones are the caller's) goes through
-    :func:`check_answer`: a failure raises in the test's call."""
+    :func:`check_answer`: a failure raises in the test's call. Clients share one TLS context
+    (each would otherwise parse the CA bundle: a suite-wide cost)."""
+
+    def __init__(self, **kwargs: Any) -> None:
+        kwargs.setdefault("verify", tls.context())
+        super().__init__(**kwargs)
 
     def send(self, request: httpx.Request, *, stream: bool = False, **kw: Any) -> httpx.Response:
         response = super().send(request, stream=stream, **kw)

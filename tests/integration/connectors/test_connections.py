@@ -10,7 +10,7 @@ import httpx
 import pytest
 
 from devstack.fakes import Answer, Request
-from ponte import aws
+from ponte import aws, tls
 from ponte.repository import keys
 from ponte.settings import get_settings
 from tests.integration.conftest import TenantFixture
@@ -178,7 +178,9 @@ def _create_concurrently(connectors: Connectors, token: str, n: int) -> list[htt
     barrier = threading.Barrier(n)
 
     def create(_: int) -> httpx.Response:
-        with httpx.Client(base_url=str(connectors.api.base_url), timeout=60) as client:
+        with httpx.Client(
+            base_url=str(connectors.api.base_url), timeout=60, verify=tls.context()
+        ) as client:
             barrier.wait()
             return client.post(CONNECTIONS, headers=connectors.headers, json=body)
 

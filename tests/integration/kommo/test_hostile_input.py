@@ -6,6 +6,7 @@ from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 
+from ponte import tls
 from tests.integration.kommo.conftest import Kommo
 
 
@@ -132,7 +133,9 @@ def _at_once(kommo: Kommo, requests: list[tuple[str, str, dict[str, object]]]) -
 
     def send(request: tuple[str, str, dict[str, object]]) -> int:
         method, path, body = request
-        with httpx.Client(base_url=str(kommo.api.base_url), timeout=60) as client:
+        with httpx.Client(
+            base_url=str(kommo.api.base_url), timeout=60, verify=tls.context()
+        ) as client:
             barrier.wait()
             return client.request(method, path, headers=kommo.headers, json=body).status_code
 

@@ -12,6 +12,7 @@ import boto3
 import pytest
 
 from devstack.schedules import fire
+from ponte import tls
 from ponte.services import movidesk as service
 from ponte.settings import get_settings
 from tests.integration.conftest import TenantFixture
@@ -419,7 +420,9 @@ def test_concurrent_saves_leave_the_settings_and_the_schedules_equal(
     headers = movidesk.headers()
 
     def save(times: list[str]) -> httpx.Response:
-        with httpx.Client(base_url=str(movidesk.api.base_url), timeout=60) as client:
+        with httpx.Client(
+            base_url=str(movidesk.api.base_url), timeout=60, verify=tls.context()
+        ) as client:
             barrier.wait()
             return client.put(f"{API}/settings", headers=headers, json={"schedules": times})
 

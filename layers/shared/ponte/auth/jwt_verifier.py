@@ -15,6 +15,7 @@ from typing import Any
 import jwt
 from jwt import PyJWK
 
+from ponte import tls
 from ponte.settings import JwtSettings
 
 Fetch = Callable[[str], Mapping[str, Any]]
@@ -32,7 +33,7 @@ class InvalidToken(Exception):
 def fetch_jwks(url: str) -> Mapping[str, Any]:
     import httpx
 
-    response = httpx.get(url, timeout=5.0, follow_redirects=False)
+    response = httpx.get(url, timeout=5.0, follow_redirects=False, verify=tls.context())
     response.raise_for_status()
     body: Mapping[str, Any] = response.json()
     return body

@@ -32,6 +32,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Protocol
 from urllib.parse import SplitResult, urlsplit
 
+from ponte import tls
 from ponte.clock import Clock, get_clock
 from ponte.observability import Metric, count
 from ponte.vendors.pacing import Pacer
@@ -493,7 +494,7 @@ class PinnedTransport:
         if self._inner is None:
             import httpx
 
-            self._inner = httpx.HTTPTransport()
+            self._inner = httpx.HTTPTransport(verify=tls.context())
         return self._inner
 
     def handle_request(self, request: httpx.Request) -> httpx.Response:
