@@ -16,6 +16,8 @@
 - Whoever polls an SQS queue in process (the local stack's event sources) can wait for a
   message to arrive rather than ask moto fifty times a second: each event in
   ``SQS_LISTENERS`` is set when a message is sent or made visible again.
+- moto lists a handler class's methods (``inspect.getmembers``) on every request to find the
+  action's; a class's methods do not change while the stack runs, so each is listed once.
 - StopExecution right after StartExecution finds moto's worker before it has built its
   environment and crashes; the stop waits (briefly) for the worker to be ready.
 """
@@ -24,6 +26,7 @@ from __future__ import annotations
 
 import base64
 import copy
+import functools
 import json
 import threading
 import time
@@ -219,13 +222,23 @@ def patched_moto() -> Iterator[None]:
             time.sleep(0.01)
         return stop_worker(self, *args, **kwargs)
 
+    from moto.core import responses as moto_responses
     from moto.core.serialize import JSONSerializer
+    from moto.core.utils import method_names_from_class as list_methods
     from moto.sqs.models import SQSBackend
+
+    @functools.cache
+    def listed(clazz: object) -> tuple[str, ...]:
+        return tuple(list_methods(clazz))
+
+    def method_names_from_class(clazz: object) -> list[str]:
+        return list(listed(clazz))
 
     scoped_query, scoped_all_items = _scoped_queries(Table)
 
-    patches = [
+    patches: list[Any] = [
         mock.patch.object(DynamoHandler, "call_action", atomic_call_action),
+        mock.patch.object(moto_responses, "method_names_from_class", method_names_from_class),
         mock.patch.object(Table, "query", scoped_query),
         mock.patch.object(Table, "all_items", scoped_all_items),
         mock.patch.object(

@@ -32,6 +32,7 @@ PATCHED = [
       "filter_expression", "hash_key_conditions", "range_key_conditions", "filter_kwargs"]),
     ("moto.dynamodb.models.table", "Table.all_items", ["self"]),
     ("moto.core.serialize", "JSONSerializer._serialize_result", ["self", "resp", "result"]),
+    ("moto.core.responses", "method_names_from_class", ["clazz"]),
 ]  # fmt: skip
 
 
