@@ -14,10 +14,12 @@ behaving as HubSpot does for what the connector uses (docs/vendors.md: sources).
 - The search index lags writes: a created, changed or archived object shows in searches
   ``search_lag`` seconds (virtual time) after the write, as it was then; the list API sees it
   at once.
-- ``POST /crm/v4/associations/{from}/{to}/batch/read``: at most 1,000 ids (400 beyond), each
-  id's associated ids 500 a page with its own ``paging.next.after``; ids with none are left
-  out of ``results`` and named in ``errors`` (a 207). Associating records changes neither
-  one's modification time.
+- ``POST /crm/v4/associations/{from}/{to}/batch/read``: at most 1,000 ids; each id's
+  associated ids paged with its own ``paging.next.after``; ids with none left out of
+  ``results`` and named in ``errors`` (a 207, ``NO_ASSOCIATIONS_FOUND``, as live answers
+  recorded by others show it); ``toObjectId`` a number (the spec says string; live answers
+  send numbers). Undocumented, so chosen here: the refusal of more ids (a 400), 500
+  associations a page. Associating records changes neither one's modification time.
 - 401 with HubSpot's error body for an unknown token.
 - Limits per token: ``per_ten_seconds`` requests in any 10 s (TEN_SECONDLY_ROLLING) and 5
   searches in any second; beyond them, 429 with HubSpot's body.
@@ -307,11 +309,13 @@ class HubSpotFake(Fake):
             source = str((entry or {}).get("id", "")) if isinstance(entry, dict) else ""
             linked = account.associations.get((from_type, source, to_type)) or []
             if not linked:
+                one, other = from_type.removesuffix("s"), to_type.removesuffix("s")
                 errors.append({
                     "status": "error", "category": "OBJECT_NOT_FOUND",
                     "subCategory": "crm.associations.NO_ASSOCIATIONS_FOUND",
-                    "message": f"No {to_type} is associated with {from_type} {source}.",
-                    "context": {"fromObjectId": [source]},
+                    "message": f"No {other} is associated with {one} {source}.",
+                    "context": {"fromObjectId": [source], "fromObjectType": [one],
+                                "toObjectType": [other]},
                 })  # fmt: skip
                 continue
             start = int(entry.get("after") or 0)

@@ -268,6 +268,27 @@ def test_association_reads_take_at_most_1000_ids_a_request(clock: VirtualClock) 
         )
 
 
+def test_an_association_read_refused_for_another_reason_fails_rather_than_clears() -> None:
+    """Only "no associations" means none: a refusal (a missing scope) must not pass for it."""
+    missing_scope = {
+        "status": "COMPLETE",
+        "results": [],
+        "numErrors": 1,
+        "errors": [{"status": "error", "category": "MISSING_SCOPES", "message": "scopes",
+                    "context": {"fromObjectId": ["7"]}}],
+    }  # fmt: skip
+    http = hubspot.client(
+        "tok",
+        base_url="http://hubspot.test",
+        account="tok",
+        per_ten_seconds=100,
+        schedule=LocalSchedule(),
+        transport=httpx.MockTransport(lambda request: httpx.Response(207, json=missing_scope)),
+    )
+    with pytest.raises(VendorRejected, match="MISSING_SCOPES"):
+        hubspot.associated(http, "deals", "contacts", ["7"])
+
+
 def test_a_cursor_saved_before_key_paging_still_loads() -> None:
     old = {"mode": "search", "after": "400", "since": 1_000, "high": 5_000, "last": 3_000}
     cursor = hubspot_streams.ObjectCursor.model_validate(old)

@@ -16,8 +16,9 @@ and listed archived (deletions).
   starts from the last key it read instead.
 - Associations: ``POST /crm/v4/associations/{from}/{to}/batch/read``, up to 1,000 ids a
   request; each id's associations are paged on their own (``paging.next.after`` beside it,
-  sent back with the id). An id with none is left out of ``results`` (the answer may then be a
-  207 naming it in ``errors``). Neither list nor search answers carry associations.
+  sent back with the id). An id with none is left out of ``results`` and named in ``errors``
+  (``crm.associations.NO_ASSOCIATIONS_FOUND``, a 207); any other error fails the read, so a
+  deal never loses its contacts to a refusal. Search answers carry no associations.
 """
 
 from __future__ import annotations
@@ -26,12 +27,13 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any, Final
 
-from ponte.vendors.http import VendorHttp
+from ponte.vendors.http import VendorHttp, VendorRejected
 from ponte.vendors.pacing import Limit, Schedule, Spaced
 
 LIST_LIMIT: Final = 100
 SEARCH_LIMIT: Final = 200
 ASSOCIATION_IDS: Final = 1000  # ids a batch read takes (HubSpot's changelog, 2025-02-10)
+NONE_ASSOCIATED: Final = "crm.associations.NO_ASSOCIATIONS_FOUND"
 SEARCH_PER_SECOND: Final = Limit(4, 1.0)
 OBJECT_ID: Final = "hs_object_id"
 # The last-modified property of each object type (contacts name it differently).
@@ -116,6 +118,7 @@ def associated(
     while asking:
         batch, asking = asking[:ASSOCIATION_IDS], asking[ASSOCIATION_IDS:]
         answer = http.post(path, {"inputs": batch}) or {}
+        _refuse_errors(answer, path)
         for result in answer.get("results") or []:
             source = str(_get(result, "from", "id") or "")
             if source not in found:
@@ -128,6 +131,15 @@ def associated(
                 asked.add((source, str(after)))
                 asking.append({"id": source, "after": str(after)})
     return {source: list(targets) for source, targets in found.items()}
+
+
+def _refuse_errors(answer: dict[str, Any], path: str) -> None:
+    """An id that could not be read for another reason than having no associations (a
+    missing scope, say) fails the read rather than pass for one with none."""
+    for error in answer.get("errors") or []:
+        if isinstance(error, dict) and error.get("subCategory") != NONE_ASSOCIATED:
+            detail = f"{error.get('category', '')}: {error.get('message', '')}"
+            raise VendorRejected(f"HubSpot POST {path}: {detail}", 207, detail)
 
 
 def _get(value: Any, *path: str) -> Any:
