@@ -96,7 +96,7 @@ def _erp(api: Any, headers: dict[str, str], stack: Any) -> None:
     stack.poller.resume()
 
 
-def _linking_kind(operation: str, params: dict[str, Any]) -> str | None:
+def linking_kind(operation: str, params: dict[str, Any]) -> str | None:
     """What linking a worker's request made: identity and owner lookups, the Queries of
     records to match again and the updates and deletions of links (None: not linking's)."""
     text = json.dumps(params, default=str)
@@ -145,7 +145,7 @@ def _linking(stack: Any, api: Any, headers: dict[str, str]) -> dict[str, Any]:
         assert stack.poller.wait_drained(600)  # a first connection's relink: not the run's
         with (
             count_dynamodb(thread="sqs-poller") as tally,
-            count_matching(_linking_kind, thread="sqs-poller") as linking,
+            count_matching(linking_kind, thread="sqs-poller") as linking,
         ):
             run = _run(api, headers, connection)
         records = sum(s["fetched"] for s in run["streams"].values())
