@@ -18,6 +18,8 @@
   ``SQS_LISTENERS`` is set when a message is sent or made visible again.
 - moto lists a handler class's methods (``inspect.getmembers``) on every request to find the
   action's; a class's methods do not change while the stack runs, so each is listed once.
+- moto's Step Functions engine builds a new boto3 Lambda client for every Lambda task it
+  runs (tens of milliseconds of CPU each); one client per region serves them all.
 - StopExecution right after StartExecution finds moto's worker before it has built its
   environment and crashes; the stop waits (briefly) for the worker to be ready.
 """
@@ -180,6 +182,26 @@ def _direct_item_answers(serializer_type: Any) -> Any:
     return direct
 
 
+def _one_client_each(make: Any) -> Any:
+    """``boto_client_for`` answering the same client for the same region and service (boto3
+    clients are safe to share between threads; building one is not cheap)."""
+    from moto.core.models import botocore_stubber
+
+    lock = threading.Lock()
+    made: dict[tuple[str, str, bool], Any] = {}
+
+    def boto_client_for(region: str, service: str, state_credentials: Any = None) -> Any:
+        if state_credentials is not None:  # a task that assumes a role: as moto does it
+            return make(region, service, state_credentials)
+        key = (region, service, bool(botocore_stubber.enabled))
+        with lock:
+            if key not in made:
+                made[key] = make(region, service)
+            return made[key]
+
+    return boto_client_for
+
+
 @contextmanager
 def patched_moto() -> Iterator[None]:
     from moto.dynamodb import models as dynamodb_models
@@ -234,6 +256,10 @@ def patched_moto() -> Iterator[None]:
     def method_names_from_class(clazz: object) -> list[str]:
         return list(listed(clazz))
 
+    from moto.stepfunctions.parser.asl.component.state.exec.state_task import lambda_eval_utils
+    from moto.stepfunctions.parser.asl.utils.boto_client import boto_client_for
+
+    lambda_client = _one_client_each(boto_client_for)
     scoped_query, scoped_all_items = _scoped_queries(Table)
 
     patches: list[Any] = [
@@ -246,6 +272,7 @@ def patched_moto() -> Iterator[None]:
         ),
         mock.patch.object(DynamoDBBackend, "transact_write_items", transact_write_items),
         mock.patch.object(ExecutionWorker, "stop", stop),
+        mock.patch.object(lambda_eval_utils, "boto_client_for", lambda_client),
         *(
             mock.patch.object(SQSBackend, name, _telling_listeners(getattr(SQSBackend, name)))
             for name in SQS_ARRIVALS

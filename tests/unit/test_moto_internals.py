@@ -33,6 +33,8 @@ PATCHED = [
     ("moto.dynamodb.models.table", "Table.all_items", ["self"]),
     ("moto.core.serialize", "JSONSerializer._serialize_result", ["self", "resp", "result"]),
     ("moto.core.responses", "method_names_from_class", ["clazz"]),
+    ("moto.stepfunctions.parser.asl.component.state.exec.state_task.lambda_eval_utils",
+     "boto_client_for", ["region", "service", "state_credentials"]),
 ]  # fmt: skip
 
 
