@@ -1,5 +1,12 @@
 """In-process Lambda runtime: the template's handlers, imported and called as Lambda would.
 
+Lambda runs one invocation at a time in a container and starts another container for a
+concurrent one. So does this runtime: a function's first container is its module as imported;
+an invocation that finds every container of its function busy gets a new one, the module's
+code run again into a module object of its own (its own resolver, with its own current event
+and context: Powertools keeps them on the app object). Shared code (``ponte``) stays one copy,
+as a layer's module-level caches are shared by nothing on Lambda but are thread-safe here.
+
 ``moto_hook()`` makes moto's Lambda backend run them too, so Step Functions tasks,
 ``lambda.invoke`` and SQS event-source mappings reach the real handlers without a container.
 """
@@ -7,6 +14,7 @@
 from __future__ import annotations
 
 import importlib
+import importlib.util
 import json
 import threading
 import time
@@ -61,16 +69,35 @@ class LambdaRuntime:
         self.arns = arns  # logical id -> ARN
         self._by_name = {name: logical for logical, name in names.items()}
         self._handlers: dict[str, Callable[[Any, Any], Any]] = {}
+        self._idle: dict[str, list[Callable[[Any, Any], Any]]] = {}  # containers not in use
         self._lock = threading.Lock()
         self.invocations: list[str] = []
 
     def handler(self, logical_id: str) -> Callable[[Any, Any], Any]:
+        """The function's first container's handler (its module as imported)."""
         with self._lock:
             if logical_id not in self._handlers:
                 fn = self.functions[logical_id]
                 module = importlib.import_module(fn.module)
                 self._handlers[logical_id] = getattr(module, fn.attribute)
             return self._handlers[logical_id]
+
+    def _container(self, logical_id: str) -> tuple[Callable[[Any, Any], Any], bool]:
+        """An idle container's handler, else a new container's; and whether it is new."""
+        with self._lock:
+            idle = self._idle.setdefault(logical_id, [])
+            if idle:
+                return idle.pop(), False
+            first = logical_id not in self._handlers
+        if first:
+            return self.handler(logical_id), True
+        fn = self.functions[logical_id]
+        spec = importlib.util.find_spec(fn.module)
+        if spec is None or spec.loader is None:  # imported once already: never here
+            raise FunctionError("ImportModuleError", f"no module {fn.module}")
+        module = importlib.util.module_from_spec(spec)
+        spec.loader.exec_module(module)
+        return getattr(module, fn.attribute), True
 
     def context(self, logical_id: str) -> LambdaContext:
         fn = self.functions[logical_id]
@@ -82,12 +109,12 @@ class LambdaRuntime:
         )
 
     def invoke(self, logical_id: str, event: Any) -> Any:
-        """Call the handler; an exception becomes :class:`FunctionError` (Lambda's errorType).
-        A function's first invocation is its container's cold start, as on Lambda (one process
-        hosts every function here, so Powertools' process-wide flag is raised again)."""
+        """Call the handler in a container of its own for the call; an exception becomes
+        :class:`FunctionError` (Lambda's errorType). A new container's first invocation is a
+        cold start, as on Lambda (one process hosts every function here, so Powertools'
+        process-wide flag is raised again)."""
         self.invocations.append(logical_id)
-        cold = logical_id not in self._handlers
-        handler = self.handler(logical_id)
+        handler, cold = self._container(logical_id)
         if cold:
             powertools_logger.is_cold_start = True
         try:
@@ -99,6 +126,9 @@ class LambdaRuntime:
                 extra={"function": logical_id, "trace": traceback.format_exc(limit=5)},
             )
             raise FunctionError(type(exc).__name__, str(exc)) from exc
+        finally:
+            with self._lock:
+                self._idle[logical_id].append(handler)
 
     def logical_id(self, function_name_or_arn: str) -> str | None:
         name = function_name_or_arn.rsplit(":function:", 1)[-1].split(":", 1)[0]
