@@ -16,6 +16,7 @@ from enum import StrEnum
 from typing import Any
 
 from ponte.domain.identities import By, Identifier, collect
+from ponte.domain.nested import dig
 
 
 class PersonKind(StrEnum):
@@ -96,21 +97,12 @@ def _each(items: Any, key: str) -> Iterator[object]:
                 yield item.get(key)
 
 
-def _get(data: Mapping[str, Any], *path: str) -> Any:
-    current: Any = data
-    for step in path:
-        if not isinstance(current, Mapping):
-            return None
-        current = current.get(step)
-    return current
-
-
 def _pairs(
     platform: str, stream: str, data: Mapping[str, Any], options: IdentityOptions
 ) -> Iterator[tuple[By, object]]:
     custom: Mapping[str, Any] = {}
     if platform == "hubspot" and stream == "contacts":
-        props = _get(data, "properties") or {}
+        props = dig(data, "properties") or {}
         yield By.EMAIL, props.get("email")
         yield By.PHONE, props.get("phone")
         yield By.PHONE, props.get("mobilephone")
@@ -120,16 +112,16 @@ def _pairs(
             yield By.EMAIL, value
         for value in _each(data.get("phones"), "phone"):
             yield By.PHONE, value
-        custom = _get(data, "custom_fields") or {}
+        custom = dig(data, "custom_fields") or {}
     elif platform == "zendesk" and stream == "users":
         yield By.EMAIL, data.get("email")
         yield By.PHONE, data.get("phone")
-        custom = _get(data, "user_fields") or {}
+        custom = dig(data, "user_fields") or {}
     elif platform == "chatwoot" and stream == "contacts":
         yield By.EMAIL, data.get("email")
         yield By.PHONE, data.get("phone_number")
         yield By.CPF, data.get("identifier")  # a CPF when it is a valid one
-        custom = _get(data, "custom_attributes") or {}
+        custom = dig(data, "custom_attributes") or {}
     elif platform == "movidesk" and stream == "tickets":
         for client in data.get("clients") or []:
             if isinstance(client, Mapping):
@@ -167,9 +159,9 @@ def owners(platform: str, stream: str, data: Mapping[str, Any]) -> tuple[tuple[s
     if platform == "zendesk" and stream == "tickets":
         found, contacts = [data.get("requester_id")], "users"
     elif platform == "chatwoot" and stream == "conversations":
-        found = [_get(data, "meta", "sender", "id")]
+        found = [dig(data, "meta", "sender", "id")]
     elif platform == "hubspot" and stream == "deals":
-        found = [r.get("id") for r in _get(data, "associations", "contacts", "results") or []]
+        found = [r.get("id") for r in dig(data, "associations", "contacts", "results") or []]
     elif platform == "rdstation" and stream == "leads":
         found = list(data.get("contact_ids") or [])
     return tuple(
@@ -300,9 +292,9 @@ _STATUSES: dict[tuple[str, str], tuple[str, ...]] = {
 
 def summary(platform: str, stream: str, data: Mapping[str, Any]) -> dict[str, str]:
     """A record's title and the vendor's own status, as a timeline shows them."""
-    parts = [_get(data, *path) for path in _TITLES.get((platform, stream), ())]
+    parts = [dig(data, *path) for path in _TITLES.get((platform, stream), ())]
     title = " ".join(str(p).strip() for p in parts if isinstance(p, (str, int)) and str(p).strip())
-    status = _get(data, *_STATUSES[(platform, stream)]) if (platform, stream) in _STATUSES else None
+    status = dig(data, *_STATUSES[(platform, stream)]) if (platform, stream) in _STATUSES else None
     found = {"title": title[:200]}
     if isinstance(status, (str, int)) and str(status):
         found["status"] = str(status)[:60]

@@ -27,6 +27,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any, Final
 
+from ponte.domain.nested import dig
 from ponte.vendors.http import VendorHttp, VendorRejected
 from ponte.vendors.pacing import Limit, Schedule, Spaced
 
@@ -120,13 +121,13 @@ def associated(
         answer = http.post(path, {"inputs": batch}) or {}
         _refuse_errors(answer, path)
         for result in answer.get("results") or []:
-            source = str(_get(result, "from", "id") or "")
+            source = str(dig(result, "from", "id") or "")
             if source not in found:
                 continue
             for target in result.get("to") or []:
                 if isinstance(target, dict) and target.get("toObjectId") is not None:
                     found[source][str(target["toObjectId"])] = None
-            after = _get(result, "paging", "next", "after")
+            after = dig(result, "paging", "next", "after")
             if after and (source, str(after)) not in asked:
                 asked.add((source, str(after)))
                 asking.append({"id": source, "after": str(after)})
@@ -140,12 +141,6 @@ def _refuse_errors(answer: dict[str, Any], path: str) -> None:
         if isinstance(error, dict) and error.get("subCategory") != NONE_ASSOCIATED:
             detail = f"{error.get('category', '')}: {error.get('message', '')}"
             raise VendorRejected(f"HubSpot POST {path}: {detail}", 207, detail)
-
-
-def _get(value: Any, *path: str) -> Any:
-    for key in path:
-        value = value.get(key) if isinstance(value, dict) else None
-    return value
 
 
 def _filter(prop: str, operator: str, value: int | str) -> dict[str, str]:
