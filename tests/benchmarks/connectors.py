@@ -462,7 +462,7 @@ def _row(
     paged -= linked
     per_100 = paged / (records / 100) if records else 0.0
     linked_100 = linked / (records / 100) if records else 0.0
-    overhead = tally.total - tally.pacing - paged
+    overhead = tally.total - tally.pacing - paged - linked
     changed = run["recordsCreated"] + run["recordsUpdated"]
     target = 1 + -(-min(100, changed * 100 // max(records, 1)) // 25) + 1
     rate = _rate(times, limit, window)
