@@ -70,6 +70,7 @@ class LambdaRuntime:
         self._by_name = {name: logical for logical, name in names.items()}
         self._handlers: dict[str, Callable[[Any, Any], Any]] = {}
         self._idle: dict[str, list[Callable[[Any, Any], Any]]] = {}  # containers not in use
+        self._started: set[str] = set()  # functions whose first container exists
         self._lock = threading.Lock()
         self.invocations: list[str] = []
 
@@ -88,7 +89,10 @@ class LambdaRuntime:
             idle = self._idle.setdefault(logical_id, [])
             if idle:
                 return idle.pop(), False
-            first = logical_id not in self._handlers
+            # Decided under the lock: two calls that both find no idle container never both
+            # take the first one.
+            first = logical_id not in self._started
+            self._started.add(logical_id)
         if first:
             return self.handler(logical_id), True
         fn = self.functions[logical_id]
